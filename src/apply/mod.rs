@@ -1,0 +1,337 @@
+//! Apply: carrying out a plan through a backend.
+//!
+//! Owns the executor: it walks the plan's operations on tokio, starting each as soon as the
+//! operations it waits for have succeeded (bounded by `parallelism`), records every result
+//! in the state and persists it after each operation, skips what depends on a failure while
+//! independent work goes on, and reports progress as [`Event`]s (formatting them is
+//! `render`'s job). It never reads configuration and never re-plans, except through the
+//! `finalize` hook for objects whose arguments were unknown at plan time.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use crate::addr::ResourceAddr;
+use crate::backend::{Backend, BackendError, CreateRequest, DeleteRequest, UpdateRequest};
+use crate::eval::value::Value;
+use crate::model;
+use crate::plan::{Action, Plan, Step};
+use crate::state::{ResourceState, State, StateError};
+
+/// The default bound on concurrent backend operations (Terraform's default is 10). Backend
+/// operations are dominated by waiting on the cloud, so a wider window lets every gateway
+/// of a large topology build at once.
+pub const DEFAULT_PARALLELISM: usize = 10;
+
+/// What an operation does, in Terraform's progress vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Create,
+    Modify,
+    Destroy,
+}
+
+/// Progress of an apply.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Started {
+        addr: ResourceAddr,
+        verb: Verb,
+        id: Option<String>,
+    },
+    Completed {
+        addr: ResourceAddr,
+        verb: Verb,
+        elapsed: Duration,
+        id: Option<String>,
+    },
+    Failed {
+        addr: ResourceAddr,
+        verb: Verb,
+        error: BackendError,
+    },
+}
+
+/// The result of an apply.
+#[derive(Debug)]
+pub struct ApplyOutcome {
+    pub state: State,
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    pub failures: Vec<(ResourceAddr, BackendError)>,
+    /// Operations not run because something they depend on failed.
+    pub skipped: Vec<ResourceAddr>,
+}
+
+/// What the executor needs from its caller.
+pub struct Executor<'a> {
+    pub backend: Arc<dyn Backend>,
+    pub parallelism: usize,
+    /// Re-plans an object whose arguments were unknown at plan time, against the state as
+    /// it is now; `None` keeps the planned object.
+    pub finalize: &'a dyn Fn(&ResourceAddr, &State) -> Option<Value>,
+    /// Makes the state durable; called after every completed operation.
+    pub persist: &'a mut dyn FnMut(&mut State) -> Result<(), StateError>,
+    pub on_event: &'a dyn Fn(&Event),
+}
+
+/// What one finished backend call produced.
+struct Finished {
+    op: usize,
+    elapsed: Duration,
+    result: Result<Option<serde_json::Value>, BackendError>,
+}
+
+impl Executor<'_> {
+    /// Runs every operation of `plan` against `state`.
+    pub async fn run(&mut self, plan: &Plan, mut state: State) -> Result<ApplyOutcome, StateError> {
+        let ops = &plan.operations;
+        let mut waiting: Vec<usize> = ops.iter().map(|o| o.after.len()).collect();
+        let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+        for (i, op) in ops.iter().enumerate() {
+            for &a in &op.after {
+                unblocks[a].push(i);
+            }
+        }
+        let mut ready: BTreeSet<usize> = (0..ops.len()).filter(|i| waiting[*i] == 0).collect();
+        let mut failed: BTreeSet<usize> = BTreeSet::new();
+        let mut outcome = ApplyOutcome {
+            state: State::new(),
+            added: 0,
+            changed: 0,
+            destroyed: 0,
+            failures: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let mut running = JoinSet::new();
+        let parallelism = self.parallelism.max(1);
+
+        loop {
+            while running.len() < parallelism {
+                let Some(i) = ready.pop_first() else { break };
+                self.start(plan, i, &state, &mut running);
+            }
+            let Some(joined) = running.join_next().await else {
+                break;
+            };
+            let finished = joined.expect("backend operations do not panic");
+            let i = finished.op;
+            match self.record(plan, &finished, &mut state, &mut outcome) {
+                Ok(()) => {
+                    (self.persist)(&mut state)?;
+                    for &next in &unblocks[i] {
+                        waiting[next] -= 1;
+                        if waiting[next] == 0 && !failed.contains(&next) {
+                            ready.insert(next);
+                        }
+                    }
+                }
+                Err(()) => mark_failed(i, &unblocks, &mut failed),
+            }
+        }
+        for (i, op) in ops.iter().enumerate() {
+            if failed.contains(&i)
+                && !outcome
+                    .failures
+                    .iter()
+                    .any(|(a, _)| *a == plan.changes[op.change].addr)
+            {
+                outcome.skipped.push(plan.changes[op.change].addr.clone());
+            }
+        }
+        outcome.skipped.dedup();
+        outcome.state = state;
+        Ok(outcome)
+    }
+
+    fn start(&self, plan: &Plan, i: usize, state: &State, running: &mut JoinSet<Finished>) {
+        let op = &plan.operations[i];
+        let change = &plan.changes[op.change];
+        let addr = change.addr.clone();
+        let resource_type = addr.resource_type.clone();
+        let backend = Arc::clone(&self.backend);
+        let before = change.before.clone().unwrap_or_default();
+        let prior_id = before.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let verb = verb_of(change.action, op.step);
+        let after = change.after.clone().map(|after| {
+            let needs_final = model::schema(&resource_type)
+                .is_some_and(|s| model::has_unknown_arguments(s, &after));
+            if needs_final {
+                (self.finalize)(&addr, state).unwrap_or(after)
+            } else {
+                after
+            }
+        });
+        let body = after.as_ref().map(Value::to_json).unwrap_or_default();
+        let new_id = body.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let same_object =
+            change.action == Action::CreateThenDelete && prior_id.is_some() && prior_id == new_id;
+        let shown_id = if verb == Verb::Create {
+            None
+        } else {
+            prior_id.clone()
+        };
+        (self.on_event)(&Event::Started {
+            addr,
+            verb,
+            id: shown_id,
+        });
+        let step = op.step;
+        running.spawn(async move {
+            let started = Instant::now();
+            let result = match (step, verb) {
+                // A create-before-destroy replacement keeps its ARM id: the new object
+                // overwrites the old one, and nothing is left to delete.
+                (Step::Destroy, _) if same_object => Ok(None),
+                (Step::Destroy, _) => backend
+                    .delete(DeleteRequest {
+                        resource_type,
+                        id: prior_id.unwrap_or_default(),
+                    })
+                    .await
+                    .map(|()| None),
+                (Step::Apply, Verb::Modify) => backend
+                    .update(UpdateRequest {
+                        resource_type,
+                        prior: before,
+                        attributes: body,
+                    })
+                    .await
+                    .map(|r| Some(r.attributes)),
+                (Step::Apply, _) if same_object => backend
+                    .update(UpdateRequest {
+                        resource_type,
+                        prior: before,
+                        attributes: body,
+                    })
+                    .await
+                    .map(|r| Some(r.attributes)),
+                (Step::Apply, _) => backend
+                    .create(CreateRequest {
+                        resource_type,
+                        attributes: body,
+                    })
+                    .await
+                    .map(|r| Some(r.attributes)),
+            };
+            Finished {
+                op: i,
+                elapsed: started.elapsed(),
+                result,
+            }
+        });
+    }
+
+    /// Records a finished operation in the state; `Err` when it failed.
+    fn record(
+        &self,
+        plan: &Plan,
+        finished: &Finished,
+        state: &mut State,
+        outcome: &mut ApplyOutcome,
+    ) -> Result<(), ()> {
+        let op = &plan.operations[finished.op];
+        let change = &plan.changes[op.change];
+        let verb = verb_of(change.action, op.step);
+        let addr = change.addr.clone();
+        match &finished.result {
+            Err(error) => {
+                (self.on_event)(&Event::Failed {
+                    addr: addr.clone(),
+                    verb,
+                    error: error.clone(),
+                });
+                outcome.failures.push((addr, error.clone()));
+                Err(())
+            }
+            Ok(None) => {
+                // After create-before-destroy the address already holds the new object.
+                if change.action != Action::CreateThenDelete {
+                    state.resources.remove(&addr);
+                }
+                outcome.destroyed += 1;
+                let id = change
+                    .before
+                    .as_ref()
+                    .and_then(|b| b.get("id"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                (self.on_event)(&Event::Completed {
+                    addr,
+                    verb,
+                    elapsed: finished.elapsed,
+                    id,
+                });
+                Ok(())
+            }
+            Ok(Some(attributes)) => {
+                let schema = model::schema(&addr.resource_type);
+                let after = change.after.as_ref();
+                let mut sensitive: Vec<String> = schema
+                    .map(|s| {
+                        model::sensitive_attribute_names(s)
+                            .filter(|n| !attributes.get(*n).is_none_or(|v| v.is_null()))
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let Some(map) = after.and_then(Value::as_map) {
+                    sensitive.extend(
+                        map.iter()
+                            .filter(|(_, v)| v.contains_sensitive())
+                            .map(|(k, _)| k.clone()),
+                    );
+                }
+                sensitive.sort();
+                sensitive.dedup();
+                state.resources.insert(
+                    addr.clone(),
+                    ResourceState {
+                        attributes: attributes.clone(),
+                        sensitive_attributes: sensitive,
+                        dependencies: change.dependencies.clone(),
+                        tainted: false,
+                        create_before_destroy: change.create_before_destroy,
+                    },
+                );
+                if verb == Verb::Modify {
+                    outcome.changed += 1
+                } else {
+                    outcome.added += 1
+                }
+                let id = attributes
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                (self.on_event)(&Event::Completed {
+                    addr,
+                    verb,
+                    elapsed: finished.elapsed,
+                    id,
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
+fn verb_of(action: Action, step: Step) -> Verb {
+    match (action, step) {
+        (_, Step::Destroy) => Verb::Destroy,
+        (Action::Update, Step::Apply) => Verb::Modify,
+        _ => Verb::Create,
+    }
+}
+
+/// Marks everything downstream of a failed operation as not to be run.
+fn mark_failed(i: usize, unblocks: &[Vec<usize>], failed: &mut BTreeSet<usize>) {
+    let mut stack = vec![i];
+    while let Some(n) = stack.pop() {
+        if failed.insert(n) {
+            stack.extend(&unblocks[n]);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Backends: the things that create resources (what Terraform calls providers).
+//!
+//! Owns the [`Backend`] trait — one request/response pair per operation (read, create,
+//! update, delete), so fields can be added without touching every implementation — and its
+//! implementations: [`sim`], a simulated Azure persisted in an embedded database. Later:
+//! a Linux lab and Azure itself. A backend never sees plans, configuration or the state
+//! file; it receives one resource's arguments and answers with the object it holds.
+
+pub mod sim;
+
+use async_trait::async_trait;
+
+/// Reads the current object of a resource.
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    pub resource_type: String,
+    pub id: String,
+}
+
+/// The object as the backend holds it, or `None` when it no longer exists.
+#[derive(Debug, Clone)]
+pub struct ReadResponse {
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// Creates a resource from its arguments (computed attributes null).
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    pub resource_type: String,
+    pub attributes: serde_json::Value,
+}
+
+/// The created object, with every computed attribute filled in.
+#[derive(Debug, Clone)]
+pub struct CreateResponse {
+    pub attributes: serde_json::Value,
+}
+
+/// Updates a resource in place.
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    pub resource_type: String,
+    pub prior: serde_json::Value,
+    pub attributes: serde_json::Value,
+}
+
+/// The updated object.
+#[derive(Debug, Clone)]
+pub struct UpdateResponse {
+    pub attributes: serde_json::Value,
+}
+
+/// Deletes a resource.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    pub resource_type: String,
+    pub id: String,
+}
+
+/// A refused or failed operation, with Azure's error code where there is one.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+#[error("{code}: {message}")]
+#[diagnostic(code(backend::error))]
+pub struct BackendError {
+    pub code: String,
+    pub message: String,
+}
+
+impl BackendError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> BackendError {
+        BackendError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A place resources are created in.
+///
+/// Implementations must be safe to call concurrently: apply runs independent operations in
+/// parallel.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The backend's name as `init -cloud=NAME` spells it.
+    fn name(&self) -> &'static str;
+    async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError>;
+    async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError>;
+    async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError>;
+    async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError>;
+}

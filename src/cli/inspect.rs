@@ -1,0 +1,112 @@
+//! Read-only commands: `validate`, `show`, `output`, `state list|show`, `graph`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::common::CommonArgs;
+use crate::error::Result;
+use crate::eval::vars::VarInput;
+use crate::ops::{self, Ui, Workdir};
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Print Terraform's validate JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Print the JSON document.
+    #[arg(long)]
+    json: bool,
+    /// Use this state file instead of the configured one.
+    #[arg(long = "state", value_name = "PATH")]
+    state: Option<PathBuf>,
+    /// A plan saved with `plan -out=FILE`; without it, the state is shown.
+    plan_file: Option<PathBuf>,
+}
+
+impl ShowArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir) -> Result<()> {
+        ops::show(
+            ui,
+            wd,
+            self.json,
+            self.plan_file.as_deref(),
+            self.state.as_deref(),
+        )
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print as JSON (sensitive values included, as Terraform does).
+    #[arg(long)]
+    json: bool,
+    /// Print a string without quotes.
+    #[arg(long)]
+    raw: bool,
+    /// Use this state file instead of the configured one.
+    #[arg(long = "state", value_name = "PATH")]
+    state: Option<PathBuf>,
+    /// One output; without it, all of them.
+    name: Option<String>,
+}
+
+impl OutputArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir) -> Result<()> {
+        ops::output(
+            ui,
+            wd,
+            self.name.as_deref(),
+            self.json,
+            self.raw,
+            self.state.as_deref(),
+        )
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resources in state.
+    List {
+        /// Use this state file instead of the configured one.
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+    },
+    /// Show one resource in state.
+    Show {
+        /// Use this state file instead of the configured one.
+        #[arg(long = "state", value_name = "PATH")]
+        state: Option<PathBuf>,
+        /// The resource address, e.g. azurerm_virtual_network.vnet1.
+        address: String,
+    },
+}
+
+impl StateCommand {
+    pub fn run(self, ui: &Ui, wd: &Workdir) -> Result<()> {
+        match self {
+            StateCommand::List { state } => ops::state_list(ui, wd, state.as_deref()),
+            StateCommand::Show { state, address } => {
+                ops::state_show(ui, wd, &address, state.as_deref())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+impl GraphArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
+        let mut opts = self.common.options(vars);
+        opts.lock = false;
+        ops::graph(ui, wd, &opts)
+    }
+}

@@ -1,0 +1,86 @@
+//! Errors found while reading and parsing configuration files.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+use crate::source::Located;
+
+/// One configuration problem.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ConfigError {
+    #[error("Invalid HCL syntax: {message}")]
+    #[diagnostic(code(config::syntax))]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{summary}")]
+    #[diagnostic(code(config::invalid))]
+    Invalid {
+        summary: String,
+        #[help]
+        detail: Option<String>,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+    },
+
+    #[error("Duplicate {what}")]
+    #[diagnostic(code(config::duplicate), help("each {what} must be declared once"))]
+    Duplicate {
+        what: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("declared again here")]
+        span: SourceSpan,
+    },
+
+    #[error("Failed to read {path}: {source}")]
+    #[diagnostic(code(config::io))]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+
+    #[error("No configuration files in {dir}")]
+    #[diagnostic(
+        code(config::empty),
+        help(
+            "vnetform reads the *.tf files of the working directory; use -chdir=DIR to choose another"
+        )
+    )]
+    NoFiles { dir: String },
+}
+
+impl ConfigError {
+    /// A problem with a summary, a label at the offending span, and an optional hint.
+    pub fn invalid(
+        summary: impl Into<String>,
+        label: impl Into<String>,
+        detail: Option<String>,
+        at: Located,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            summary: summary.into(),
+            detail,
+            src: at.src,
+            span: at.span,
+            label: label.into(),
+        }
+    }
+}
+
+/// Every problem found in one configuration, reported together.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{} configuration error(s)", errors.len())]
+pub struct ConfigErrors {
+    #[related]
+    pub errors: Vec<ConfigError>,
+}

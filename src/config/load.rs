@@ -1,0 +1,548 @@
+//! Reading a directory of `*.tf` files into a [`Config`], collecting every problem.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
+
+use super::{
+    Config, ConfigError, ConfigErrors, Expr, Lifecycle, OutputBlock, ProviderBlock, ResourceBlock,
+    TerraformSettings, TypeConstraint, VariableBlock,
+};
+use crate::addr::{Mode, ResourceAddr};
+use crate::source::{FileId, Sources, Span};
+
+/// Loads every `*.tf` file of `dir` (sorted by name, as Terraform reads them).
+pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
+    let mut sources = Sources::default();
+    let mut bodies = Vec::new();
+    let mut errors = Vec::new();
+    for path in tf_files(dir).map_err(|e| single(io_error(dir, e)))? {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(io_error(&path, e));
+                continue;
+            }
+        };
+        let file = sources.add(name, text);
+        match hcl_edit::parser::parse_body(&sources.file(file).text) {
+            Ok(body) => bodies.push((file, body)),
+            Err(e) => errors.push(syntax_error(&sources, file, &e)),
+        }
+    }
+    if sources.files().is_empty() && errors.is_empty() {
+        return Err(single(ConfigError::NoFiles {
+            dir: dir.display().to_string(),
+        }));
+    }
+    let mut loader = Loader {
+        sources: &sources,
+        errors,
+        config: ConfigParts::default(),
+    };
+    for (file, body) in bodies {
+        loader.top_level(file, body);
+    }
+    let Loader { errors, config, .. } = loader;
+    if !errors.is_empty() {
+        return Err(ConfigErrors { errors });
+    }
+    Ok(Config {
+        sources: Arc::new(sources),
+        terraform: config.terraform,
+        providers: config.providers,
+        variables: config.variables,
+        locals: config.locals,
+        outputs: config.outputs,
+        resources: config.resources,
+    })
+}
+
+/// Parses a `*.tfvars` file into variable assignments (name, expression).
+pub fn parse_tfvars(
+    sources: &mut Sources,
+    path: &Path,
+) -> Result<Vec<(String, Expr)>, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| single(io_error(path, e)))?;
+    let file = sources.add(path.display().to_string(), text);
+    let body = hcl_edit::parser::parse_body(&sources.file(file).text)
+        .map_err(|e| single(syntax_error(sources, file, &e)))?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for structure in body {
+        match structure {
+            Structure::Attribute(attr) => {
+                out.push((
+                    attr.key.as_str().to_owned(),
+                    Expr {
+                        expr: attr.value,
+                        file,
+                    },
+                ));
+            }
+            Structure::Block(block) => errors.push(ConfigError::invalid(
+                "Unexpected block in a variables file",
+                "blocks are not allowed here",
+                Some("a .tfvars file holds only assignments of the form name = value".into()),
+                sources.locate(span_of(file, &block.ident)),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ConfigErrors { errors })
+    }
+}
+
+fn tf_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn single(e: ConfigError) -> ConfigErrors {
+    ConfigErrors { errors: vec![e] }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> ConfigError {
+    ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn syntax_error(sources: &Sources, file: FileId, e: &hcl_edit::parser::Error) -> ConfigError {
+    let offset = e.location().offset();
+    let at = sources.locate(Span {
+        file,
+        start: offset,
+        end: offset,
+    });
+    ConfigError::Syntax {
+        message: e.message().to_owned(),
+        src: at.src,
+        span: at.span,
+    }
+}
+
+fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {
+    Span::new(file, node.span().unwrap_or(0..0))
+}
+
+#[derive(Default)]
+struct ConfigParts {
+    terraform: TerraformSettings,
+    providers: Vec<ProviderBlock>,
+    variables: BTreeMap<String, VariableBlock>,
+    locals: BTreeMap<String, Expr>,
+    outputs: BTreeMap<String, OutputBlock>,
+    resources: BTreeMap<ResourceAddr, ResourceBlock>,
+}
+
+struct Loader<'a> {
+    sources: &'a Sources,
+    errors: Vec<ConfigError>,
+    config: ConfigParts,
+}
+
+impl Loader<'_> {
+    fn error(&mut self, summary: &str, label: &str, detail: Option<String>, span: Span) {
+        self.errors.push(ConfigError::invalid(
+            summary,
+            label,
+            detail,
+            self.sources.locate(span),
+        ));
+    }
+
+    fn top_level(&mut self, file: FileId, body: Body) {
+        for structure in body {
+            match structure {
+                Structure::Attribute(attr) => self.error(
+                    "Unexpected attribute",
+                    "an argument is not expected here",
+                    Some(
+                        "top-level items are blocks such as resource, variable, locals or output"
+                            .into(),
+                    ),
+                    span_of(file, &attr.key),
+                ),
+                Structure::Block(block) => self.block(file, block),
+            }
+        }
+    }
+
+    fn block(&mut self, file: FileId, block: Block) {
+        let header = span_of(file, &block.ident);
+        match block.ident.as_str() {
+            "terraform" => self.terraform(file, &block),
+            "provider" => {
+                if let Some([name]) = self.labels::<1>(file, &block, "provider \"NAME\"") {
+                    let span = span_of(file, &block);
+                    self.config.providers.push(ProviderBlock {
+                        name,
+                        body: block.body,
+                        file,
+                        span,
+                    });
+                }
+            }
+            "variable" => self.variable(file, block),
+            "locals" => self.locals(file, block),
+            "output" => self.output(file, block),
+            "resource" => self.resource(file, block),
+            kind @ ("data" | "module" | "moved" | "import" | "check" | "removed") => self.error(
+                &format!("{kind} blocks are not supported yet"),
+                "not supported yet",
+                Some("see docs/language.md for the supported language".into()),
+                header,
+            ),
+            other => self.error(
+                &format!("Unsupported block type \"{other}\""),
+                "unknown block type",
+                Some("expected terraform, provider, variable, locals, output or resource".into()),
+                header,
+            ),
+        }
+    }
+
+    /// The block's labels as strings, or an error when there are not exactly `N`.
+    fn labels<const N: usize>(
+        &mut self,
+        file: FileId,
+        block: &Block,
+        form: &str,
+    ) -> Option<[String; N]> {
+        let labels: Vec<String> = block.labels.iter().map(label_text).collect();
+        match <[String; N]>::try_from(labels) {
+            Ok(labels) => Some(labels),
+            Err(_) => {
+                self.error(
+                    &format!("Wrong number of labels on a {} block", block.ident.as_str()),
+                    &format!("expected {form}"),
+                    None,
+                    span_of(file, &block.ident),
+                );
+                None
+            }
+        }
+    }
+
+    fn terraform(&mut self, file: FileId, block: &Block) {
+        for backend in block.body.get_blocks("backend") {
+            match backend.labels.first().map(label_text).as_deref() {
+                Some("local") => {
+                    if let Some(attr) = backend.body.get_attribute("path") {
+                        match literal_string(&attr.value) {
+                            Some(path) => self.config.terraform.local_state_path = Some(path),
+                            None => self.error(
+                                "Invalid backend path",
+                                "must be a literal string",
+                                None,
+                                span_of(file, &attr.value),
+                            ),
+                        }
+                    }
+                }
+                Some(other) => self.error(
+                    &format!("Unsupported state backend \"{other}\""),
+                    "only \"local\" is supported",
+                    Some("vnetform keeps state in a local file; remove this block or use -state=PATH".into()),
+                    span_of(file, backend),
+                ),
+                None => self.error("Missing backend type", "expected backend \"TYPE\"", None, span_of(file, backend)),
+            }
+        }
+    }
+
+    fn variable(&mut self, file: FileId, block: Block) {
+        let Some([name]) = self.labels::<1>(file, &block, "variable \"NAME\"") else {
+            return;
+        };
+        let span = span_of(file, &block.ident);
+        let ty = match block.body.get_attribute("type") {
+            None => TypeConstraint::Any,
+            Some(attr) => TypeConstraint::parse(&attr.value).unwrap_or_else(|why| {
+                self.error(
+                    "Invalid type constraint",
+                    &why,
+                    None,
+                    span_of(file, &attr.value),
+                );
+                TypeConstraint::Any
+            }),
+        };
+        let variable = VariableBlock {
+            default: block.body.get_attribute("default").map(|a| Expr {
+                expr: a.value.clone(),
+                file,
+            }),
+            description: block
+                .body
+                .get_attribute("description")
+                .and_then(|a| literal_string(&a.value)),
+            sensitive: self.literal_bool(file, &block.body, "sensitive", false),
+            nullable: self.literal_bool(file, &block.body, "nullable", true),
+            ty,
+            name: name.clone(),
+            span,
+        };
+        if self
+            .config
+            .variables
+            .insert(name.clone(), variable)
+            .is_some()
+        {
+            self.duplicate(&format!("variable \"{name}\""), span);
+        }
+    }
+
+    fn locals(&mut self, file: FileId, block: Block) {
+        for structure in block.body {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let name = attr.key.as_str().to_owned();
+                    let span = span_of(file, &attr.key);
+                    if self
+                        .config
+                        .locals
+                        .insert(
+                            name.clone(),
+                            Expr {
+                                expr: attr.value,
+                                file,
+                            },
+                        )
+                        .is_some()
+                    {
+                        self.duplicate(&format!("local value \"{name}\""), span);
+                    }
+                }
+                Structure::Block(b) => {
+                    self.error(
+                        "Unexpected block in locals",
+                        "blocks are not allowed here",
+                        None,
+                        span_of(file, &b.ident),
+                    );
+                }
+            }
+        }
+    }
+
+    fn output(&mut self, file: FileId, block: Block) {
+        let Some([name]) = self.labels::<1>(file, &block, "output \"NAME\"") else {
+            return;
+        };
+        let span = span_of(file, &block.ident);
+        let Some(value) = block.body.get_attribute("value") else {
+            self.error(
+                "Missing required argument",
+                "output needs a value argument",
+                None,
+                span,
+            );
+            return;
+        };
+        let output = OutputBlock {
+            name: name.clone(),
+            value: Expr {
+                expr: value.value.clone(),
+                file,
+            },
+            sensitive: self.literal_bool(file, &block.body, "sensitive", false),
+            description: block
+                .body
+                .get_attribute("description")
+                .and_then(|a| literal_string(&a.value)),
+            depends_on: self.depends_on(file, &block.body),
+            span,
+        };
+        if self.config.outputs.insert(name.clone(), output).is_some() {
+            self.duplicate(&format!("output \"{name}\""), span);
+        }
+    }
+
+    fn resource(&mut self, file: FileId, block: Block) {
+        let Some([resource_type, name]) =
+            self.labels::<2>(file, &block, "resource \"TYPE\" \"NAME\"")
+        else {
+            return;
+        };
+        let span = span_of(file, &block);
+        let header = Span {
+            end: block.body.span().map_or(span.end, |b| b.start),
+            ..span
+        };
+        for meta in ["count", "for_each"] {
+            if let Some(attr) = block.body.get_attribute(meta) {
+                self.error(
+                    &format!("{meta} is not supported yet"),
+                    "not supported yet",
+                    Some("declare each instance as its own resource block for now".into()),
+                    span_of(file, &attr.key),
+                );
+            }
+        }
+        let addr = ResourceAddr {
+            mode: Mode::Managed,
+            resource_type,
+            name,
+        };
+        let resource = ResourceBlock {
+            depends_on: self.depends_on(file, &block.body),
+            lifecycle: self.lifecycle(file, &block.body),
+            addr: addr.clone(),
+            body: block.body,
+            file,
+            span: header,
+        };
+        if self
+            .config
+            .resources
+            .insert(addr.clone(), resource)
+            .is_some()
+        {
+            self.duplicate(
+                &format!("resource \"{}\" \"{}\"", addr.resource_type, addr.name),
+                header,
+            );
+        }
+    }
+
+    fn lifecycle(&mut self, file: FileId, body: &Body) -> Lifecycle {
+        let mut lifecycle = Lifecycle::default();
+        for block in body.get_blocks("lifecycle") {
+            lifecycle.create_before_destroy |=
+                self.literal_bool(file, &block.body, "create_before_destroy", false);
+            lifecycle.prevent_destroy |=
+                self.literal_bool(file, &block.body, "prevent_destroy", false);
+            if let Some(attr) = block.body.get_attribute("ignore_changes") {
+                match &attr.value {
+                    Expression::Array(items) => {
+                        lifecycle
+                            .ignore_changes
+                            .extend(items.iter().filter_map(|e| match e {
+                                Expression::Variable(v) => Some(v.as_str().to_owned()),
+                                Expression::String(s) => Some(s.as_str().to_owned()),
+                                _ => None,
+                            }));
+                    }
+                    Expression::Variable(v) if v.as_str() == "all" => {
+                        lifecycle.ignore_changes.push("all".into())
+                    }
+                    other => self.error(
+                        "Invalid ignore_changes",
+                        "expected a list of attribute names or all",
+                        None,
+                        span_of(file, other),
+                    ),
+                }
+            }
+        }
+        lifecycle
+    }
+
+    fn depends_on(&mut self, file: FileId, body: &Body) -> Vec<(ResourceAddr, Span)> {
+        let Some(attr) = body.get_attribute("depends_on") else {
+            return Vec::new();
+        };
+        let Expression::Array(items) = &attr.value else {
+            self.error(
+                "Invalid depends_on",
+                "expected a list of resource references",
+                None,
+                span_of(file, &attr.value),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match static_resource_reference(item) {
+                Some(addr) => out.push((addr, span_of(file, item))),
+                None => self.error(
+                    "Invalid depends_on reference",
+                    "expected a reference to a resource such as azurerm_subnet.gw",
+                    None,
+                    span_of(file, item),
+                ),
+            }
+        }
+        out
+    }
+
+    fn literal_bool(&mut self, file: FileId, body: &Body, key: &str, default: bool) -> bool {
+        match body.get_attribute(key).map(|a| &a.value) {
+            None => default,
+            Some(Expression::Bool(b)) => *b.value(),
+            Some(other) => {
+                self.error(
+                    &format!("Invalid {key} value"),
+                    "must be true or false",
+                    None,
+                    span_of(file, other),
+                );
+                default
+            }
+        }
+    }
+
+    fn duplicate(&mut self, what: &str, span: Span) {
+        let at = self.sources.locate(span);
+        self.errors.push(ConfigError::Duplicate {
+            what: what.to_owned(),
+            src: at.src,
+            span: at.span,
+        });
+    }
+}
+
+fn label_text(label: &BlockLabel) -> String {
+    match label {
+        BlockLabel::Ident(i) => i.as_str().to_owned(),
+        BlockLabel::String(s) => s.as_str().to_owned(),
+    }
+}
+
+fn literal_string(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::String(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+/// `azurerm_subnet.gw` (optionally with attribute access) as a resource address.
+pub(crate) fn static_resource_reference(expr: &Expression) -> Option<ResourceAddr> {
+    let Expression::Traversal(traversal) = expr else {
+        return None;
+    };
+    let Expression::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    let mut names = traversal.operators.iter().map(|op| match op.value() {
+        TraversalOperator::GetAttr(ident) => Some(ident.as_str().to_owned()),
+        _ => None,
+    });
+    match root.as_str() {
+        "data" => Some(ResourceAddr {
+            mode: Mode::Data,
+            resource_type: names.next()??,
+            name: names.next()??,
+        }),
+        "var" | "local" | "module" | "path" | "terraform" | "count" | "each" | "self" => None,
+        resource_type => Some(ResourceAddr::managed(resource_type, names.next()??)),
+    }
+}

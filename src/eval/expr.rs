@@ -1,0 +1,607 @@
+//! Evaluating one HCL expression to a [`Value`], given a [`Scope`] that resolves references.
+//!
+//! Unknown and sensitive marks propagate through every operator, template and function.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::Decorated;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Directive, Element, Template};
+
+use super::error::EvalError;
+use super::functions;
+use super::value::{Value, format_number};
+use crate::source::{FileId, Sources, Span};
+
+/// Resolves the root of a reference (`var.x`, `local.y`, `azurerm_subnet.gw`).
+pub(crate) trait Scope {
+    fn sources(&self) -> &Sources;
+
+    /// Resolves a reference rooted at `root`, consuming as many leading attribute steps of
+    /// `ops` as the root needs; returns the value and the number of steps consumed.
+    fn resolve(
+        &self,
+        root: &str,
+        ops: &[Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Result<(Value, usize), EvalError>;
+}
+
+/// Iteration variables of enclosing `for` expressions and template loops.
+pub(crate) type Frame = BTreeMap<String, Value>;
+
+pub(crate) struct Evaluator<'s> {
+    pub scope: &'s dyn Scope,
+    pub file: FileId,
+}
+
+impl Evaluator<'_> {
+    fn span(&self, node: &impl hcl_edit::Span) -> Span {
+        Span::new(self.file, node.span().unwrap_or(0..0))
+    }
+
+    fn error(
+        &self,
+        summary: impl Into<String>,
+        label: impl Into<String>,
+        node: &impl hcl_edit::Span,
+    ) -> EvalError {
+        EvalError::invalid(
+            summary,
+            label,
+            None,
+            self.scope.sources().locate(self.span(node)),
+        )
+    }
+
+    pub fn eval(&self, expr: &Expression, frame: &Frame) -> Result<Value, EvalError> {
+        Ok(match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+            Expression::String(s) => Value::string(s.as_str()),
+            Expression::Array(items) => Value::List(
+                items
+                    .iter()
+                    .map(|e| self.eval(e, frame))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expression::Object(object) => {
+                let mut map = BTreeMap::new();
+                for (key, value) in object.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                        ObjectKey::Expression(e) => match self.eval(e, frame)? {
+                            Value::String(s) => s,
+                            Value::Number(n) => format_number(n),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Unknown => return Ok(Value::Unknown),
+                            _ => {
+                                return Err(self.error(
+                                    "Invalid object key",
+                                    "object keys must be strings",
+                                    e,
+                                ));
+                            }
+                        },
+                    };
+                    map.insert(key, self.eval(value.expr(), frame)?);
+                }
+                Value::Map(map)
+            }
+            Expression::StringTemplate(t) => self.template(t, frame, expr)?,
+            Expression::HeredocTemplate(h) => self.template(&h.template, frame, expr)?,
+            Expression::Parenthesis(p) => self.eval(p.inner(), frame)?,
+            Expression::Variable(name) => {
+                self.reference(name.as_str(), &[], self.span(expr), frame)?
+            }
+            Expression::Traversal(t) => self.traversal(t, frame)?,
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, frame)?;
+                let (inner, sensitive) = cond.unmark();
+                match inner {
+                    Value::Unknown => Value::Unknown,
+                    Value::Bool(true) => self.eval(&c.true_expr, frame)?.mark_if(sensitive),
+                    Value::Bool(false) => self.eval(&c.false_expr, frame)?.mark_if(sensitive),
+                    other => {
+                        return Err(self.error(
+                            "Invalid condition",
+                            format!("the condition must be a bool, not {}", other.type_name()),
+                            &c.cond_expr,
+                        ));
+                    }
+                }
+            }
+            Expression::FuncCall(call) => {
+                let args = call
+                    .args
+                    .iter()
+                    .map(|a| self.eval(a, frame))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut args = args;
+                if call.args.expand_final() {
+                    if let Some(last) = args.pop() {
+                        match last.unmark().0 {
+                            Value::List(items) => args.extend(items.iter().cloned()),
+                            Value::Unknown => return Ok(Value::Unknown),
+                            _ => {
+                                return Err(self.error(
+                                    "Invalid expanding argument",
+                                    "expected a list",
+                                    expr,
+                                ));
+                            }
+                        }
+                    }
+                }
+                let name = call.name.name.as_str();
+                functions::call(name, args).map_err(|why| {
+                    let summary = if why.starts_with("unknown function") {
+                        format!("Call to unknown function \"{name}\"")
+                    } else {
+                        format!("Error in function call {name}()")
+                    };
+                    self.error(summary, why, expr)
+                })?
+            }
+            Expression::UnaryOp(op) => {
+                let v = self.eval(&op.expr, frame)?;
+                let (inner, sensitive) = v.unmark();
+                let out = match (op.operator.value(), inner) {
+                    (_, Value::Unknown) => Value::Unknown,
+                    (UnaryOperator::Neg, Value::Number(n)) => Value::Number(-n),
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (o, other) => {
+                        return Err(self.error(
+                            "Invalid operand",
+                            format!("{} cannot be applied to {}", o.as_str(), other.type_name()),
+                            expr,
+                        ));
+                    }
+                };
+                out.mark_if(sensitive)
+            }
+            Expression::BinaryOp(op) => {
+                let lhs = self.eval(&op.lhs_expr, frame)?;
+                let rhs = self.eval(&op.rhs_expr, frame)?;
+                let operator = *op.operator.value();
+                binary(operator, &lhs, &rhs)
+                    .map_err(|why| self.error("Invalid operation", why, expr))?
+            }
+            Expression::ForExpr(f) => self.for_expr(f, frame)?,
+        })
+    }
+
+    fn traversal(&self, t: &hcl_edit::expr::Traversal, frame: &Frame) -> Result<Value, EvalError> {
+        let (mut value, consumed) = match &t.expr {
+            Expression::Variable(root) => {
+                let span = self.span(t);
+                match frame.get(root.as_str()) {
+                    Some(v) => (v.clone(), 0),
+                    None => self.scope.resolve(root.as_str(), &t.operators, span)?,
+                }
+            }
+            other => (self.eval(other, frame)?, 0),
+        };
+        let ops = &t.operators[consumed..];
+        for (i, op) in ops.iter().enumerate() {
+            match op.value() {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return self.splat(value, &ops[i + 1..], frame, t);
+                }
+                _ => value = self.step(value, op, frame)?,
+            }
+        }
+        Ok(value)
+    }
+
+    fn splat(
+        &self,
+        value: Value,
+        rest: &[Decorated<TraversalOperator>],
+        frame: &Frame,
+        node: &hcl_edit::expr::Traversal,
+    ) -> Result<Value, EvalError> {
+        let (inner, sensitive) = value.unmark();
+        let items = match inner {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Null => Vec::new(),
+            Value::List(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for mut item in items {
+            for op in rest {
+                if matches!(
+                    op.value(),
+                    TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)
+                ) {
+                    return Err(self.error("Nested splat expressions are not supported", "", node));
+                }
+                item = self.step(item, op, frame)?;
+            }
+            out.push(item);
+        }
+        Ok(Value::List(out).mark_if(sensitive))
+    }
+
+    /// One `.attr` or `[index]` step.
+    fn step(
+        &self,
+        value: Value,
+        op: &Decorated<TraversalOperator>,
+        frame: &Frame,
+    ) -> Result<Value, EvalError> {
+        let (inner, sensitive) = value.unmark();
+        let out = match op.value() {
+            TraversalOperator::GetAttr(name) => match inner {
+                Value::Unknown => Value::Unknown,
+                Value::Map(map) => map.get(name.as_str()).cloned().ok_or_else(|| {
+                    self.error(
+                        "Unsupported attribute",
+                        format!("this object has no attribute \"{}\"", name.as_str()),
+                        op,
+                    )
+                })?,
+                Value::Null => {
+                    return Err(self.error(
+                        "Attempt to get attribute from null value",
+                        "this value is null",
+                        op,
+                    ));
+                }
+                other => {
+                    return Err(self.error(
+                        "Unsupported attribute",
+                        format!("a {} has no attributes", other.type_name()),
+                        op,
+                    ));
+                }
+            },
+            TraversalOperator::Index(key) => {
+                let key = self.eval(key, frame)?;
+                index(inner, &key).map_err(|why| self.error("Invalid index", why, op))?
+            }
+            TraversalOperator::LegacyIndex(i) => index(inner, &Value::Number(*i.value() as f64))
+                .map_err(|why| self.error("Invalid index", why, op))?,
+            TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                unreachable!("splats are handled by the caller")
+            }
+        };
+        Ok(out.mark_if(sensitive))
+    }
+
+    fn reference(
+        &self,
+        name: &str,
+        ops: &[Decorated<TraversalOperator>],
+        span: Span,
+        frame: &Frame,
+    ) -> Result<Value, EvalError> {
+        if let Some(v) = frame.get(name) {
+            return Ok(v.clone());
+        }
+        let (value, consumed) = self.scope.resolve(name, ops, span)?;
+        debug_assert_eq!(consumed, 0);
+        Ok(value)
+    }
+
+    fn template(
+        &self,
+        template: &Template,
+        frame: &Frame,
+        node: &Expression,
+    ) -> Result<Value, EvalError> {
+        let elements: Vec<&Element> = template.iter().collect();
+        // "${x}" alone keeps x's type, as Terraform does for legacy interpolation-only strings.
+        if let [Element::Interpolation(only)] = elements.as_slice() {
+            return self.eval(&only.expr, frame);
+        }
+        let mut out = String::new();
+        let mut sensitive = false;
+        if !self.render_template(template, frame, node, &mut out, &mut sensitive)? {
+            return Ok(Value::Unknown.mark_if(sensitive));
+        }
+        Ok(Value::String(out).mark_if(sensitive))
+    }
+
+    /// Appends the template's text to `out`; returns false when a part of it is unknown.
+    fn render_template(
+        &self,
+        template: &Template,
+        frame: &Frame,
+        node: &Expression,
+        out: &mut String,
+        sensitive: &mut bool,
+    ) -> Result<bool, EvalError> {
+        let mut known = true;
+        for element in template.iter() {
+            match element {
+                Element::Literal(text) => out.push_str(text.value()),
+                Element::Interpolation(i) => {
+                    let v = self.eval(&i.expr, frame)?;
+                    let (inner, s) = v.unmark();
+                    *sensitive |= s || v.contains_sensitive();
+                    match to_template_string(inner) {
+                        Ok(Some(text)) => out.push_str(&text),
+                        Ok(None) => known = false,
+                        Err(why) => {
+                            return Err(self.error(
+                                "Invalid template interpolation value",
+                                why,
+                                &i.expr,
+                            ));
+                        }
+                    }
+                }
+                Element::Directive(d) => match d.as_ref() {
+                    Directive::If(d) => {
+                        let cond = self.eval(&d.if_expr.cond_expr, frame)?;
+                        match cond.unmark().0 {
+                            Value::Bool(true) => {
+                                known &= self.render_template(
+                                    &d.if_expr.template,
+                                    frame,
+                                    node,
+                                    out,
+                                    sensitive,
+                                )?;
+                            }
+                            Value::Bool(false) => {
+                                if let Some(e) = &d.else_expr {
+                                    known &= self.render_template(
+                                        &e.template,
+                                        frame,
+                                        node,
+                                        out,
+                                        sensitive,
+                                    )?;
+                                }
+                            }
+                            Value::Unknown => known = false,
+                            _ => {
+                                return Err(self.error(
+                                    "Invalid template condition",
+                                    "must be a bool",
+                                    &d.if_expr.cond_expr,
+                                ));
+                            }
+                        }
+                    }
+                    Directive::For(d) => {
+                        let f = &d.for_expr;
+                        let collection = self.eval(&f.collection_expr, frame)?;
+                        let Some(pairs) = iteration_pairs(&collection) else {
+                            if collection.is_unknown() {
+                                known = false;
+                                continue;
+                            }
+                            return Err(self.error(
+                                "Iteration over a non-collection",
+                                "expected a list or map",
+                                &f.collection_expr,
+                            ));
+                        };
+                        for (k, v) in pairs {
+                            let mut inner = frame.clone();
+                            if let Some(kv) = &f.key_var {
+                                inner.insert(kv.as_str().to_owned(), k);
+                            }
+                            inner.insert(f.value_var.as_str().to_owned(), v);
+                            known &=
+                                self.render_template(&f.template, &inner, node, out, sensitive)?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(known)
+    }
+
+    fn for_expr(&self, f: &hcl_edit::expr::ForExpr, frame: &Frame) -> Result<Value, EvalError> {
+        let collection = self.eval(&f.intro.collection_expr, frame)?;
+        let (_, sensitive) = collection.unmark();
+        let Some(pairs) = iteration_pairs(&collection) else {
+            if collection.is_unknown() {
+                return Ok(Value::Unknown);
+            }
+            return Err(self.error(
+                "Iteration over a non-collection",
+                "expected a list, set or map",
+                &f.intro.collection_expr,
+            ));
+        };
+        let mut list = Vec::new();
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in pairs {
+            let mut inner = frame.clone();
+            if let Some(kv) = &f.intro.key_var {
+                inner.insert(kv.as_str().to_owned(), k);
+            }
+            inner.insert(f.intro.value_var.as_str().to_owned(), v);
+            if let Some(cond) = &f.cond {
+                match self.eval(&cond.expr, &inner)?.unmark().0 {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => continue,
+                    Value::Unknown => return Ok(Value::Unknown),
+                    _ => {
+                        return Err(self.error(
+                            "Invalid for condition",
+                            "must be a bool",
+                            &cond.expr,
+                        ));
+                    }
+                }
+            }
+            let value = self.eval(&f.value_expr, &inner)?;
+            match &f.key_expr {
+                None => list.push(value),
+                Some(key_expr) => {
+                    let key = match self.eval(key_expr, &inner)?.unmark().0 {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => format_number(*n),
+                        Value::Unknown => return Ok(Value::Unknown),
+                        _ => {
+                            return Err(self.error(
+                                "Invalid for key",
+                                "keys must be strings",
+                                key_expr,
+                            ));
+                        }
+                    };
+                    if f.grouping {
+                        match map.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                            Value::List(group) => group.push(value),
+                            _ => unreachable!("grouping entries are lists"),
+                        }
+                    } else if map.insert(key.clone(), value).is_some() {
+                        return Err(self.error(
+                            "Duplicate object key",
+                            format!(
+                                "two elements produce the key \"{key}\"; add ... to group them"
+                            ),
+                            key_expr,
+                        ));
+                    }
+                }
+            }
+        }
+        let out = if f.key_expr.is_some() {
+            Value::Map(map)
+        } else {
+            Value::List(list)
+        };
+        Ok(out.mark_if(sensitive))
+    }
+}
+
+/// (key, value) pairs of a list (index keys) or map (string keys), or `None` for other values.
+fn iteration_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
+    let (inner, sensitive) = collection.unmark();
+    match inner {
+        Value::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v.clone().mark_if(sensitive)))
+                .collect(),
+        ),
+        Value::Map(map) => Some(
+            map.iter()
+                .map(|(k, v)| (Value::string(k), v.clone().mark_if(sensitive)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A value as it appears inside a string template; `Ok(None)` when unknown.
+pub(crate) fn to_template_string(value: &Value) -> Result<Option<String>, String> {
+    match value.unmark().0 {
+        Value::String(s) => Ok(Some(s.clone())),
+        Value::Number(n) => Ok(Some(format_number(*n))),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Unknown => Ok(None),
+        Value::Null => Err("the value is null; it cannot be used in a string".into()),
+        other => Err(format!(
+            "a {} cannot be used in a string",
+            other.type_name()
+        )),
+    }
+}
+
+fn index(container: &Value, key: &Value) -> Result<Value, String> {
+    let key = key.unmark().0;
+    match (container, key) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Ok(Value::Unknown),
+        (Value::List(items), Value::Number(n)) => {
+            if n.fract() != 0.0 || *n < 0.0 {
+                return Err(format!(
+                    "the index must be a whole number, not {}",
+                    format_number(*n)
+                ));
+            }
+            items.get(*n as usize).cloned().ok_or_else(|| {
+                format!(
+                    "the index {} is out of range for a list of {} elements",
+                    format_number(*n),
+                    items.len()
+                )
+            })
+        }
+        (Value::List(items), Value::String(s)) => match s.parse::<usize>() {
+            Ok(i) => items
+                .get(i)
+                .cloned()
+                .ok_or_else(|| format!("the index {i} is out of range")),
+            Err(_) => Err(format!("a list index must be a number, not \"{s}\"")),
+        },
+        (Value::Map(map), k) => {
+            let k = match k {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => format_number(*n),
+                other => {
+                    return Err(format!(
+                        "a map key must be a string, not {}",
+                        other.type_name()
+                    ));
+                }
+            };
+            map.get(&k)
+                .cloned()
+                .ok_or_else(|| format!("the map has no element for the key \"{k}\""))
+        }
+        (Value::Null, _) => Err("cannot index a null value".into()),
+        (other, _) => Err(format!("a {} cannot be indexed", other.type_name())),
+    }
+}
+
+fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    let (l, ls) = lhs.unmark();
+    let (r, rs) = rhs.unmark();
+    let sensitive = ls || rs;
+    if matches!(l, Value::Unknown) || matches!(r, Value::Unknown) {
+        return Ok(Value::Unknown.mark_if(sensitive));
+    }
+    let number = |v: &Value| -> Result<f64, String> {
+        match v {
+            Value::Number(n) => Ok(*n),
+            Value::String(s) => s.parse().map_err(|_| format!("\"{s}\" is not a number")),
+            other => Err(format!("a number is required, not {}", other.type_name())),
+        }
+    };
+    let boolean = |v: &Value| -> Result<bool, String> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            other => Err(format!("a bool is required, not {}", other.type_name())),
+        }
+    };
+    let out = match op {
+        BinaryOperator::Eq => Value::Bool(l.unmark_deep() == r.unmark_deep()),
+        BinaryOperator::NotEq => Value::Bool(l.unmark_deep() != r.unmark_deep()),
+        BinaryOperator::And => Value::Bool(boolean(l)? && boolean(r)?),
+        BinaryOperator::Or => Value::Bool(boolean(l)? || boolean(r)?),
+        BinaryOperator::Less => Value::Bool(number(l)? < number(r)?),
+        BinaryOperator::LessEq => Value::Bool(number(l)? <= number(r)?),
+        BinaryOperator::Greater => Value::Bool(number(l)? > number(r)?),
+        BinaryOperator::GreaterEq => Value::Bool(number(l)? >= number(r)?),
+        BinaryOperator::Plus => Value::Number(number(l)? + number(r)?),
+        BinaryOperator::Minus => Value::Number(number(l)? - number(r)?),
+        BinaryOperator::Mul => Value::Number(number(l)? * number(r)?),
+        BinaryOperator::Div => {
+            let d = number(r)?;
+            if d == 0.0 {
+                return Err("division by zero".into());
+            }
+            Value::Number(number(l)? / d)
+        }
+        BinaryOperator::Mod => {
+            let d = number(r)?;
+            if d == 0.0 {
+                return Err("modulo by zero".into());
+            }
+            Value::Number(number(l)? % d)
+        }
+    };
+    Ok(out.mark_if(sensitive))
+}

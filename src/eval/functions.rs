@@ -1,0 +1,668 @@
+//! The built-in functions network configurations lean on, with Terraform's semantics
+//! (the cidr* family bit-exact, including negative host numbers and prefix masking).
+//!
+//! Every function receives its arguments with marks already handled by [`call`]: an unknown
+//! argument makes the result unknown, a sensitive one makes it sensitive.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::expr::to_template_string;
+use super::value::{Value, format_number};
+
+type Result<T> = std::result::Result<T, String>;
+
+/// Calls function `name`; `Err` is the message shown at the call site.
+pub(crate) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
+    let sensitive = args.iter().any(Value::contains_sensitive);
+    let args: Vec<Value> = args.iter().map(Value::unmark_deep).collect();
+    if !args.iter().all(Value::is_wholly_known) && name != "coalesce" {
+        return Ok(Value::Unknown.mark_if(sensitive));
+    }
+    let out = dispatch(name, &args)?;
+    Ok(out.mark_if(sensitive))
+}
+
+fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
+    match name {
+        "cidrsubnet" => {
+            cidrsubnet(str_arg(args, 0)?, int_arg(args, 1)?, int_arg(args, 2)?).map(Value::String)
+        }
+        "cidrhost" => cidrhost(str_arg(args, 0)?, int_arg(args, 1)?).map(Value::String),
+        "cidrnetmask" => cidrnetmask(str_arg(args, 0)?).map(Value::String),
+        "cidrsubnets" => {
+            let newbits = args
+                .iter()
+                .skip(1)
+                .map(as_int)
+                .collect::<Result<Vec<_>>>()?;
+            cidrsubnets(str_arg(args, 0)?, &newbits)
+                .map(|v| Value::List(v.into_iter().map(Value::String).collect()))
+        }
+        "format" => format(str_arg(args, 0)?, &args[1..]).map(Value::String),
+        "join" => {
+            let sep = str_arg(args, 0)?;
+            let mut parts = Vec::new();
+            for list in &args[1..] {
+                for item in list_of(list)? {
+                    parts.push(string_of(item)?);
+                }
+            }
+            Ok(Value::String(parts.join(sep)))
+        }
+        "split" => Ok(Value::List(
+            str_arg(args, 1)?
+                .split(str_arg(args, 0)?)
+                .map(Value::string)
+                .collect(),
+        )),
+        "lookup" => {
+            let map = map_arg(args, 0)?;
+            let key = str_arg(args, 1)?;
+            match (map.get(key), args.get(2)) {
+                (Some(v), _) => Ok(v.clone()),
+                (None, Some(default)) => Ok(default.clone()),
+                (None, None) => Err(format!("the given object has no attribute \"{key}\"")),
+            }
+        }
+        "merge" => {
+            let mut out = BTreeMap::new();
+            for arg in args {
+                match arg {
+                    Value::Null => {}
+                    Value::Map(m) => out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone()))),
+                    other => {
+                        return Err(format!(
+                            "arguments must be maps or objects, got {}",
+                            other.type_name()
+                        ));
+                    }
+                }
+            }
+            Ok(Value::Map(out))
+        }
+        "concat" => {
+            let mut out = Vec::new();
+            for arg in args {
+                out.extend(list_of(arg)?.iter().cloned());
+            }
+            Ok(Value::List(out))
+        }
+        "flatten" => Ok(Value::List(flatten(list_of(arg(args, 0)?)?))),
+        "length" => match arg(args, 0)? {
+            Value::List(l) => Ok(Value::Number(l.len() as f64)),
+            Value::Map(m) => Ok(Value::Number(m.len() as f64)),
+            Value::String(s) => Ok(Value::Number(s.chars().count() as f64)),
+            other => Err(format!("cannot take the length of {}", other.type_name())),
+        },
+        "element" => {
+            let list = list_of(arg(args, 0)?)?;
+            let i = int_arg(args, 1)?;
+            if list.is_empty() {
+                return Err("cannot use element function with an empty list".into());
+            }
+            if i < 0 {
+                return Err("cannot use element function with a negative index".into());
+            }
+            Ok(list[i as usize % list.len()].clone())
+        }
+        "contains" => Ok(Value::Bool(list_of(arg(args, 0)?)?.contains(arg(args, 1)?))),
+        "distinct" => {
+            let mut out: Vec<Value> = Vec::new();
+            for item in list_of(arg(args, 0)?)? {
+                if !out.contains(item) {
+                    out.push(item.clone());
+                }
+            }
+            Ok(Value::List(out))
+        }
+        "tolist" => Ok(Value::List(list_of(arg(args, 0)?)?.to_vec())),
+        "toset" => {
+            let mut items: Vec<Value> = list_of(arg(args, 0)?)?.to_vec();
+            if items.iter().any(|v| !matches!(v, Value::String(_)))
+                && items.iter().any(|v| matches!(v, Value::String(_)))
+            {
+                items = items
+                    .iter()
+                    .map(|v| string_of(v).map(Value::String))
+                    .collect::<Result<_>>()?;
+            }
+            items.sort_by(compare_values);
+            items.dedup();
+            Ok(Value::List(items))
+        }
+        "tomap" => Ok(Value::Map(map_arg(args, 0)?.clone())),
+        "tostring" => match arg(args, 0)? {
+            Value::Null => Ok(Value::Null),
+            v => string_of(v).map(Value::String),
+        },
+        "tonumber" => match arg(args, 0)? {
+            Value::Number(n) => Ok(Value::Number(*n)),
+            Value::String(s) => s
+                .parse()
+                .map(Value::Number)
+                .map_err(|_| format!("cannot convert \"{s}\" to number")),
+            Value::Null => Ok(Value::Null),
+            other => Err(format!("cannot convert {} to number", other.type_name())),
+        },
+        "tobool" => match arg(args, 0)? {
+            Value::Bool(b) => Ok(Value::Bool(*b)),
+            Value::String(s) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+            Value::Null => Ok(Value::Null),
+            other => Err(format!("cannot convert {other} to bool")),
+        },
+        "keys" => Ok(Value::List(
+            map_arg(args, 0)?.keys().map(Value::string).collect(),
+        )),
+        "values" => Ok(Value::List(map_arg(args, 0)?.values().cloned().collect())),
+        "zipmap" => {
+            let keys = list_of(arg(args, 0)?)?;
+            let values = list_of(arg(args, 1)?)?;
+            if keys.len() != values.len() {
+                return Err(format!("{} keys but {} values", keys.len(), values.len()));
+            }
+            Ok(Value::Map(
+                keys.iter()
+                    .map(string_of)
+                    .zip(values.iter().cloned())
+                    .map(|(k, v)| k.map(|k| (k, v)))
+                    .collect::<Result<_>>()?,
+            ))
+        }
+        "lower" => Ok(Value::String(str_arg(args, 0)?.to_lowercase())),
+        "upper" => Ok(Value::String(str_arg(args, 0)?.to_uppercase())),
+        "trimspace" => Ok(Value::string(str_arg(args, 0)?.trim())),
+        "replace" => {
+            let (s, search, replacement) =
+                (str_arg(args, 0)?, str_arg(args, 1)?, str_arg(args, 2)?);
+            if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
+                return Err(
+                    "regular-expression patterns in replace() are not supported yet".into(),
+                );
+            }
+            Ok(Value::String(s.replace(search, replacement)))
+        }
+        "substr" => {
+            let s: Vec<char> = str_arg(args, 0)?.chars().collect();
+            let offset = int_arg(args, 1)?;
+            let length = int_arg(args, 2)?;
+            let start = if offset < 0 {
+                (s.len() as i64 + offset).max(0)
+            } else {
+                offset.min(s.len() as i64)
+            } as usize;
+            let end = if length < 0 {
+                s.len()
+            } else {
+                (start + length as usize).min(s.len())
+            };
+            Ok(Value::String(s[start..end].iter().collect()))
+        }
+        "startswith" => Ok(Value::Bool(
+            str_arg(args, 0)?.starts_with(str_arg(args, 1)?),
+        )),
+        "endswith" => Ok(Value::Bool(str_arg(args, 0)?.ends_with(str_arg(args, 1)?))),
+        "coalesce" => {
+            for a in args {
+                match a {
+                    Value::Unknown => return Ok(Value::Unknown),
+                    Value::Null => {}
+                    Value::String(s) if s.is_empty() => {}
+                    other => return Ok(other.clone()),
+                }
+            }
+            Err("no non-null, non-empty-string arguments".into())
+        }
+        "min" | "max" => {
+            let nums = args
+                .iter()
+                .map(|a| match a {
+                    Value::Number(n) => Ok(*n),
+                    other => Err(format!("{name}() takes numbers, not {}", other.type_name())),
+                })
+                .collect::<Result<Vec<f64>>>()?;
+            let pick = if name == "min" { f64::min } else { f64::max };
+            nums.into_iter()
+                .reduce(pick)
+                .map(Value::Number)
+                .ok_or_else(|| format!("{name}() needs at least one number"))
+        }
+        "abs" => Ok(Value::Number(num_arg(args, 0)?.abs())),
+        "range" => {
+            let nums = args.iter().map(as_int).collect::<Result<Vec<i64>>>()?;
+            let (start, end, step) = match nums.as_slice() {
+                [end] => (0, *end, 1),
+                [start, end] => (*start, *end, if start <= end { 1 } else { -1 }),
+                [start, end, step] => (*start, *end, *step),
+                _ => return Err("range() takes one to three numbers".into()),
+            };
+            if step == 0 {
+                return Err("the step must not be zero".into());
+            }
+            let mut out = Vec::new();
+            let mut i = start;
+            while (step > 0 && i < end) || (step < 0 && i > end) {
+                out.push(Value::Number(i as f64));
+                i += step;
+            }
+            Ok(Value::List(out))
+        }
+        "jsonencode" => Ok(Value::String(arg(args, 0)?.to_json().to_string())),
+        "sort" => {
+            let mut items = list_of(arg(args, 0)?)?
+                .iter()
+                .map(string_of)
+                .collect::<Result<Vec<_>>>()?;
+            items.sort();
+            Ok(Value::List(items.into_iter().map(Value::String).collect()))
+        }
+        _ => Err(format!(
+            "unknown function; see docs/language.md for the functions vnetform provides ({name})"
+        )),
+    }
+}
+
+fn arg(args: &[Value], i: usize) -> Result<&Value> {
+    args.get(i)
+        .ok_or_else(|| format!("missing argument {}", i + 1))
+}
+
+fn str_arg(args: &[Value], i: usize) -> Result<&str> {
+    match arg(args, i)? {
+        Value::String(s) => Ok(s),
+        other => Err(format!(
+            "argument {} must be a string, not {}",
+            i + 1,
+            other.type_name()
+        )),
+    }
+}
+
+fn num_arg(args: &[Value], i: usize) -> Result<f64> {
+    match arg(args, i)? {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => s
+            .parse()
+            .map_err(|_| format!("argument {} must be a number", i + 1)),
+        other => Err(format!(
+            "argument {} must be a number, not {}",
+            i + 1,
+            other.type_name()
+        )),
+    }
+}
+
+fn int_arg(args: &[Value], i: usize) -> Result<i64> {
+    as_int(arg(args, i)?)
+}
+
+fn as_int(v: &Value) -> Result<i64> {
+    let n = match v {
+        Value::Number(n) => *n,
+        Value::String(s) => s.parse().map_err(|_| format!("\"{s}\" is not a number"))?,
+        other => return Err(format!("a number is required, not {}", other.type_name())),
+    };
+    if n.fract() != 0.0 {
+        return Err(format!("{} is not a whole number", format_number(n)));
+    }
+    Ok(n as i64)
+}
+
+fn map_arg(args: &[Value], i: usize) -> Result<&BTreeMap<String, Value>> {
+    match arg(args, i)? {
+        Value::Map(m) => Ok(m),
+        other => Err(format!(
+            "argument {} must be a map, not {}",
+            i + 1,
+            other.type_name()
+        )),
+    }
+}
+
+fn list_of(v: &Value) -> Result<&[Value]> {
+    match v {
+        Value::List(l) => Ok(l),
+        other => Err(format!("a list is required, not {}", other.type_name())),
+    }
+}
+
+fn string_of(v: &Value) -> Result<String> {
+    to_template_string(v)?.ok_or_else(|| "value is unknown".into())
+}
+
+fn flatten(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .flat_map(|v| match v {
+            Value::List(inner) => flatten(inner),
+            other => vec![other.clone()],
+        })
+        .collect()
+}
+
+fn compare_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        _ => a.to_json().to_string().cmp(&b.to_json().to_string()),
+    }
+}
+
+/// `format` with Terraform's verbs: %s %d %f %q %v %t %%, with optional width and precision.
+fn format(spec: &str, args: &[Value]) -> Result<String> {
+    let mut out = String::new();
+    let mut next = 0;
+    let mut chars = spec.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut flags = String::new();
+        while let Some(&d) = chars.peek() {
+            if d.is_ascii_digit() || d == '.' || d == '-' || d == '+' || d == '#' {
+                flags.push(d);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let verb = chars.next().ok_or("the format string ends with %")?;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let value = args
+            .get(next)
+            .ok_or_else(|| format!("not enough arguments for the format verb %{verb}"))?;
+        next += 1;
+        let (width, precision) = match flags.trim_start_matches(['-', '+', '#']).split_once('.') {
+            Some((w, p)) => (w.parse().ok(), p.parse().ok()),
+            None => (flags.trim_start_matches(['-', '+', '#']).parse().ok(), None),
+        };
+        let text = match verb {
+            's' | 'v' => string_of(value)?,
+            'q' => serde_json::to_string(&string_of(value)?).map_err(|e| e.to_string())?,
+            't' => match value {
+                Value::Bool(b) => b.to_string(),
+                other => return Err(format!("%t needs a bool, not {}", other.type_name())),
+            },
+            'd' => as_int(value)?.to_string(),
+            'f' => format!("{:.*}", precision.unwrap_or(6), as_number(value)?),
+            other => return Err(format!("unsupported format verb %{other}")),
+        };
+        match width {
+            Some(w) if flags.starts_with('-') => out.push_str(&format!("{text:<w$}")),
+            Some(w) if verb == 'd' && flags.starts_with('0') => {
+                out.push_str(&format!("{text:0>w$}"))
+            }
+            Some(w) => out.push_str(&format!("{text:>w$}")),
+            None => out.push_str(&text),
+        }
+    }
+    if next < args.len() {
+        return Err(format!(
+            "too many arguments; the format uses {next} but {} were given",
+            args.len()
+        ));
+    }
+    Ok(out)
+}
+
+fn as_number(v: &Value) -> Result<f64> {
+    match v {
+        Value::Number(n) => Ok(*n),
+        other => Err(format!("a number is required, not {}", other.type_name())),
+    }
+}
+
+/// A parsed prefix: the network address (host bits cleared) and prefix length, as u128.
+struct Prefix {
+    ip: u128,
+    len: u32,
+    bits: u32,
+    v4: bool,
+}
+
+fn parse_prefix(s: &str) -> Result<Prefix> {
+    let (addr, len) = s
+        .split_once('/')
+        .ok_or_else(|| format!("invalid CIDR address: {s}"))?;
+    let len: u32 = len
+        .parse()
+        .map_err(|_| format!("invalid CIDR address: {s}"))?;
+    let ip = parse_ip(addr).ok_or_else(|| format!("invalid CIDR address: {s}"))?;
+    let (value, bits, v4) = match ip {
+        IpAddr::V4(a) => (u128::from(u32::from(a)), 32, true),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => (u128::from(u32::from(v4)), 32, true),
+            None => (u128::from(a), 128, false),
+        },
+    };
+    let len = if v4 && bits == 32 && matches!(ip, IpAddr::V6(_)) {
+        len.saturating_sub(96)
+    } else {
+        len
+    };
+    if len > bits {
+        return Err(format!("invalid CIDR address: {s}"));
+    }
+    Ok(Prefix {
+        ip: value & mask(len, bits),
+        len,
+        bits,
+        v4,
+    })
+}
+
+/// Parses an address, reading leading-zero IPv4 octets as decimal as Terraform does.
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    if s.contains(':') {
+        return s.parse().ok();
+    }
+    let octets: Vec<u8> = s
+        .split('.')
+        .map(|o| o.parse().ok())
+        .collect::<Option<_>>()?;
+    let [a, b, c, d] = octets.as_slice() else {
+        return None;
+    };
+    Some(IpAddr::from([*a, *b, *c, *d]))
+}
+
+fn mask(len: u32, bits: u32) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        (u128::MAX << (128 - len)) >> (128 - bits)
+    }
+}
+
+fn show(ip: u128, v4: bool) -> String {
+    if v4 {
+        std::net::Ipv4Addr::from(ip as u32).to_string()
+    } else {
+        std::net::Ipv6Addr::from(ip).to_string()
+    }
+}
+
+pub(crate) fn cidrsubnet(prefix: &str, newbits: i64, netnum: i64) -> Result<String> {
+    let p = parse_prefix(prefix)?;
+    if newbits < 0 {
+        return Err("newbits must be non-negative".into());
+    }
+    let new_len = p.len + newbits as u32;
+    if new_len > p.bits {
+        return Err(format!(
+            "insufficient address space to extend prefix of {} by {}",
+            p.len, newbits
+        ));
+    }
+    if netnum < 0 || (newbits < 64 && netnum as u128 >= (1u128 << newbits)) {
+        return Err(format!(
+            "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+        ));
+    }
+    let ip = p.ip | ((netnum as u128) << (p.bits - new_len));
+    Ok(format!("{}/{}", show(ip, p.v4), new_len))
+}
+
+pub(crate) fn cidrhost(prefix: &str, hostnum: i64) -> Result<String> {
+    let p = parse_prefix(prefix)?;
+    let host_bits = p.bits - p.len;
+    let size: i128 = if host_bits >= 127 {
+        i128::MAX
+    } else {
+        1i128 << host_bits
+    };
+    let n = i128::from(hostnum);
+    let offset = if n < 0 { size + n } else { n };
+    if offset < 0 || offset >= size {
+        return Err(format!(
+            "prefix of {} does not accommodate a host numbered {hostnum}",
+            p.len
+        ));
+    }
+    Ok(show(p.ip + offset as u128, p.v4))
+}
+
+fn cidrnetmask(prefix: &str) -> Result<String> {
+    let p = parse_prefix(prefix)?;
+    if !p.v4 {
+        return Err("IPv6 addresses cannot have a netmask".into());
+    }
+    Ok(show(mask(p.len, 32), true))
+}
+
+fn cidrsubnets(prefix: &str, newbits: &[i64]) -> Result<Vec<String>> {
+    let p = parse_prefix(prefix)?;
+    let mut out = Vec::new();
+    let mut next = p.ip;
+    for &bits in newbits {
+        if bits < 1 {
+            return Err("must extend prefix by at least one bit".into());
+        }
+        let len = p.len + bits as u32;
+        if bits > i64::from(p.bits) {
+            return Err(format!(
+                "may not extend prefix by more than {} bits",
+                p.bits
+            ));
+        }
+        if len > p.bits {
+            return Err(format!(
+                "would extend prefix to {len} bits, which is too long for an IPv{} address",
+                if p.v4 { 4 } else { 6 }
+            ));
+        }
+        let step = 1u128 << (p.bits - len);
+        let aligned = next.div_ceil(step) * step;
+        let end = p.ip | !mask(p.len, p.bits) & (u128::MAX >> (128 - p.bits));
+        if aligned > end || aligned + (step - 1) > end {
+            return Err(format!(
+                "not enough remaining address space for a subnet with a prefix of {len} bits after {}",
+                out.last().cloned().unwrap_or_else(|| prefix.to_owned())
+            ));
+        }
+        out.push(format!("{}/{len}", show(aligned, p.v4)));
+        next = aligned + step;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrsubnet_matches_terraform() {
+        assert_eq!(
+            cidrsubnet("192.168.2.0/20", 4, 6).unwrap(),
+            "192.168.6.0/24"
+        );
+        assert_eq!(cidrsubnet("10.1.2.0/24", 4, 15).unwrap(), "10.1.2.240/28");
+        assert_eq!(
+            cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162).unwrap(),
+            "fd00:fd12:3456:7800:a200::/72"
+        );
+        assert!(
+            cidrsubnet("10.0.0.0/30", 4, 0)
+                .unwrap_err()
+                .contains("insufficient address space")
+        );
+        assert!(
+            cidrsubnet("10.0.0.0/16", 2, 4)
+                .unwrap_err()
+                .contains("does not accommodate")
+        );
+        assert_eq!(cidrsubnet("010.001.0.0/16", 8, 2).unwrap(), "10.1.2.0/24");
+    }
+
+    #[test]
+    fn cidrhost_counts_from_the_end_when_negative() {
+        assert_eq!(cidrhost("192.168.1.0/24", -5).unwrap(), "192.168.1.251");
+        assert_eq!(cidrhost("192.168.1.0/24", -256).unwrap(), "192.168.1.0");
+        assert_eq!(cidrhost("10.12.112.0/20", 16).unwrap(), "10.12.112.16");
+        assert!(cidrhost("192.168.1.0/24", 256).is_err());
+    }
+
+    #[test]
+    fn cidrsubnets_aligns_each_subnet() {
+        let got = cidrsubnets("10.0.0.0/21", &[3, 3, 3, 4, 4, 4, 7, 7, 7]).unwrap();
+        assert_eq!(
+            got,
+            [
+                "10.0.0.0/24",
+                "10.0.1.0/24",
+                "10.0.2.0/24",
+                "10.0.3.0/25",
+                "10.0.3.128/25",
+                "10.0.4.0/25",
+                "10.0.4.128/28",
+                "10.0.4.144/28",
+                "10.0.4.160/28"
+            ]
+        );
+    }
+
+    #[test]
+    fn netmask_and_format() {
+        assert_eq!(cidrnetmask("172.16.0.0/12").unwrap(), "255.240.0.0");
+        assert_eq!(
+            format("vnet-%s-%03d", &[Value::string("a"), Value::Number(7.0)]).unwrap(),
+            "vnet-a-007"
+        );
+        assert_eq!(format("%q", &[Value::string("x")]).unwrap(), "\"x\"");
+    }
+
+    #[test]
+    fn unknown_and_sensitive_arguments_propagate() {
+        assert_eq!(call("upper", vec![Value::Unknown]).unwrap(), Value::Unknown);
+        assert_eq!(
+            call("upper", vec![Value::string("k").sensitive()]).unwrap(),
+            Value::string("K").sensitive()
+        );
+    }
+
+    #[test]
+    fn element_wraps_and_lookup_defaults() {
+        let list = Value::List(vec![
+            Value::string("a"),
+            Value::string("b"),
+            Value::string("c"),
+        ]);
+        assert_eq!(
+            call("element", vec![list, Value::Number(4.0)]).unwrap(),
+            Value::string("b")
+        );
+        let map = Value::Map(BTreeMap::from([("a".to_owned(), Value::Number(1.0))]));
+        assert_eq!(
+            call(
+                "lookup",
+                vec![map.clone(), Value::string("b"), Value::Number(2.0)]
+            )
+            .unwrap(),
+            Value::Number(2.0)
+        );
+        assert!(call("lookup", vec![map, Value::string("b")]).is_err());
+    }
+}

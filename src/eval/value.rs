@@ -1,0 +1,287 @@
+//! The value model of the expression language.
+//!
+//! A [`Value`] is JSON-like (null, bool, number, string, list, map) plus two marks from the
+//! design: [`Value::Unknown`] ("known after apply") and [`Value::Sensitive`] (must never be
+//! printed). Operations propagate both marks: anything computed from an unknown is unknown,
+//! anything computed from a sensitive value is sensitive.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A value with unknown and sensitive marks.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    /// Known only after apply.
+    Unknown,
+    /// A value that must not be shown.
+    Sensitive(Box<Value>),
+}
+
+impl Value {
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(s.into())
+    }
+
+    /// Wraps a value in the sensitive mark (idempotent).
+    pub fn sensitive(self) -> Value {
+        match self {
+            Value::Sensitive(_) => self,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    /// Wraps in the sensitive mark when `yes`.
+    pub fn mark_if(self, yes: bool) -> Value {
+        if yes { self.sensitive() } else { self }
+    }
+
+    /// The value without its top-level sensitive mark, and whether it had one.
+    pub fn unmark(&self) -> (&Value, bool) {
+        match self {
+            Value::Sensitive(inner) => (inner.unmark().0, true),
+            other => (other, false),
+        }
+    }
+
+    /// Removes every sensitive mark, deep.
+    pub fn unmark_deep(&self) -> Value {
+        match self {
+            Value::Sensitive(inner) => inner.unmark_deep(),
+            Value::List(items) => Value::List(items.iter().map(Value::unmark_deep).collect()),
+            Value::Map(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.unmark_deep()))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// True if this value or anything inside it is sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_sensitive),
+            Value::Map(map) => map.values().any(Value::contains_sensitive),
+            _ => false,
+        }
+    }
+
+    /// True if this value is wholly known (no unknown anywhere inside).
+    pub fn is_wholly_known(&self) -> bool {
+        match self {
+            Value::Unknown => false,
+            Value::Sensitive(inner) => inner.is_wholly_known(),
+            Value::List(items) => items.iter().all(Value::is_wholly_known),
+            Value::Map(map) => map.values().all(Value::is_wholly_known),
+            _ => true,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.unmark().0, Value::Unknown)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.unmark().0, Value::Null)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self.unmark().0 {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.unmark().0 {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self.unmark().0 {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self.unmark().0 {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Looks up a map attribute (null when absent or when this is not a map).
+    pub fn get(&self, key: &str) -> &Value {
+        self.as_map()
+            .and_then(|m| m.get(key))
+            .unwrap_or(&Value::Null)
+    }
+
+    /// The type name used in error messages, as Terraform spells it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "object",
+            Value::Unknown => "unknown",
+            Value::Sensitive(inner) => inner.type_name(),
+        }
+    }
+
+    /// Converts to JSON for state and backend calls. Unknown becomes null, marks are dropped.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => number_to_json(*n),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => items.iter().map(Value::to_json).collect(),
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+            Value::Sensitive(inner) => inner.to_json(),
+        }
+    }
+
+    /// Converts from JSON (state, backend responses); no marks.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Terraform's `after_unknown` shape: `true` at unknown leaves, `false`/nested elsewhere.
+    pub fn unknown_tree(&self) -> serde_json::Value {
+        self.mark_tree(&|v| matches!(v, Value::Unknown))
+    }
+
+    /// Terraform's `*_sensitive` shape: `true` at sensitive leaves.
+    pub fn sensitive_tree(&self) -> serde_json::Value {
+        self.mark_tree(&|v| matches!(v, Value::Sensitive(_)))
+    }
+
+    fn mark_tree(&self, marked: &dyn Fn(&Value) -> bool) -> serde_json::Value {
+        if marked(self) {
+            return serde_json::Value::Bool(true);
+        }
+        match self {
+            Value::List(items) => items.iter().map(|v| v.mark_tree(marked)).collect(),
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.mark_tree(marked)))
+                    .collect(),
+            ),
+            Value::Sensitive(inner) => inner.mark_tree(marked),
+            _ => serde_json::Value::Bool(false),
+        }
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+    }
+}
+
+/// Formats a number as Terraform prints it: integers without a fraction.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl fmt::Display for Value {
+    /// A short, safe rendering for messages: sensitive and unknown values are never spelled out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => f.write_str(&format_number(*n)),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(map) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} = {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Unknown => f.write_str("(known after apply)"),
+            Value::Sensitive(_) => f.write_str("(sensitive value)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_survive_json_trees() {
+        let v = Value::Map(BTreeMap::from([
+            ("a".into(), Value::Unknown),
+            ("b".into(), Value::string("x").sensitive()),
+        ]));
+        assert_eq!(v.unknown_tree(), serde_json::json!({"a": true, "b": false}));
+        assert_eq!(
+            v.sensitive_tree(),
+            serde_json::json!({"a": false, "b": true})
+        );
+        assert_eq!(v.to_json(), serde_json::json!({"a": null, "b": "x"}));
+        assert!(v.contains_sensitive());
+        assert!(!v.is_wholly_known());
+    }
+
+    #[test]
+    fn display_never_reveals_sensitive_values() {
+        let v = Value::string("s3cret").sensitive();
+        assert_eq!(v.to_string(), "(sensitive value)");
+    }
+
+    #[test]
+    fn integers_print_without_fraction() {
+        assert_eq!(format_number(4.0), "4");
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(Value::Number(65515.0).to_json(), serde_json::json!(65515));
+    }
+}

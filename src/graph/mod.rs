@@ -1,0 +1,238 @@
+//! The resource dependency graph.
+//!
+//! Owns building the DAG over every resource in configuration or state — reference edges
+//! from evaluation, the domain's own edges (a resource after its resource group, a subnet
+//! after its VNet, anything after the resources whose ids it names) and, for resources that
+//! left the configuration, the dependencies recorded in state — plus cycle reporting, the
+//! deterministic topological order (ties broken by address) and DOT output. Edges point from
+//! a dependent to its dependency, as in Terraform's graphs. It computes no diffs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::addr::ResourceAddr;
+use crate::eval::DesiredState;
+use crate::state::State;
+
+/// A dependency cycle.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("Cycle: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+#[diagnostic(
+    code(graph::cycle),
+    help(
+        "these resources depend on each other; remove one of the references or depends_on entries"
+    )
+)]
+pub struct CycleError(pub Vec<ResourceAddr>);
+
+/// Dependencies between resources.
+#[derive(Debug, Default)]
+pub struct ResourceGraph {
+    graph: DiGraph<ResourceAddr, ()>,
+    index: BTreeMap<ResourceAddr, NodeIndex>,
+}
+
+impl ResourceGraph {
+    /// Builds the graph of the desired resources and of every resource in state.
+    pub fn build(desired: &DesiredState, state: &State) -> Result<ResourceGraph, CycleError> {
+        let mut g = ResourceGraph::default();
+        for addr in desired.resources.keys().chain(state.resources.keys()) {
+            g.node(addr);
+        }
+        for (addr, resource) in &desired.resources {
+            for dep in &resource.deps {
+                g.edge(addr, dep);
+            }
+        }
+        for (addr, dep) in domain_edges(desired) {
+            g.edge(&addr, &dep);
+        }
+        for (addr, resource) in &state.resources {
+            if !desired.resources.contains_key(addr) {
+                let known: Vec<&ResourceAddr> = resource
+                    .dependencies
+                    .iter()
+                    .filter(|d| g.index.contains_key(*d))
+                    .collect();
+                for dep in known {
+                    g.edge(addr, dep);
+                }
+            }
+        }
+        g.order()?;
+        Ok(g)
+    }
+
+    fn node(&mut self, addr: &ResourceAddr) -> NodeIndex {
+        if let Some(i) = self.index.get(addr) {
+            return *i;
+        }
+        let i = self.graph.add_node(addr.clone());
+        self.index.insert(addr.clone(), i);
+        i
+    }
+
+    fn edge(&mut self, from: &ResourceAddr, to: &ResourceAddr) {
+        if from == to {
+            return;
+        }
+        let (a, b) = (self.node(from), self.node(to));
+        self.graph.update_edge(a, b, ());
+    }
+
+    /// Every resource, dependencies before dependents, ties broken by address.
+    pub fn order(&self) -> Result<Vec<ResourceAddr>, CycleError> {
+        let mut remaining: BTreeMap<NodeIndex, usize> = self
+            .graph
+            .node_indices()
+            .map(|n| {
+                (
+                    n,
+                    self.graph
+                        .neighbors_directed(n, Direction::Outgoing)
+                        .count(),
+                )
+            })
+            .collect();
+        let mut ready: BTreeSet<&ResourceAddr> = remaining
+            .iter()
+            .filter(|(_, c)| **c == 0)
+            .map(|(n, _)| &self.graph[*n])
+            .collect();
+        let mut out = Vec::with_capacity(remaining.len());
+        while let Some(addr) = ready.pop_first() {
+            let n = self.index[addr];
+            remaining.remove(&n);
+            out.push(addr.clone());
+            for dependent in self.graph.neighbors_directed(n, Direction::Incoming) {
+                if let Some(count) = remaining.get_mut(&dependent) {
+                    *count -= 1;
+                    if *count == 0 {
+                        ready.insert(&self.graph[dependent]);
+                    }
+                }
+            }
+        }
+        if remaining.is_empty() {
+            Ok(out)
+        } else {
+            let mut stuck: Vec<ResourceAddr> =
+                remaining.keys().map(|n| self.graph[*n].clone()).collect();
+            stuck.sort();
+            Err(CycleError(stuck))
+        }
+    }
+
+    /// The direct dependencies of `addr`, sorted.
+    pub fn dependencies(&self, addr: &ResourceAddr) -> BTreeSet<ResourceAddr> {
+        self.neighbors(addr, Direction::Outgoing)
+    }
+
+    /// The direct dependents of `addr`, sorted.
+    pub fn dependents(&self, addr: &ResourceAddr) -> BTreeSet<ResourceAddr> {
+        self.neighbors(addr, Direction::Incoming)
+    }
+
+    fn neighbors(&self, addr: &ResourceAddr, dir: Direction) -> BTreeSet<ResourceAddr> {
+        self.index
+            .get(addr)
+            .map(|n| {
+                self.graph
+                    .neighbors_directed(*n, dir)
+                    .map(|m| self.graph[m].clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Everything `addr` depends on, directly or not (recorded in state as `dependencies`).
+    pub fn transitive_dependencies(&self, addr: &ResourceAddr) -> Vec<ResourceAddr> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<ResourceAddr> = self.dependencies(addr).into_iter().collect();
+        while let Some(next) = stack.pop() {
+            if seen.insert(next.clone()) {
+                stack.extend(self.dependencies(&next));
+            }
+        }
+        seen.into_iter().collect()
+    }
+
+    /// DOT text in Terraform's resource-summary style.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from(
+            "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n",
+        );
+        for addr in self.index.keys() {
+            out.push_str(&format!("  \"{addr}\" [label=\"{addr}\"];\n"));
+        }
+        for addr in self.index.keys() {
+            for dep in self.dependencies(addr) {
+                out.push_str(&format!("  \"{addr}\" -> \"{dep}\";\n"));
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Edges the domain implies even when configuration names things by literal strings rather
+/// than references: resource group before its contents, VNet before its subnets, and any
+/// resource after the resources whose ARM ids appear in its arguments.
+fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
+    let mut by_id: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
+    let mut groups: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
+    let mut vnets: BTreeMap<(String, String), &ResourceAddr> = BTreeMap::new();
+    for (addr, r) in &desired.resources {
+        let v = &r.planned.value;
+        if let Some(id) = v.get("id").as_str() {
+            by_id.insert(id.to_lowercase(), addr);
+        }
+        let name = v.get("name").as_str().map(str::to_lowercase);
+        match (addr.resource_type.as_str(), name) {
+            ("azurerm_resource_group", Some(name)) => {
+                groups.insert(name, addr);
+            }
+            ("azurerm_virtual_network", Some(name)) => {
+                if let Some(rg) = v.get("resource_group_name").as_str() {
+                    vnets.insert((rg.to_lowercase(), name), addr);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut edges = Vec::new();
+    for (addr, r) in &desired.resources {
+        let v = &r.planned.value;
+        let rg = v.get("resource_group_name").as_str().map(str::to_lowercase);
+        if let Some(group) = rg.as_ref().and_then(|rg| groups.get(rg)) {
+            edges.push((addr.clone(), (*group).clone()));
+        }
+        if let (Some(rg), Some(vnet)) = (rg, v.get("virtual_network_name").as_str()) {
+            if let Some(vnet) = vnets.get(&(rg, vnet.to_lowercase())) {
+                edges.push((addr.clone(), (*vnet).clone()));
+            }
+        }
+        let Some(schema) = crate::model::schema(&addr.resource_type) else {
+            continue;
+        };
+        for s in crate::model::argument_strings(schema, v) {
+            let s = s.to_lowercase();
+            if let Some(target) = by_id
+                .get(&s)
+                .or_else(|| parent_id(&s).and_then(|p| by_id.get(p)))
+            {
+                if *target != addr {
+                    edges.push((addr.clone(), (*target).clone()));
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// `.../virtualNetworks/v/subnets/s` names the VNet too (for inline subnets).
+fn parent_id(id: &str) -> Option<&str> {
+    id.rsplit_once("/subnets/").map(|(vnet, _)| vnet)
+}

@@ -1,0 +1,407 @@
+//! The domain model: which resource types exist, their schemas, and how a configured object
+//! becomes a planned object.
+//!
+//! Owns the azurerm schemas ([`azurerm`]), deterministic ARM ids, location normalisation and
+//! [`plan_object`], the pure function that merges configuration with prior state (defaults,
+//! optional-computed attributes, replace-on-change). It is plain data and pure functions: no
+//! IO, no evaluation of expressions, no knowledge of a backend or of the state file.
+
+mod azurerm;
+pub mod schema;
+
+use std::collections::BTreeMap;
+
+use crate::eval::value::Value;
+pub use schema::{Attr, Block, IdShape, Kind, ResourceSchema, Ty};
+
+/// The all-zero subscription used when none is configured.
+pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A path into an object, as Terraform's `replace_paths` spell it: attribute names and indexes.
+pub type Path = Vec<serde_json::Value>;
+
+/// Looks up the schema of a modelled resource type.
+pub fn schema(resource_type: &str) -> Option<&'static ResourceSchema> {
+    azurerm::RESOURCE_SCHEMAS
+        .iter()
+        .find(|s| s.type_name == resource_type)
+}
+
+/// All modelled resource types, sorted.
+pub fn resource_types() -> impl Iterator<Item = &'static str> {
+    azurerm::RESOURCE_SCHEMAS.iter().map(|s| s.type_name)
+}
+
+/// Azure's normalised region name: lower case without spaces (`West Europe` → `westeurope`).
+pub fn normalize_location(location: &str) -> String {
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The deterministic ARM id of an object, or `Unknown` while a part of it is unknown.
+pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
+    let part = |key: &str| object.get(key).as_str().map(str::to_owned);
+    let rg_prefix = |rg: &str| format!("/subscriptions/{subscription}/resourceGroups/{rg}");
+    let id = match shape {
+        IdShape::ResourceGroup => part("name").map(|name| rg_prefix(&name)),
+        IdShape::Provider(kind) => part("resource_group_name")
+            .zip(part("name"))
+            .map(|(rg, name)| format!("{}/providers/{kind}/{name}", rg_prefix(&rg))),
+        IdShape::Subnet => part("resource_group_name")
+            .zip(part("virtual_network_name"))
+            .zip(part("name"))
+            .map(|((rg, vnet), name)| {
+                format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}",
+                    rg_prefix(&rg)
+                )
+            }),
+    };
+    id.map_or(Value::Unknown, Value::String)
+}
+
+/// The outcome of planning one object: its new value and the paths that force replacement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedObject {
+    pub value: Value,
+    pub replace_paths: Vec<Path>,
+}
+
+/// Merges an evaluated configuration object with the prior (refreshed) state of the same
+/// resource, as Terraform's ProposedNew plus the provider's plan would: defaults fill unset
+/// optional attributes, optional-computed ones keep their prior value, computed ones stay as
+/// they were unless the object is replaced, and any change to a force-new argument is
+/// recorded as a replace path. Ids are derived, so they are known at plan time.
+pub fn plan_object(
+    schema: &ResourceSchema,
+    subscription: &str,
+    config: &Value,
+    prior: Option<&serde_json::Value>,
+) -> PlannedObject {
+    let mut replace_paths = Vec::new();
+    let mut value = plan_block(
+        &schema.body,
+        config,
+        prior,
+        &mut Vec::new(),
+        &mut replace_paths,
+    );
+    if !replace_paths.is_empty() {
+        // A replacement is a new object: nothing computed survives from the old one.
+        value = plan_block(&schema.body, config, None, &mut Vec::new(), &mut Vec::new());
+    }
+    derive_known_attributes(schema, subscription, &mut value);
+    PlannedObject {
+        value,
+        replace_paths,
+    }
+}
+
+fn plan_block(
+    block: &Block,
+    config: &Value,
+    prior: Option<&serde_json::Value>,
+    path: &mut Path,
+    replace_paths: &mut Vec<Path>,
+) -> Value {
+    let mut out = BTreeMap::new();
+    for attr in block.attrs {
+        let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
+        let planned = plan_attribute(attr, config.get(attr.name), prior_value.as_ref());
+        if attr.force_new {
+            if let Some(before) = &prior_value {
+                if differs(&planned, before) {
+                    replace_paths.push(extend(path, attr.name));
+                }
+            }
+        }
+        out.insert(attr.name.to_owned(), planned.mark_if(attr.sensitive));
+    }
+    for nested in block.blocks {
+        let prior_items = prior.map(|p| p.get(nested.name).cloned().unwrap_or_default());
+        path.push(nested.name.into());
+        let planned = plan_nested(
+            nested,
+            config.get(nested.name),
+            prior_items.as_ref(),
+            path,
+            replace_paths,
+        );
+        path.pop();
+        if nested.force_new {
+            if let Some(before) = &prior_items {
+                if differs(&planned, before) {
+                    replace_paths.push(extend(path, nested.name));
+                }
+            }
+        }
+        out.insert(nested.name.to_owned(), planned);
+    }
+    Value::Map(out)
+}
+
+fn plan_nested(
+    block: &Block,
+    config: &Value,
+    prior: Option<&serde_json::Value>,
+    path: &mut Path,
+    replace_paths: &mut Vec<Path>,
+) -> Value {
+    let Some(items) = config.as_list() else {
+        return match prior {
+            Some(p) if block.optional_computed => Value::from_json(p),
+            None if block.optional_computed => Value::Unknown,
+            _ => Value::List(Vec::new()),
+        };
+    };
+    let prior_items = prior.and_then(serde_json::Value::as_array);
+    let mut planned: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let prior_item = prior_items.and_then(|p| p.get(i));
+            path.push(i.into());
+            // Nested force-new attributes are reported once, at the block level.
+            let v = plan_block(block, item, prior_item, path, &mut Vec::new());
+            path.pop();
+            v
+        })
+        .collect();
+    if block.set {
+        planned.sort_by_key(|v| v.to_json().to_string());
+    }
+    let _ = replace_paths;
+    Value::List(planned)
+}
+
+fn plan_attribute(attr: &Attr, config: &Value, prior: Option<&serde_json::Value>) -> Value {
+    // `prior` is `Some` whenever the object exists, even if this attribute is null in it.
+    let from_state = || prior.map(Value::from_json);
+    let default = || default_value(attr);
+    match attr.kind {
+        Kind::Required | Kind::Optional if config.is_null() => default().unwrap_or(Value::Null),
+        Kind::Required | Kind::Optional => normalize(attr.ty, config),
+        Kind::OptionalComputed if !config.is_null() => normalize(attr.ty, config),
+        Kind::OptionalComputed => from_state().or_else(default).unwrap_or(Value::Unknown),
+        Kind::Computed => from_state().unwrap_or(Value::Unknown),
+    }
+}
+
+fn default_value(attr: &Attr) -> Option<Value> {
+    match attr.default {
+        schema::Default::None => None,
+        schema::Default::Str(s) => Some(Value::string(s)),
+        schema::Default::Bool(b) => Some(Value::Bool(b)),
+        schema::Default::Int(i) => Some(Value::Number(i as f64)),
+    }
+}
+
+/// Puts a configured value in the form the backend stores: sets sorted, regions normalised.
+pub fn normalize(ty: Ty, value: &Value) -> Value {
+    let (inner, sensitive) = value.unmark();
+    let normalized = match (ty, inner) {
+        (Ty::Set, Value::List(items)) if value.is_wholly_known() => {
+            let mut items = items.clone();
+            items.sort_by_key(|v| v.to_json().to_string());
+            items.dedup();
+            Value::List(items)
+        }
+        (Ty::Location, Value::String(s)) => Value::String(normalize_location(s)),
+        _ => inner.clone(),
+    };
+    normalized.mark_if(sensitive)
+}
+
+/// True when a planned value is not known to equal the prior JSON value.
+pub fn differs(planned: &Value, prior: &serde_json::Value) -> bool {
+    !planned.is_wholly_known() || planned.to_json() != *prior
+}
+
+fn extend(path: &Path, name: &str) -> Path {
+    let mut p = path.clone();
+    p.push(name.into());
+    p
+}
+
+/// Fills the attributes whose values are known at plan time although the backend sets them:
+/// the ARM id and, for a VNet, the ids of its inline subnets.
+fn derive_known_attributes(schema: &ResourceSchema, subscription: &str, value: &mut Value) {
+    let id = arm_id(schema.id_shape, subscription, value);
+    let Value::Map(map) = value else { return };
+    if let (Some(Value::List(subnets)), Some(vnet_id)) = (map.get_mut("subnet"), id.as_str()) {
+        for subnet in subnets.iter_mut() {
+            let name = subnet.get("name").as_str().map(str::to_owned);
+            if let (Value::Map(s), Some(name)) = (subnet, name) {
+                s.insert(
+                    "id".into(),
+                    Value::String(format!("{vnet_id}/subnets/{name}")),
+                );
+            }
+        }
+    }
+    map.insert("id".into(), id);
+}
+
+/// The dotted paths of schema-sensitive attributes present in an object (for state's
+/// `sensitive_attributes` and for redaction of values read back from state).
+pub fn sensitive_attribute_names(schema: &ResourceSchema) -> impl Iterator<Item = &'static str> {
+    schema
+        .body
+        .attrs
+        .iter()
+        .filter(|a| a.sensitive)
+        .map(|a| a.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn create_fills_defaults_and_derives_the_id() {
+        let schema = schema("azurerm_public_ip").unwrap();
+        let config = obj(&[
+            ("name", Value::string("pip1")),
+            ("resource_group_name", Value::string("rg")),
+            ("location", Value::string("West Europe")),
+            ("allocation_method", Value::string("Static")),
+        ]);
+        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, None);
+        let v = &planned.value;
+        assert_eq!(v.get("sku"), &Value::string("Standard"));
+        assert_eq!(v.get("location"), &Value::string("westeurope"));
+        assert_eq!(v.get("ip_address"), &Value::Unknown);
+        assert_eq!(
+            v.get("id").as_str().unwrap(),
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip1"
+        );
+        assert!(planned.replace_paths.is_empty());
+    }
+
+    #[test]
+    fn force_new_change_is_a_replace_path_and_resets_computed_values() {
+        let schema = schema("azurerm_public_ip").unwrap();
+        let config = obj(&[
+            ("name", Value::string("pip1")),
+            ("resource_group_name", Value::string("rg")),
+            ("location", Value::string("westeurope")),
+            ("allocation_method", Value::string("Static")),
+            ("sku", Value::string("Basic")),
+        ]);
+        let prior = json!({"name": "pip1", "resource_group_name": "rg", "location": "westeurope",
+            "allocation_method": "Static", "sku": "Standard", "ip_address": "20.0.0.4"});
+        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior));
+        assert_eq!(planned.replace_paths, vec![vec![json!("sku")]]);
+        assert_eq!(planned.value.get("ip_address"), &Value::Unknown);
+    }
+
+    #[test]
+    fn sets_are_order_insensitive() {
+        let a = normalize(
+            Ty::Set,
+            &Value::List(vec![Value::string("b"), Value::string("a")]),
+        );
+        assert_eq!(a, Value::List(vec![Value::string("a"), Value::string("b")]));
+    }
+}
+
+/// True when a planned object still has unknown values in arguments that come from
+/// configuration (not in attributes the backend computes): such an object must be planned
+/// again, with its dependencies applied, before it is sent to the backend.
+pub fn has_unknown_arguments(schema: &ResourceSchema, value: &Value) -> bool {
+    block_has_unknown_arguments(&schema.body, value)
+}
+
+fn block_has_unknown_arguments(block: &Block, value: &Value) -> bool {
+    if value.is_unknown() {
+        return true;
+    }
+    let attrs = block
+        .attrs
+        .iter()
+        .filter(|a| matches!(a.kind, Kind::Required | Kind::Optional));
+    attrs
+        .into_iter()
+        .any(|a| !value.get(a.name).is_wholly_known())
+        || block
+            .blocks
+            .iter()
+            .filter(|b| !b.optional_computed)
+            .any(|b| {
+                value
+                    .get(b.name)
+                    .as_list()
+                    .is_some_and(|items| items.iter().any(|i| block_has_unknown_arguments(b, i)))
+            })
+}
+
+/// The string values of an object's arguments (attributes set from configuration, not the
+/// ones the backend computes), nested blocks included.
+pub fn argument_strings<'v>(schema: &ResourceSchema, value: &'v Value) -> Vec<&'v str> {
+    let mut out = Vec::new();
+    block_argument_strings(&schema.body, value, &mut out);
+    out
+}
+
+fn block_argument_strings<'v>(block: &Block, value: &'v Value, out: &mut Vec<&'v str>) {
+    for attr in block.attrs.iter().filter(|a| a.kind != Kind::Computed) {
+        collect_strings(value.get(attr.name), out);
+    }
+    for nested in block.blocks {
+        for item in value.get(nested.name).as_list().unwrap_or_default() {
+            block_argument_strings(nested, item, out);
+        }
+    }
+}
+
+fn collect_strings<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+    match value.unmark().0 {
+        Value::String(s) => out.push(s),
+        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
+        Value::Map(map) => map.values().for_each(|i| collect_strings(i, out)),
+        _ => {}
+    }
+}
+
+/// True when two objects of a resource type differ in an argument (computed attributes, which
+/// the backend changes on its own, are ignored).
+pub fn arguments_differ(
+    schema: &ResourceSchema,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+) -> bool {
+    block_arguments_differ(&schema.body, a, b)
+}
+
+fn block_arguments_differ(block: &Block, a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    let field = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or_default();
+    block
+        .attrs
+        .iter()
+        .filter(|attr| attr.kind != Kind::Computed)
+        .any(|attr| field(a, attr.name) != field(b, attr.name))
+        || block.blocks.iter().any(|nested| {
+            let (x, y) = (field(a, nested.name), field(b, nested.name));
+            let (x, y) = (
+                x.as_array().cloned().unwrap_or_default(),
+                y.as_array().cloned().unwrap_or_default(),
+            );
+            x.len() != y.len()
+                || x.iter()
+                    .zip(&y)
+                    .any(|(p, q)| block_arguments_differ(nested, p, q))
+        })
+}

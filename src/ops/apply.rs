@@ -1,0 +1,199 @@
+//! `vnetform apply` and `vnetform destroy`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::plan::prepare;
+use super::{
+    CommonOptions, Ui, Workdir, config_digest, display_outputs, evaluate, open_state, runtime,
+    state_outputs,
+};
+use crate::apply::{Event, Executor};
+use crate::backend::Backend;
+use crate::config::{self, Config};
+use crate::error::{Error, ResourceFailure, Result};
+use crate::eval::value::Value;
+use crate::plan::{Plan, SavedPlan};
+use crate::render;
+use crate::state::{LocalStore, State};
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    pub common: CommonOptions,
+    pub auto_approve: bool,
+    pub plan_file: Option<PathBuf>,
+    pub destroy: bool,
+    pub parallelism: usize,
+    pub refresh: bool,
+}
+
+pub fn apply(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
+    match &opts.plan_file {
+        Some(file) => apply_saved(ui, wd, opts, file),
+        None => apply_fresh(ui, wd, opts),
+    }
+}
+
+fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Path) -> Result<()> {
+    if !opts.common.vars.is_empty() {
+        return Err(Error::Usage(
+            "Can't set variables when applying a saved plan: the plan already holds the values it was made with".into(),
+        ));
+    }
+    let saved = SavedPlan::read(&wd.dir.join(file))?;
+    let config = config::load_dir(&wd.dir)?;
+    let backend = wd.backend()?;
+    let (mut store, _guard) = open_state(wd, &config, &opts.common, "Apply")?;
+    let mut state = store.read()?;
+    saved.check_current(&state.lineage, state.serial, &config_digest(&config))?;
+    if state.serial == 0 {
+        state.lineage = saved.plan.lineage.clone();
+    }
+    let run = Run {
+        ui,
+        wd,
+        config: &config,
+        variables: &saved.variables,
+        backend,
+        parallelism: opts.parallelism,
+    };
+    run.execute(&mut store, state, &saved.plan)
+}
+
+fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
+    let operation = if opts.destroy { "Destroy" } else { "Apply" };
+    let prepared = prepare(
+        ui,
+        wd,
+        &opts.common,
+        opts.destroy,
+        opts.refresh,
+        operation,
+        false,
+    )?;
+    let mut store = prepared.store;
+    let plan = &prepared.plan;
+    ui.out(&render::plan::plan_text(plan, ui.painter));
+    if !plan.has_changes() {
+        let mut state = prepared.state;
+        store.write(&mut state)?;
+        let what = if opts.destroy { "Destroy" } else { "Apply" };
+        let counts = if opts.destroy {
+            "0 destroyed"
+        } else {
+            "0 added, 0 changed, 0 destroyed"
+        };
+        ui.out(&format!(
+            "\n{}\n",
+            ui.painter.bold(
+                &ui.painter
+                    .green(&format!("{what} complete! Resources: {counts}."))
+            )
+        ));
+        print_outputs(ui, &state, opts.destroy);
+        return Ok(());
+    }
+    if !opts.auto_approve {
+        confirm(ui, opts)?;
+    }
+    let run = Run {
+        ui,
+        wd,
+        config: &prepared.loaded.config,
+        variables: &prepared.loaded.variables.values,
+        backend: prepared.backend,
+        parallelism: opts.parallelism,
+    };
+    drop(prepared.rt);
+    run.execute(&mut store, prepared.state, plan)
+}
+
+fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
+    let what = if opts.destroy { "Destroy" } else { "Apply" };
+    if !opts.common.input {
+        return Err(Error::Usage(format!(
+            "{what} requires approval: run again with -auto-approve, or without -input=false"
+        )));
+    }
+    let question = if opts.destroy {
+        "\nDo you really want to destroy all resources?\n  vnetform will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
+    } else {
+        "\nDo you want to perform these actions?\n  vnetform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    };
+    match ui.ask(question).as_deref() {
+        Some("yes") => {
+            ui.out("\n");
+            Ok(())
+        }
+        _ => {
+            ui.out(&format!("\n{what} cancelled.\n"));
+            Err(Error::Cancelled { what })
+        }
+    }
+}
+
+/// What executing a plan needs.
+struct Run<'a> {
+    ui: &'a Ui,
+    wd: &'a Workdir,
+    config: &'a Config,
+    variables: &'a std::collections::BTreeMap<String, Value>,
+    backend: Arc<dyn Backend>,
+    parallelism: usize,
+}
+
+impl Run<'_> {
+    fn execute(&self, store: &mut LocalStore, state: State, plan: &Plan) -> Result<()> {
+        let ui = self.ui;
+        let finalize = |addr: &crate::addr::ResourceAddr, now: &State| {
+            let desired = evaluate(self.wd, self.config, self.variables, now).ok()?;
+            desired.resources.get(addr).map(|d| d.planned.value.clone())
+        };
+        let on_event =
+            |e: &Event| ui.out(&format!("{}\n", render::apply::event_line(e, ui.painter)));
+        let mut persist = |s: &mut State| store.write(s);
+        let mut executor = Executor {
+            backend: Arc::clone(&self.backend),
+            parallelism: self.parallelism,
+            finalize: &finalize,
+            persist: &mut persist,
+            on_event: &on_event,
+        };
+        let outcome = runtime().block_on(executor.run(plan, state))?;
+        let mut state = outcome.state.clone();
+        if plan.destroy {
+            state.outputs.clear();
+        } else if let Ok(desired) = evaluate(self.wd, self.config, self.variables, &state) {
+            state.outputs = state_outputs(&desired);
+        }
+        store.write(&mut state)?;
+        ui.out(&render::apply::summary(&outcome, plan.destroy, ui.painter));
+        if !outcome.failures.is_empty() {
+            let failures: Vec<ResourceFailure> = outcome
+                .failures
+                .iter()
+                .map(|(addr, error)| ResourceFailure {
+                    addr: addr.to_string(),
+                    error: error.clone(),
+                })
+                .collect();
+            return Err(Error::ApplyFailed {
+                count: failures.len(),
+                failures,
+            });
+        }
+        print_outputs(ui, &state, plan.destroy);
+        Ok(())
+    }
+}
+
+fn print_outputs(ui: &Ui, state: &State, destroy: bool) {
+    if destroy || state.outputs.is_empty() {
+        return;
+    }
+    ui.out(&format!(
+        "\n{}\n\n",
+        ui.painter.bold(&ui.painter.green("Outputs:"))
+    ));
+    ui.out(&render::apply::outputs_listing(&display_outputs(state)));
+}

@@ -1,0 +1,248 @@
+//! Operations: one function per command, running the phases in order.
+//!
+//! This is the only module that calls more than one phase: it loads configuration, resolves
+//! variables, reads and locks state, refreshes through the backend, evaluates, builds the
+//! graph, plans, applies and persists, passing values between phases and printing what
+//! `render` formats. It holds no phase logic of its own.
+
+mod apply;
+mod init;
+mod inspect;
+mod plan;
+mod sim;
+mod validate;
+mod workdir;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use miette::Diagnostic;
+
+pub use apply::{ApplyOptions, apply};
+pub use init::{InitOptions, init};
+pub use inspect::{graph, output, show, state_list, state_show};
+pub use plan::{PlanOptions, plan};
+pub use sim::{sim_delete, sim_list, sim_set};
+pub use validate::validate;
+pub use workdir::{Workdir, WorkdirError};
+
+use crate::backend::Backend;
+use crate::config::{self, Config};
+use crate::error::Result;
+use crate::eval::vars::{self, VarInput, VariableValues};
+use crate::eval::{self, DesiredState, value::Value};
+use crate::render::{self, Painter};
+use crate::state::{LocalStore, LockGuard, State};
+
+/// Where a command reads and writes: standard streams in the binary, buffers in tests.
+pub struct Ui {
+    pub painter: Painter,
+    /// Whether questions may be asked (stdin is a terminal, or input was piped on purpose).
+    pub interactive: bool,
+    out: RefCell<Box<dyn Write>>,
+    err: RefCell<Box<dyn Write>>,
+    input: RefCell<Box<dyn BufRead>>,
+}
+
+impl Ui {
+    pub fn new(
+        painter: Painter,
+        interactive: bool,
+        out: Box<dyn Write>,
+        err: Box<dyn Write>,
+        input: Box<dyn BufRead>,
+    ) -> Ui {
+        Ui {
+            painter,
+            interactive,
+            out: RefCell::new(out),
+            err: RefCell::new(err),
+            input: RefCell::new(input),
+        }
+    }
+
+    /// Prints to standard output. A closed pipe is not an error worth reporting.
+    pub fn out(&self, text: &str) {
+        let mut out = self.out.borrow_mut();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    pub fn err(&self, text: &str) {
+        let mut err = self.err.borrow_mut();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+
+    /// Prints every problem of a diagnostic to standard error.
+    pub fn diagnostic(&self, d: &dyn Diagnostic) {
+        self.err(&render::diagnostics::human(d, self.painter.color));
+    }
+
+    /// Asks a question and reads one line of answer.
+    pub fn ask(&self, question: &str) -> Option<String> {
+        self.out(question);
+        let mut line = String::new();
+        match self.input.borrow_mut().read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(line.trim_end_matches(['\n', '\r']).to_owned()),
+        }
+    }
+}
+
+/// Options shared by commands that read the configuration and state.
+#[derive(Debug, Clone, Default)]
+pub struct CommonOptions {
+    pub vars: Vec<VarInput>,
+    pub input: bool,
+    pub lock: bool,
+    pub lock_timeout: Duration,
+    pub state_path: Option<PathBuf>,
+}
+
+/// A configuration with its variables resolved.
+struct Loaded {
+    config: Config,
+    variables: VariableValues,
+}
+
+fn load(ui: &Ui, wd: &Workdir, opts: &CommonOptions) -> Result<Loaded> {
+    let config = config::load_dir(&wd.dir)?;
+    let interactive = ui.interactive && opts.input;
+    let mut ask = |var: &config::VariableBlock| {
+        let description = var
+            .description
+            .as_deref()
+            .map(|d| format!("  {d}\n\n"))
+            .unwrap_or_default();
+        ui.ask(&format!("var.{}\n{description}  Enter a value: ", var.name))
+    };
+    let prompt: Option<vars::Prompt<'_>> = if interactive { Some(&mut ask) } else { None };
+    let variables = vars::resolve(&config, &wd.dir, &opts.vars, &wd.env, prompt)?;
+    for w in &variables.warnings {
+        ui.diagnostic(w);
+    }
+    Ok(Loaded { config, variables })
+}
+
+/// The state store for this working directory, locked unless `-lock=false`.
+fn open_state(
+    wd: &Workdir,
+    config: &Config,
+    opts: &CommonOptions,
+    operation: &str,
+) -> Result<(LocalStore, Option<LockGuard>)> {
+    let store = LocalStore::new(wd.state_path(opts.state_path.as_deref(), Some(config))?);
+    let guard = if opts.lock {
+        Some(store.lock(operation, opts.lock_timeout)?)
+    } else {
+        None
+    };
+    Ok((store, guard))
+}
+
+fn evaluate(
+    wd: &Workdir,
+    config: &Config,
+    variables: &BTreeMap<String, Value>,
+    prior: &State,
+) -> Result<DesiredState> {
+    let attributes = prior.attributes();
+    let req = eval::EvalRequest {
+        config,
+        variables,
+        prior: &attributes,
+        working_dir: &wd.dir,
+        env_subscription: wd.env.get("ARM_SUBSCRIPTION_ID").cloned(),
+    };
+    Ok(eval::evaluate(&req)?)
+}
+
+/// Reads every resource in state back from the backend; deleted objects drop out.
+fn refresh(
+    ui: &Ui,
+    rt: &tokio::runtime::Runtime,
+    backend: &Arc<dyn Backend>,
+    state: &State,
+) -> Result<State> {
+    let mut refreshed = state.clone();
+    for (addr, resource) in &state.resources {
+        let id = resource
+            .attributes
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        ui.out(&format!(
+            "{}: Refreshing state... [id={id}]\n",
+            ui.painter.bold(&addr.to_string())
+        ));
+        let req = crate::backend::ReadRequest {
+            resource_type: addr.resource_type.clone(),
+            id,
+        };
+        let response = rt.block_on(backend.read(req))?;
+        match response.attributes {
+            Some(attributes) => {
+                if let Some(r) = refreshed.resources.get_mut(addr) {
+                    r.attributes = attributes;
+                }
+            }
+            None => {
+                refreshed.resources.remove(addr);
+            }
+        }
+    }
+    Ok(refreshed)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+}
+
+/// A digest of the configuration's files, recorded in saved plans.
+fn config_digest(config: &Config) -> String {
+    let mut text = String::new();
+    for f in config.sources.files() {
+        text.push_str(&f.name);
+        text.push('\0');
+        text.push_str(&f.text);
+        text.push('\0');
+    }
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes()).to_string()
+}
+
+/// The outputs as state records them: known values only, marks dropped.
+fn state_outputs(desired: &DesiredState) -> BTreeMap<String, crate::state::StateOutput> {
+    desired
+        .outputs
+        .iter()
+        .filter(|(_, o)| o.value.is_wholly_known())
+        .map(|(k, o)| {
+            (
+                k.clone(),
+                crate::state::StateOutput {
+                    value: o.value.to_json(),
+                    sensitive: o.sensitive || o.value.contains_sensitive(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Outputs for display: (value, sensitive).
+fn display_outputs(state: &State) -> BTreeMap<String, (Value, bool)> {
+    state
+        .outputs
+        .iter()
+        .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
+        .collect()
+}

@@ -1,0 +1,134 @@
+//! `vnetform plan`, and the preparation plan, apply and destroy share.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{
+    CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
+};
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::graph::ResourceGraph;
+use crate::plan::{self, Plan, SavedPlan};
+use crate::render;
+use crate::state::{LocalStore, LockGuard, State};
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub common: CommonOptions,
+    pub out: Option<PathBuf>,
+    pub destroy: bool,
+    pub detailed_exitcode: bool,
+    pub json: bool,
+    pub refresh: bool,
+}
+
+/// Everything a plan was made from, kept for apply.
+pub(super) struct Prepared {
+    pub loaded: Loaded,
+    pub store: LocalStore,
+    pub _guard: Option<LockGuard>,
+    /// The refreshed prior state.
+    pub state: State,
+    pub plan: Plan,
+    pub backend: Arc<dyn Backend>,
+    pub rt: tokio::runtime::Runtime,
+}
+
+/// Loads, locks, refreshes, evaluates and diffs.
+pub(super) fn prepare(
+    ui: &Ui,
+    wd: &Workdir,
+    common: &CommonOptions,
+    destroy: bool,
+    refresh_state: bool,
+    operation: &str,
+    quiet: bool,
+) -> Result<Prepared> {
+    let loaded = load(ui, wd, common)?;
+    let backend = wd.backend()?;
+    let (mut store, guard) = open_state(wd, &loaded.config, common, operation)?;
+    let recorded = store.read()?;
+    let rt = runtime();
+    let state = if refresh_state {
+        let quiet_ui;
+        let refresh_ui = if quiet {
+            quiet_ui = Ui::new(
+                ui.painter,
+                false,
+                Box::new(std::io::sink()),
+                Box::new(std::io::sink()),
+                Box::new(std::io::empty()),
+            );
+            &quiet_ui
+        } else {
+            ui
+        };
+        refresh(refresh_ui, &rt, &backend, &recorded)?
+    } else {
+        recorded.clone()
+    };
+    let desired = evaluate(wd, &loaded.config, &loaded.variables.values, &state)?;
+    let graph = ResourceGraph::build(&desired, &state)?;
+    let mut plan = plan::diff(&desired, &state, &graph, destroy);
+    plan.drift = plan::detect_drift(&recorded, &state);
+    Ok(Prepared {
+        loaded,
+        store,
+        _guard: guard,
+        state,
+        plan,
+        backend,
+        rt,
+    })
+}
+
+/// Runs `plan`; returns the exit code (2 with `-detailed-exitcode` when there are changes).
+pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
+    let prepared = match prepare(
+        ui,
+        wd,
+        &opts.common,
+        opts.destroy,
+        opts.refresh,
+        "Plan",
+        opts.json,
+    ) {
+        Ok(p) => p,
+        Err(e) if opts.json => {
+            ui.out(&render::json::plan_stream(
+                None,
+                &render::diagnostics::flatten(&e),
+            ));
+            return Ok(1);
+        }
+        Err(e) => return Err(e),
+    };
+    let plan = &prepared.plan;
+    if opts.json {
+        ui.out(&render::json::plan_stream(Some(plan), &[]));
+    } else {
+        ui.out(&render::plan::plan_text(plan, ui.painter));
+    }
+    if let Some(out) = &opts.out {
+        let saved = SavedPlan::new(
+            plan.clone(),
+            prepared.loaded.variables.values.clone(),
+            config_digest(&prepared.loaded.config),
+        );
+        saved.write(&wd.dir.join(out))?;
+        if !opts.json {
+            let name = out.display();
+            ui.out(&format!(
+                "\n─────────────────────────────────────────────────────────────────────────────\n\nSaved the plan to: {name}\n\nTo perform exactly these actions, run the following command to apply:\n    vnetform apply \"{name}\"\n"
+            ));
+        }
+    } else if !opts.json && plan.has_changes() {
+        ui.out("\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so vnetform can't\nguarantee to take exactly these actions if you run \"vnetform apply\" now.\n");
+    }
+    Ok(if opts.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
+}

@@ -1,0 +1,156 @@
+//! The working directory's own settings (`.vnetform/`): which backend creates resources and
+//! where the state lives.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::backend::sim::{self, SimCloud};
+use crate::config::Config;
+
+/// The default state file.
+pub const DEFAULT_STATE: &str = "vnetform.tfstate";
+const SETTINGS: &str = ".vnetform/settings.json";
+
+/// Backends `init -cloud=` accepts.
+const CLOUDS: &[&str] = &["sim", "lab", "azure"];
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Settings {
+    /// The backend chosen by `init -cloud`.
+    pub cloud: Option<String>,
+    /// The state file chosen by `init -backend-config=path=...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_path: Option<String>,
+}
+
+/// Problems with the working directory's settings.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum WorkdirError {
+    #[error("Unknown backend \"{0}\"")]
+    #[diagnostic(code(init::unknown_cloud), help("choose one of: sim, lab, azure"))]
+    UnknownCloud(String),
+    #[error("The {0} backend is not available in this version")]
+    #[diagnostic(
+        code(init::unavailable),
+        help("use -cloud=sim, the simulated Azure that needs no account")
+    )]
+    Unavailable(String),
+    #[error("Refusing to switch this working directory from the {from} backend to {to}")]
+    #[diagnostic(
+        code(init::switch_refused),
+        help(
+            "the state holds {count} resource(s) created by {from}; run vnetform destroy first, or use another directory"
+        )
+    )]
+    SwitchRefused {
+        from: String,
+        to: String,
+        count: usize,
+    },
+    #[error("Failed to access {path}: {reason}")]
+    #[diagnostic(code(init::settings))]
+    Settings { path: String, reason: String },
+    #[error("Invalid -backend-config \"{0}\"")]
+    #[diagnostic(
+        code(init::backend_config),
+        help("the local state store accepts path=FILE")
+    )]
+    BackendConfig(String),
+}
+
+/// The directory a command runs in, with the environment it was started with.
+pub struct Workdir {
+    /// Absolute path of the working directory (after `-chdir`).
+    pub dir: PathBuf,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Workdir {
+    pub fn settings(&self) -> Result<Settings, WorkdirError> {
+        let path = self.dir.join(SETTINGS);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| WorkdirError::Settings {
+                path: SETTINGS.into(),
+                reason: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(WorkdirError::Settings {
+                path: SETTINGS.into(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    pub fn save_settings(&self, settings: &Settings) -> Result<(), WorkdirError> {
+        let text = serde_json::to_string_pretty(settings).expect("settings serialise");
+        crate::state::atomic_write(&self.dir.join(SETTINGS), format!("{text}\n").as_bytes())
+            .map_err(|e| WorkdirError::Settings {
+                path: SETTINGS.into(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The backend for this run: `VNETFORM_CLOUD`, else the one `init` recorded, else `sim`.
+    pub fn cloud(&self) -> Result<String, WorkdirError> {
+        let chosen = match self.env.get("VNETFORM_CLOUD").filter(|c| !c.is_empty()) {
+            Some(c) => c.clone(),
+            None => self.settings()?.cloud.unwrap_or_else(|| "sim".into()),
+        };
+        check_cloud(&chosen)?;
+        Ok(chosen)
+    }
+
+    /// Where the simulated cloud's database lives.
+    pub fn sim_db(&self) -> PathBuf {
+        self.env
+            .get("VNETFORM_SIM_DB")
+            .filter(|p| !p.is_empty())
+            .map_or_else(|| self.dir.join(sim::DEFAULT_DB), PathBuf::from)
+    }
+
+    pub fn open_sim(&self) -> Result<SimCloud, crate::error::Error> {
+        Ok(SimCloud::open(
+            &self.sim_db(),
+            self.env.get("VNETFORM_SIM_FAIL").map(String::as_str),
+        )?)
+    }
+
+    /// Opens the backend that creates resources.
+    pub fn backend(&self) -> Result<Arc<dyn Backend>, crate::error::Error> {
+        match self.cloud()?.as_str() {
+            "sim" => Ok(Arc::new(self.open_sim()?)),
+            other => Err(WorkdirError::Unavailable(other.to_owned()).into()),
+        }
+    }
+
+    /// The state file: `-state=PATH`, else `init -backend-config=path=...`, else the
+    /// configuration's `backend "local" { path }`, else `vnetform.tfstate`.
+    pub fn state_path(
+        &self,
+        flag: Option<&Path>,
+        config: Option<&Config>,
+    ) -> Result<PathBuf, WorkdirError> {
+        if let Some(p) = flag {
+            return Ok(self.dir.join(p));
+        }
+        if let Some(p) = self.settings()?.state_path {
+            return Ok(self.dir.join(p));
+        }
+        let configured = config.and_then(|c| c.terraform.local_state_path.clone());
+        Ok(self
+            .dir
+            .join(configured.unwrap_or_else(|| DEFAULT_STATE.into())))
+    }
+}
+
+pub fn check_cloud(cloud: &str) -> Result<(), WorkdirError> {
+    if CLOUDS.contains(&cloud) {
+        Ok(())
+    } else {
+        Err(WorkdirError::UnknownCloud(cloud.to_owned()))
+    }
+}

@@ -1,0 +1,440 @@
+//! Planning: the pure diff of the desired state against the (refreshed) prior state.
+//!
+//! Owns [`Plan`] — per-resource actions with before/after values and reasons, the
+//! operations in execution order with the operations each must wait for, output changes,
+//! and the lineage and serial of the state it was made from — and its saved-file form. It
+//! never talks to a backend, never reads configuration files, and never formats output.
+
+mod saved;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::addr::ResourceAddr;
+use crate::eval::value::Value;
+use crate::eval::{DesiredState, OutputValue};
+use crate::graph::ResourceGraph;
+use crate::model::{self, Path};
+use crate::state::State;
+pub use saved::{SavedPlan, SavedPlanError};
+
+/// What happens to one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    DeleteThenCreate,
+    CreateThenDelete,
+    Delete,
+}
+
+impl Action {
+    /// Terraform's plan symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::DeleteThenCreate => "-/+",
+            Action::CreateThenDelete => "+/-",
+            Action::Delete => "-",
+        }
+    }
+
+    /// Terraform's JSON `actions` array.
+    pub fn json_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Update => &["update"],
+            Action::DeleteThenCreate => &["delete", "create"],
+            Action::CreateThenDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    fn destroys(self) -> bool {
+        self.is_replace() || self == Action::Delete
+    }
+
+    fn applies(self) -> bool {
+        matches!(self, Action::Create | Action::Update) || self.is_replace()
+    }
+}
+
+/// Why an action was chosen, when it is not simply "the configuration says so".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    /// Replaced because an argument that cannot be updated in place changed.
+    CannotUpdate,
+    Tainted,
+    /// Deleted because its block left the configuration.
+    NoResourceConfig,
+    /// Deleted because the plan destroys everything.
+    DestroyMode,
+}
+
+impl Reason {
+    pub fn json(self) -> Option<&'static str> {
+        match self {
+            Reason::CannotUpdate => Some("replace_because_cannot_update"),
+            Reason::Tainted => Some("replace_because_tainted"),
+            Reason::NoResourceConfig => Some("delete_because_no_resource_config"),
+            Reason::DestroyMode => None,
+        }
+    }
+}
+
+/// The planned change of one resource.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceChange {
+    pub addr: ResourceAddr,
+    pub action: Action,
+    pub reason: Option<Reason>,
+    /// The prior object (refreshed), absent for a create.
+    pub before: Option<serde_json::Value>,
+    /// The planned object, absent for a delete.
+    pub after: Option<Value>,
+    pub replace_paths: Vec<Path>,
+    /// Top-level attributes of `before` that hold secrets.
+    pub before_sensitive: Vec<String>,
+    /// Everything this resource depends on, transitively (recorded in state after apply).
+    pub dependencies: Vec<ResourceAddr>,
+    pub create_before_destroy: bool,
+}
+
+/// Which half of a change an operation performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Step {
+    /// Delete the prior object (a delete, or the first half of a replace).
+    Destroy,
+    /// Create or update the new object.
+    Apply,
+}
+
+/// One backend operation in execution order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Operation {
+    /// Index into [`Plan::changes`].
+    pub change: usize,
+    pub step: Step,
+    /// Indexes of the operations that must succeed first.
+    pub after: Vec<usize>,
+}
+
+/// An object that changed outside vnetform: recorded state versus what the backend holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Drift {
+    pub addr: ResourceAddr,
+    pub before: serde_json::Value,
+    /// `None` when the object no longer exists.
+    pub after: Option<serde_json::Value>,
+    pub sensitive: Vec<String>,
+}
+
+/// Compares the state as recorded with the state as refreshed.
+pub fn detect_drift(recorded: &State, refreshed: &State) -> Vec<Drift> {
+    recorded
+        .resources
+        .iter()
+        .filter_map(|(addr, r)| {
+            let now = refreshed.resources.get(addr).map(|n| &n.attributes);
+            let changed = match (now, model::schema(&addr.resource_type)) {
+                (None, _) => true,
+                (Some(now), Some(schema)) => model::arguments_differ(schema, now, &r.attributes),
+                (Some(now), None) => *now != r.attributes,
+            };
+            changed.then(|| Drift {
+                addr: addr.clone(),
+                before: r.attributes.clone(),
+                after: now.cloned(),
+                sensitive: r.sensitive_attributes.clone(),
+            })
+        })
+        .collect()
+}
+
+/// A root output's change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub before: Option<serde_json::Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+impl OutputChange {
+    pub fn is_change(&self) -> bool {
+        match (&self.before, &self.after) {
+            (None, None) => false,
+            (Some(b), Some(a)) => model::differs(a, b),
+            _ => true,
+        }
+    }
+}
+
+/// A complete plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    /// Every resource in configuration or state, in execution order (no-ops included).
+    pub changes: Vec<ResourceChange>,
+    pub operations: Vec<Operation>,
+    pub outputs: BTreeMap<String, OutputChange>,
+    pub destroy: bool,
+    /// Objects that changed outside vnetform since the state was written.
+    pub drift: Vec<Drift>,
+    /// The state this plan was made from; applying it to any other state is refused.
+    pub lineage: String,
+    pub serial: u64,
+}
+
+impl Plan {
+    /// The changes that do something.
+    pub fn actions(&self) -> impl Iterator<Item = &ResourceChange> {
+        self.changes.iter().filter(|c| c.action != Action::NoOp)
+    }
+
+    /// (to add, to change, to destroy), counting a replace as one add and one destroy.
+    pub fn summary(&self) -> (usize, usize, usize) {
+        self.actions()
+            .fold((0, 0, 0), |(a, c, d), ch| match ch.action {
+                Action::Create => (a + 1, c, d),
+                Action::Update => (a, c + 1, d),
+                Action::Delete => (a, c, d + 1),
+                Action::DeleteThenCreate | Action::CreateThenDelete => (a + 1, c, d + 1),
+                Action::NoOp => (a, c, d),
+            })
+    }
+
+    /// True when applying would change resources or outputs.
+    pub fn has_changes(&self) -> bool {
+        self.actions().next().is_some() || self.outputs.values().any(OutputChange::is_change)
+    }
+}
+
+/// Diffs `desired` against `state` (already refreshed). With `destroy`, every resource in
+/// state is deleted and outputs are removed.
+pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destroy: bool) -> Plan {
+    let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
+    let order = graph.order().unwrap_or_default();
+    for addr in &order {
+        let prior = state.resources.get(addr);
+        let desired_resource = desired.resources.get(addr).filter(|_| !destroy);
+        let (action, reason, after, replace_paths) = match (desired_resource, prior) {
+            (None, None) => continue,
+            (None, Some(_)) => (
+                Action::Delete,
+                Some(if destroy {
+                    Reason::DestroyMode
+                } else {
+                    Reason::NoResourceConfig
+                }),
+                None,
+                vec![],
+            ),
+            (Some(d), None) => (Action::Create, None, Some(d.planned.value.clone()), vec![]),
+            (Some(d), Some(p)) => {
+                let planned = &d.planned;
+                let replace_action = if d.lifecycle.create_before_destroy {
+                    Action::CreateThenDelete
+                } else {
+                    Action::DeleteThenCreate
+                };
+                let (action, reason) = if p.tainted {
+                    (replace_action, Some(Reason::Tainted))
+                } else if !planned.replace_paths.is_empty() {
+                    (replace_action, Some(Reason::CannotUpdate))
+                } else if model::differs(&planned.value, &p.attributes) {
+                    (Action::Update, None)
+                } else {
+                    (Action::NoOp, None)
+                };
+                (
+                    action,
+                    reason,
+                    Some(planned.value.clone()),
+                    planned.replace_paths.clone(),
+                )
+            }
+        };
+        changes.insert(
+            addr.clone(),
+            ResourceChange {
+                addr: addr.clone(),
+                action,
+                reason,
+                before: prior.map(|p| p.attributes.clone()),
+                after,
+                replace_paths,
+                before_sensitive: prior
+                    .map(|p| p.sensitive_attributes.clone())
+                    .unwrap_or_default(),
+                dependencies: graph.transitive_dependencies(addr),
+                create_before_destroy: desired_resource
+                    .is_some_and(|d| d.lifecycle.create_before_destroy),
+            },
+        );
+    }
+    let (changes, operations) = schedule(changes, graph, state);
+    Plan {
+        changes,
+        operations,
+        outputs: output_changes(&desired.outputs, state, destroy),
+        destroy,
+        drift: Vec::new(),
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+    }
+}
+
+/// Orders the operations (dependencies first, destroys in reverse, ties broken by address)
+/// and the changes by their first operation.
+fn schedule(
+    changes: BTreeMap<ResourceAddr, ResourceChange>,
+    graph: &ResourceGraph,
+    state: &State,
+) -> (Vec<ResourceChange>, Vec<Operation>) {
+    let mut ops: BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> = BTreeMap::new();
+    let has = |addr: &ResourceAddr, step: Step| {
+        changes.get(addr).is_some_and(|c| {
+            if step == Step::Destroy {
+                c.action.destroys()
+            } else {
+                c.action.applies()
+            }
+        })
+    };
+    for (addr, change) in &changes {
+        if change.action.applies() {
+            let mut after: BTreeSet<_> = graph
+                .dependencies(addr)
+                .into_iter()
+                .filter(|d| has(d, Step::Apply))
+                .map(|d| (d, Step::Apply))
+                .collect();
+            if change.action == Action::DeleteThenCreate {
+                after.insert((addr.clone(), Step::Destroy));
+            }
+            ops.insert((addr.clone(), Step::Apply), after);
+        }
+        if change.action.destroys() {
+            let mut after: BTreeSet<_> = BTreeSet::new();
+            let recorded_dependents = state
+                .resources
+                .iter()
+                .filter(|(_, r)| r.dependencies.contains(addr))
+                .map(|(a, _)| a.clone());
+            for dependent in graph
+                .dependents(addr)
+                .into_iter()
+                .chain(recorded_dependents)
+            {
+                if has(&dependent, Step::Destroy) {
+                    after.insert((dependent, Step::Destroy));
+                } else if has(&dependent, Step::Apply) {
+                    // A dependent that stays must first stop using this object.
+                    after.insert((dependent, Step::Apply));
+                }
+            }
+            if change.action == Action::CreateThenDelete {
+                after.insert((addr.clone(), Step::Apply));
+            }
+            ops.insert((addr.clone(), Step::Destroy), after);
+        }
+    }
+    let order = topological(&ops);
+    let position: BTreeMap<&(ResourceAddr, Step), usize> =
+        order.iter().enumerate().map(|(i, k)| (k, i)).collect();
+
+    let mut change_order: Vec<&ResourceAddr> = Vec::new();
+    for (addr, _) in &order {
+        if !change_order.contains(&addr) {
+            change_order.push(addr);
+        }
+    }
+    let noops = changes
+        .keys()
+        .filter(|a| !change_order.contains(a))
+        .cloned()
+        .collect::<Vec<_>>();
+    let ordered: Vec<ResourceAddr> = change_order.into_iter().cloned().chain(noops).collect();
+    let index: BTreeMap<&ResourceAddr, usize> =
+        ordered.iter().enumerate().map(|(i, a)| (a, i)).collect();
+    let operations = order
+        .iter()
+        .map(|key| Operation {
+            change: index[&key.0],
+            step: key.1,
+            after: ops[key].iter().map(|k| position[k]).collect(),
+        })
+        .collect();
+    let mut changes = changes;
+    let changes = ordered
+        .iter()
+        .map(|a| {
+            changes
+                .remove(a)
+                .expect("every ordered address has a change")
+        })
+        .collect();
+    (changes, operations)
+}
+
+/// Kahn's algorithm over operations, ties broken by (address, step).
+fn topological(
+    ops: &BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>>,
+) -> Vec<(ResourceAddr, Step)> {
+    let mut waiting: BTreeMap<&(ResourceAddr, Step), usize> =
+        ops.iter().map(|(k, after)| (k, after.len())).collect();
+    let mut unblocks: BTreeMap<&(ResourceAddr, Step), Vec<&(ResourceAddr, Step)>> = BTreeMap::new();
+    for (k, after) in ops {
+        for a in after {
+            unblocks.entry(a).or_default().push(k);
+        }
+    }
+    let mut ready: BTreeSet<&(ResourceAddr, Step)> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut out = Vec::with_capacity(ops.len());
+    while let Some(k) = ready.pop_first() {
+        out.push(k.clone());
+        for next in unblocks.get(k).into_iter().flatten() {
+            let n = waiting.get_mut(next).expect("known operation");
+            *n -= 1;
+            if *n == 0 {
+                ready.insert(next);
+            }
+        }
+    }
+    // A cycle here would mean the resource graph had one, which building it refuses.
+    out
+}
+
+fn output_changes(
+    desired: &BTreeMap<String, OutputValue>,
+    state: &State,
+    destroy: bool,
+) -> BTreeMap<String, OutputChange> {
+    let names: BTreeSet<&String> = desired.keys().chain(state.outputs.keys()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let before = state.outputs.get(name);
+            let after = desired.get(name).filter(|_| !destroy);
+            let change = OutputChange {
+                before: before.map(|o| o.value.clone()),
+                after: after.map(|o| o.value.clone()),
+                sensitive: after
+                    .map_or_else(|| before.is_some_and(|b| b.sensitive), |o| o.sensitive),
+            };
+            (name.clone(), change)
+        })
+        .collect()
+}

@@ -1,0 +1,258 @@
+//! The human plan, in Terraform's words and symbols, listed in execution order.
+
+use super::Painter;
+use super::values::{BodyWriter, hcl, marked_prior};
+use crate::eval::value::Value;
+use crate::model;
+use crate::plan::{Action, Drift, Plan, Reason};
+
+/// The whole plan text as `vnetform plan` prints it.
+pub fn plan_text(plan: &Plan, painter: Painter) -> String {
+    let mut out = String::new();
+    if !plan.drift.is_empty() && plan.has_changes() {
+        drift_text(&plan.drift, painter, &mut out);
+    }
+    if !plan.has_changes() {
+        out.push_str(&format!(
+            "\n{}\n\nvnetform has compared your real infrastructure against your configuration\nand found no differences, so no changes are needed.\n",
+            painter.bold(&painter.green("No changes. Your infrastructure matches the configuration."))
+        ));
+        return out;
+    }
+    if plan.actions().next().is_some() {
+        legend(plan, painter, &mut out);
+        out.push_str("\nvnetform will perform the following actions:\n");
+        for change in plan.actions() {
+            out.push('\n');
+            change_text(change, painter, &mut out);
+        }
+        let (add, change, destroy) = plan.summary();
+        out.push_str(&format!(
+            "\n{} {add} to add, {change} to change, {destroy} to destroy.\n",
+            painter.bold("Plan:")
+        ));
+    }
+    outputs_text(plan, painter, &mut out);
+    out
+}
+
+fn legend(plan: &Plan, painter: Painter, out: &mut String) {
+    out.push_str("\nvnetform used the selected backend to generate the following execution\nplan. Resource actions are indicated with the following symbols:\n");
+    let symbols = [
+        (Action::Create, painter.green("+"), "create"),
+        (Action::Update, painter.yellow("~"), "update in-place"),
+        (Action::Delete, painter.red("-"), "destroy"),
+        (
+            Action::DeleteThenCreate,
+            format!("{}/{}", painter.red("-"), painter.green("+")),
+            "destroy and then create replacement",
+        ),
+        (
+            Action::CreateThenDelete,
+            format!("{}/{}", painter.green("+"), painter.red("-")),
+            "create replacement and then destroy",
+        ),
+    ];
+    for (action, symbol, text) in symbols {
+        if plan.actions().any(|c| c.action == action) {
+            let pad = if action.is_replace() { "" } else { "  " };
+            out.push_str(&format!("{pad}{symbol} {text}\n"));
+        }
+    }
+}
+
+fn header(change: &crate::plan::ResourceChange) -> String {
+    let addr = &change.addr;
+    match (change.action, change.reason) {
+        (Action::Create, _) => format!("# {addr} will be created"),
+        (Action::Update, _) => format!("# {addr} will be updated in-place"),
+        (Action::Delete, Some(Reason::NoResourceConfig)) => {
+            format!("# {addr} will be destroyed\n  # (because {addr} is not in configuration)")
+        }
+        (Action::Delete, _) => format!("# {addr} will be destroyed"),
+        (_, Some(Reason::Tainted)) => format!("# {addr} is tainted, so must be replaced"),
+        _ => format!("# {addr} must be replaced"),
+    }
+}
+
+fn change_text(change: &crate::plan::ResourceChange, painter: Painter, out: &mut String) {
+    let symbol = match change.action {
+        Action::Create => format!("  {}", painter.green("+")),
+        Action::Update => format!("  {}", painter.yellow("~")),
+        Action::Delete => format!("  {}", painter.red("-")),
+        Action::DeleteThenCreate => format!("{}/{}", painter.red("-"), painter.green("+")),
+        Action::CreateThenDelete => format!("{}/{}", painter.green("+"), painter.red("-")),
+        Action::NoOp => "   ".into(),
+    };
+    out.push_str(&format!("  {}\n", painter.bold(&header(change))));
+    let addr = &change.addr;
+    out.push_str(&format!(
+        "{symbol} resource \"{}\" \"{}\" {{\n",
+        addr.resource_type, addr.name
+    ));
+    let schema = model::schema(&addr.resource_type);
+    let block = schema.map(|s| &s.body);
+    let before = change
+        .before
+        .as_ref()
+        .map(|b| marked_prior(b, &change.before_sensitive, block));
+    let mut writer = BodyWriter {
+        painter,
+        out,
+        replace_paths: &change.replace_paths,
+        show_all: false,
+    };
+    writer.body(
+        block,
+        before.as_ref(),
+        change.after.as_ref(),
+        1,
+        &Vec::new(),
+    );
+    out.push_str("    }\n");
+}
+
+fn drift_text(drift: &[Drift], painter: Painter, out: &mut String) {
+    out.push_str(&format!(
+        "\n{}\n\nvnetform detected the following changes made outside of vnetform since the\nlast \"vnetform apply\" which may have affected this plan:\n",
+        painter.bold("Note: Objects have changed outside of vnetform")
+    ));
+    for d in drift {
+        let addr = &d.addr;
+        let schema = model::schema(&addr.resource_type);
+        let block = schema.map(|s| &s.body);
+        let before = marked_prior(&d.before, &d.sensitive, block);
+        out.push('\n');
+        match &d.after {
+            Some(after) => {
+                let after = marked_prior(after, &d.sensitive, block);
+                out.push_str(&format!(
+                    "  {}\n",
+                    painter.bold(&format!("# {addr} has changed"))
+                ));
+                out.push_str(&format!(
+                    "  {} resource \"{}\" \"{}\" {{\n",
+                    painter.yellow("~"),
+                    addr.resource_type,
+                    addr.name
+                ));
+                BodyWriter {
+                    painter,
+                    out,
+                    replace_paths: &[],
+                    show_all: false,
+                }
+                .body(block, Some(&before), Some(&after), 1, &Vec::new());
+            }
+            None => {
+                out.push_str(&format!(
+                    "  {}\n",
+                    painter.bold(&format!("# {addr} has been deleted"))
+                ));
+                out.push_str(&format!(
+                    "  {} resource \"{}\" \"{}\" {{\n",
+                    painter.red("-"),
+                    addr.resource_type,
+                    addr.name
+                ));
+                let id = d
+                    .before
+                    .get("id")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                let name = d
+                    .before
+                    .get("name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                out.push_str(&format!(
+                    "      {} id   = {id:?} -> null\n",
+                    painter.red("-")
+                ));
+                out.push_str(&format!(
+                    "      {} name = {name:?} -> null\n",
+                    painter.red("-")
+                ));
+            }
+        }
+        out.push_str("    }\n");
+    }
+    out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include\nactions to undo or respond to these changes.\n\n─────────────────────────────────────────────────────────────────────────────\n");
+}
+
+fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
+    let changed: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.is_change()).collect();
+    if changed.is_empty() {
+        return;
+    }
+    out.push_str("\nChanges to Outputs:\n");
+    let width = changed.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, o) in changed {
+        let show = |v: &Value| {
+            if o.sensitive {
+                "(sensitive value)".to_owned()
+            } else {
+                hcl_plan(v)
+            }
+        };
+        let line = match (&o.before, &o.after) {
+            (None, Some(a)) => format!("  {} {name:<width$} = {}", painter.green("+"), show(a)),
+            (Some(b), None) => format!(
+                "  {} {name:<width$} = {} -> null",
+                painter.red("-"),
+                show(&Value::from_json(b))
+            ),
+            (Some(b), Some(a)) => {
+                format!(
+                    "  {} {name:<width$} = {} -> {}",
+                    painter.yellow("~"),
+                    show(&Value::from_json(b)),
+                    show(a)
+                )
+            }
+            (None, None) => continue,
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+fn hcl_plan(v: &Value) -> String {
+    if v.contains_sensitive() {
+        "(sensitive value)".into()
+    } else if !v.is_wholly_known() && !matches!(v, Value::List(_) | Value::Map(_)) {
+        "(known after apply)".into()
+    } else {
+        hcl(v, 1)
+    }
+}
+
+/// A resource as `state show` and `show` print it: every attribute, no change markers.
+pub fn resource_text(
+    addr: &crate::addr::ResourceAddr,
+    attributes: &serde_json::Value,
+    sensitive: &[String],
+    painter: Painter,
+) -> String {
+    let block = model::schema(&addr.resource_type).map(|s| &s.body);
+    let value = marked_prior(attributes, sensitive, block);
+    let mut out = format!(
+        "# {addr}:\nresource \"{}\" \"{}\" {{\n",
+        addr.resource_type, addr.name
+    );
+    let mut body = String::new();
+    BodyWriter {
+        painter,
+        out: &mut body,
+        replace_paths: &[],
+        show_all: true,
+    }
+    .body(block, Some(&value), Some(&value), 1, &Vec::new());
+    // State listings indent attributes by four spaces, not by a plan's change column.
+    for line in body.lines() {
+        out.push_str(line.strip_prefix("    ").unwrap_or(line));
+        out.push('\n');
+    }
+    out.push_str("}\n");
+    out
+}

@@ -1,0 +1,243 @@
+//! The state file format: Terraform's version 4 JSON.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ResourceState, State, StateOutput};
+use crate::addr::{Mode, ResourceAddr};
+
+/// The azurerm provider address recorded on every resource.
+const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
+
+#[derive(Serialize, Deserialize)]
+struct FileV4 {
+    version: u64,
+    terraform_version: String,
+    serial: u64,
+    lineage: String,
+    #[serde(default)]
+    outputs: BTreeMap<String, OutputV4>,
+    #[serde(default)]
+    resources: Vec<ResourceV4>,
+    #[serde(default)]
+    check_results: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutputV4 {
+    value: serde_json::Value,
+    #[serde(rename = "type")]
+    ty: serde_json::Value,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    sensitive: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResourceV4 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    module: Option<String>,
+    mode: String,
+    #[serde(rename = "type")]
+    ty: String,
+    name: String,
+    provider: String,
+    instances: Vec<InstanceV4>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InstanceV4 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+    #[serde(default)]
+    schema_version: u64,
+    attributes: serde_json::Value,
+    #[serde(default)]
+    sensitive_attributes: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    create_before_destroy: bool,
+}
+
+/// Why a state document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("not valid state JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("state format version {0} is not supported (this tool reads version 4)")]
+    Version(u64),
+    #[error("resources in modules ({0}) are not supported yet")]
+    Module(String),
+    #[error("resource {0} has {1} instances; count and for_each are not supported yet")]
+    Instances(String, usize),
+}
+
+pub(super) fn parse(text: &str) -> Result<State, FormatError> {
+    let file: FileV4 = serde_json::from_str(text)?;
+    if file.version != 4 {
+        return Err(FormatError::Version(file.version));
+    }
+    let mut resources = BTreeMap::new();
+    for r in file.resources {
+        let addr = ResourceAddr {
+            mode: if r.mode == "data" {
+                Mode::Data
+            } else {
+                Mode::Managed
+            },
+            resource_type: r.ty,
+            name: r.name,
+        };
+        if let Some(module) = r.module {
+            return Err(FormatError::Module(module));
+        }
+        let count = r.instances.len();
+        let mut instances = r.instances.into_iter();
+        let (Some(instance), None) = (instances.next(), instances.next()) else {
+            if count == 0 {
+                continue;
+            }
+            return Err(FormatError::Instances(addr.to_string(), count));
+        };
+        resources.insert(
+            addr,
+            ResourceState {
+                attributes: instance.attributes,
+                sensitive_attributes: instance
+                    .sensitive_attributes
+                    .iter()
+                    .filter_map(first_step)
+                    .collect(),
+                dependencies: instance
+                    .dependencies
+                    .iter()
+                    .filter_map(|d| d.parse().ok())
+                    .collect(),
+                tainted: instance.status.as_deref() == Some("tainted"),
+                create_before_destroy: instance.create_before_destroy,
+            },
+        );
+    }
+    let outputs = file
+        .outputs
+        .into_iter()
+        .map(|(k, o)| {
+            (
+                k,
+                StateOutput {
+                    value: o.value,
+                    sensitive: o.sensitive,
+                },
+            )
+        })
+        .collect();
+    Ok(State {
+        lineage: file.lineage,
+        serial: file.serial,
+        resources,
+        outputs,
+    })
+}
+
+/// The attribute name a `sensitive_attributes` path starts with.
+fn first_step(path: &serde_json::Value) -> Option<String> {
+    let step = path.as_array()?.first()?;
+    step.get("value")?.as_str().map(str::to_owned)
+}
+
+pub(super) fn render(state: &State) -> String {
+    let file = FileV4 {
+        version: 4,
+        terraform_version: env!("CARGO_PKG_VERSION").to_owned(),
+        serial: state.serial,
+        lineage: state.lineage.clone(),
+        outputs: state
+            .outputs
+            .iter()
+            .map(|(k, o)| {
+                (
+                    k.clone(),
+                    OutputV4 {
+                        value: o.value.clone(),
+                        ty: type_of(&o.value),
+                        sensitive: o.sensitive,
+                    },
+                )
+            })
+            .collect(),
+        resources: state
+            .resources
+            .iter()
+            .map(|(addr, r)| ResourceV4 {
+                module: None,
+                mode: addr.mode.as_str().to_owned(),
+                ty: addr.resource_type.clone(),
+                name: addr.name.clone(),
+                provider: AZURERM_PROVIDER.to_owned(),
+                instances: vec![InstanceV4 {
+                    status: r.tainted.then(|| "tainted".to_owned()),
+                    schema_version: 0,
+                    attributes: r.attributes.clone(),
+                    sensitive_attributes: r
+                        .sensitive_attributes
+                        .iter()
+                        .map(|name| serde_json::json!([{"type": "get_attr", "value": name}]))
+                        .collect(),
+                    dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
+                    create_before_destroy: r.create_before_destroy,
+                }],
+            })
+            .collect(),
+        check_results: None,
+    };
+    let mut text = serde_json::to_string_pretty(&file).expect("state serialises");
+    text.push('\n');
+    text
+}
+
+/// The cty type of a JSON value, as Terraform records output types.
+fn type_of(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Value as J, json};
+    match value {
+        J::Null => json!("dynamic"),
+        J::Bool(_) => json!("bool"),
+        J::Number(_) => json!("number"),
+        J::String(_) => json!("string"),
+        J::Array(items) => json!(["tuple", items.iter().map(type_of).collect::<Vec<_>>()]),
+        J::Object(map) => json!([
+            "object",
+            map.iter()
+                .map(|(k, v)| (k.clone(), type_of(v)))
+                .collect::<serde_json::Map<_, _>>()
+        ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_reads_terraform_fields() {
+        let text = r#"{"version":4,"terraform_version":"1.11.4","serial":3,"lineage":"abc",
+          "outputs":{"o":{"value":"x","type":"string"}},
+          "resources":[{"mode":"managed","type":"azurerm_resource_group","name":"rg",
+            "provider":"provider[\"registry.terraform.io/hashicorp/azurerm\"]",
+            "instances":[{"schema_version":0,"attributes":{"id":"/subscriptions/s/resourceGroups/rg","name":"rg"},
+              "sensitive_attributes":[],"private":"bnVsbA==","status":"tainted"}]}]}"#;
+        let state = parse(text).unwrap();
+        assert_eq!(state.serial, 3);
+        let rg = &state.resources[&ResourceAddr::managed("azurerm_resource_group", "rg")];
+        assert!(rg.tainted);
+        let again = parse(&render(&state)).unwrap();
+        assert_eq!(again, state);
+    }
+
+    #[test]
+    fn refuses_other_versions() {
+        let err =
+            parse(r#"{"version":3,"terraform_version":"x","serial":1,"lineage":"l"}"#).unwrap_err();
+        assert!(err.to_string().contains("version 3"));
+    }
+}

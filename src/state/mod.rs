@@ -1,0 +1,80 @@
+//! State: what exists, as last recorded.
+//!
+//! Owns the in-memory [`State`], its file format (Terraform's v4 JSON shape, sorted and
+//! pretty, so it reviews well and Terraform-written states of the same resources can be
+//! read), and the local store: atomic writes (temp file + rename, mode 0600), one backup of
+//! the state as it was when the command started, stale-serial refusal and the lock. It knows
+//! nothing of HCL, plans or backends.
+
+mod file;
+mod lock;
+mod store;
+
+use std::collections::BTreeMap;
+
+use crate::addr::ResourceAddr;
+pub use lock::{LockError, LockGuard, LockInfo};
+pub use store::{LocalStore, StateError, atomic_write};
+
+/// The recorded state of every resource and root output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub lineage: String,
+    pub serial: u64,
+    pub resources: BTreeMap<ResourceAddr, ResourceState>,
+    pub outputs: BTreeMap<String, StateOutput>,
+}
+
+/// One resource instance as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceState {
+    pub attributes: serde_json::Value,
+    /// Top-level attributes holding secrets (Terraform's `sensitive_attributes`).
+    pub sensitive_attributes: Vec<String>,
+    /// Everything this resource depends on, transitively, so it can be destroyed in order
+    /// even after its configuration is gone.
+    pub dependencies: Vec<ResourceAddr>,
+    /// A create failed part-way: the next plan replaces it.
+    pub tainted: bool,
+    pub create_before_destroy: bool,
+}
+
+/// A root output as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateOutput {
+    pub value: serde_json::Value,
+    pub sensitive: bool,
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    pub fn new() -> State {
+        State {
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            resources: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+        }
+    }
+
+    /// The attributes of every resource, as evaluation and planning read them.
+    pub fn attributes(&self) -> BTreeMap<ResourceAddr, serde_json::Value> {
+        self.resources
+            .iter()
+            .map(|(a, r)| (a.clone(), r.attributes.clone()))
+            .collect()
+    }
+
+    /// True when the recorded content (not the serial) is the same.
+    pub fn same_content(&self, other: &State) -> bool {
+        self.lineage == other.lineage
+            && self.resources == other.resources
+            && self.outputs == other.outputs
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}

@@ -1,0 +1,272 @@
+//! The local state file store.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::State;
+use super::file::{self, FormatError};
+use super::lock::{LockError, LockGuard, LockInfo};
+
+/// Why state could not be read or written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StateError {
+    #[error("Failed to read state file {path}: {source}")]
+    #[diagnostic(code(state::read))]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("Invalid state file {path}: {source}")]
+    #[diagnostic(
+        code(state::format),
+        help("the file must be a Terraform version 4 state document")
+    )]
+    Format { path: String, source: FormatError },
+    #[error("Failed to write state file {path}: {source}")]
+    #[diagnostic(code(state::write))]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "State file {path} was changed by another run (serial {found}, expected at most {expected})"
+    )]
+    #[diagnostic(
+        code(state::stale),
+        help(
+            "another process wrote the state while this run was working; run plan again to see the current state"
+        )
+    )]
+    Stale {
+        path: String,
+        found: u64,
+        expected: u64,
+    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lock(#[from] LockError),
+}
+
+/// A state file on local disk, with its backup and lock beside it.
+#[derive(Debug)]
+pub struct LocalStore {
+    path: PathBuf,
+    /// The state as it was when this command started (written to the backup once).
+    initial: Option<String>,
+    backup_written: bool,
+    /// The last state this store read or wrote, to decide serial bumps and detect staleness.
+    persisted: Option<State>,
+}
+
+impl LocalStore {
+    pub fn new(path: PathBuf) -> LocalStore {
+        LocalStore {
+            path,
+            initial: None,
+            backup_written: false,
+            persisted: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn backup_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".backup")
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.path.with_file_name(format!(".{name}.lock.info"))
+    }
+
+    /// Takes the state lock for `operation` (`Plan`, `Apply`, ...).
+    pub fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, StateError> {
+        Ok(LockGuard::acquire(
+            &self.lock_path(),
+            &LockInfo::new(operation, &self.path),
+            timeout,
+        )?)
+    }
+
+    /// Reads the state; a missing file is an empty state.
+    pub fn read(&mut self) -> Result<State, StateError> {
+        let state = match std::fs::read_to_string(&self.path) {
+            Ok(text) => {
+                let state = file::parse(&text).map_err(|source| StateError::Format {
+                    path: self.display(),
+                    source,
+                })?;
+                self.initial = Some(text);
+                state
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: self.display(),
+                    source,
+                });
+            }
+        };
+        self.persisted = Some(state.clone());
+        Ok(state)
+    }
+
+    /// Persists `state` if its content changed, bumping the serial; returns the serial written.
+    pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
+        if let Some(previous) = &self.persisted {
+            if previous.same_content(state) && self.path.exists() {
+                state.serial = previous.serial;
+                return Ok(());
+            }
+        }
+        let base = self.persisted.as_ref().map_or(0, |p| p.serial);
+        if let Ok(text) = std::fs::read_to_string(&self.path) {
+            if let Ok(on_disk) = file::parse(&text) {
+                if on_disk.serial > base {
+                    return Err(StateError::Stale {
+                        path: self.display(),
+                        found: on_disk.serial,
+                        expected: base,
+                    });
+                }
+            }
+        }
+        state.serial = base + 1;
+        if !self.backup_written {
+            if let Some(initial) = &self.initial {
+                atomic_write(&self.backup_path(), initial.as_bytes()).map_err(|source| {
+                    StateError::Write {
+                        path: self.backup_path().display().to_string(),
+                        source,
+                    }
+                })?;
+            }
+            self.backup_written = true;
+        }
+        atomic_write(&self.path, file::render(state).as_bytes()).map_err(|source| {
+            StateError::Write {
+                path: self.display(),
+                source,
+            }
+        })?;
+        self.persisted = Some(state.clone());
+        Ok(())
+    }
+
+    fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Writes a file so that readers see either the old or the new content, never a mix: a
+/// temporary file (mode 0600) in the same directory, fsynced, then renamed over the target.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vnetform-")
+        .tempfile_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn writes_atomically_with_backup_mode_and_serial() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vnetform.tfstate");
+        let mut store = LocalStore::new(path.clone());
+        let mut state = store.read().unwrap();
+        state.outputs.insert(
+            "o".into(),
+            super::super::StateOutput {
+                value: "x".into(),
+                sensitive: false,
+            },
+        );
+        store.write(&mut state).unwrap();
+        assert_eq!(state.serial, 1);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            !dir.path().join("vnetform.tfstate.backup").exists(),
+            "no backup on the first write"
+        );
+
+        let mut store = LocalStore::new(path.clone());
+        let mut state = store.read().unwrap();
+        store.write(&mut state).unwrap();
+        assert_eq!(state.serial, 1, "unchanged content keeps the serial");
+        state.outputs.clear();
+        store.write(&mut state).unwrap();
+        assert_eq!(state.serial, 2);
+        let backup = std::fs::read_to_string(dir.path().join("vnetform.tfstate.backup")).unwrap();
+        assert!(backup.contains("\"serial\": 1"));
+    }
+
+    #[test]
+    fn refuses_to_overwrite_a_newer_serial() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.tfstate");
+        let mut a = LocalStore::new(path.clone());
+        let mut sa = a.read().unwrap();
+        let mut b = LocalStore::new(path.clone());
+        let mut sb = b.read().unwrap();
+        sb.lineage = sa.lineage.clone();
+        sa.outputs.insert(
+            "a".into(),
+            super::super::StateOutput {
+                value: 1.into(),
+                sensitive: false,
+            },
+        );
+        a.write(&mut sa).unwrap();
+        sb.outputs.insert(
+            "b".into(),
+            super::super::StateOutput {
+                value: 2.into(),
+                sensitive: false,
+            },
+        );
+        assert!(matches!(b.write(&mut sb), Err(StateError::Stale { .. })));
+    }
+
+    #[test]
+    fn a_second_lock_fails_naming_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("vnetform.tfstate"));
+        let _held = store.lock("Apply", Duration::ZERO).unwrap();
+        let err = store.lock("Plan", Duration::from_millis(150)).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("OperationTypeApply"), "{text}");
+        drop(_held);
+        store.lock("Plan", Duration::ZERO).unwrap();
+    }
+}
