@@ -18,6 +18,9 @@ pub struct ApplyArgs {
     /// Skip the interactive approval.
     #[arg(long = "auto-approve")]
     auto_approve: bool,
+    /// Destroy every resource in state (the same as `vnetform destroy`).
+    #[arg(long)]
+    destroy: bool,
     /// A plan saved with `plan -out=FILE`.
     plan_file: Option<PathBuf>,
 }
@@ -39,7 +42,7 @@ impl ApplyArgs {
             common: self.common.options(vars),
             auto_approve: self.auto_approve,
             plan_file: self.plan_file,
-            destroy: false,
+            destroy: self.destroy,
             parallelism: self.run.parallelism,
             refresh: self.run.refresh,
         };

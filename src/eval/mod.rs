@@ -312,6 +312,8 @@ impl<'a> ConfigScope<'a> {
         let mut out = BTreeMap::new();
         let mut ok = true;
         let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+        // Arguments written in the body, whether or not they evaluated.
+        let mut present: BTreeSet<&str> = BTreeSet::new();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -340,6 +342,7 @@ impl<'a> ConfigScope<'a> {
                         ));
                         continue;
                     }
+                    present.insert(key);
                     let expr = Expr {
                         expr: attr.value.clone(),
                         file,
@@ -382,7 +385,7 @@ impl<'a> ConfigScope<'a> {
             }
         }
         for attr in schema.attrs.iter().filter(|a| a.kind == Kind::Required) {
-            if !out.contains_key(attr.name) {
+            if !present.contains(attr.name) {
                 ok = false;
                 self.errors.borrow_mut().push(self.error_at(
                     "Missing required argument",

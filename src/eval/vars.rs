@@ -61,16 +61,22 @@ pub fn resolve(
     env: &BTreeMap<String, String>,
     prompt: Option<Prompt<'_>>,
 ) -> Result<VariableValues, VarsError> {
-    resolve_with(config, dir, inputs, env, prompt, false)
+    let (values, errors) = resolve_with(config, dir, inputs, env, prompt, false)?;
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(EvalErrors { errors }.into())
+    }
 }
 
 /// As [`resolve`], for `validate`: a required variable without a value is unknown, not an
-/// error, so the rest of the configuration can still be checked.
+/// error, and a variable whose value is invalid is unknown too, its error returned beside
+/// the values so that the rest of the configuration is still checked.
 pub fn resolve_for_validation(
     config: &Config,
     dir: &Path,
     env: &BTreeMap<String, String>,
-) -> Result<VariableValues, VarsError> {
+) -> Result<(VariableValues, Vec<EvalError>), VarsError> {
     resolve_with(config, dir, &[], env, None, true)
 }
 
@@ -81,7 +87,7 @@ fn resolve_with(
     env: &BTreeMap<String, String>,
     prompt: Option<Prompt<'_>>,
     unknown_if_missing: bool,
-) -> Result<VariableValues, VarsError> {
+) -> Result<(VariableValues, Vec<EvalError>), VarsError> {
     let mut sources = Sources::default();
     let mut raw: BTreeMap<String, (Raw, String)> = BTreeMap::new();
     let mut errors = Vec::new();
@@ -176,14 +182,13 @@ fn resolve_with(
             Ok(v) => {
                 values.insert(name.clone(), v.mark_if(var.sensitive));
             }
-            Err(e) => errors.push(e),
+            Err(e) => {
+                values.insert(name.clone(), Value::Unknown);
+                errors.push(e);
+            }
         }
     }
-    if errors.is_empty() {
-        Ok(VariableValues { values, warnings })
-    } else {
-        Err(EvalErrors { errors }.into())
-    }
+    Ok((VariableValues { values, warnings }, errors))
 }
 
 fn auto_tfvars(dir: &Path) -> Vec<PathBuf> {

@@ -125,10 +125,7 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
             ui.out("\n");
             Ok(())
         }
-        _ => {
-            ui.out(&format!("\n{what} cancelled.\n"));
-            Err(Error::Cancelled { what })
-        }
+        _ => Err(Error::Cancelled { what }),
     }
 }
 

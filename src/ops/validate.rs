@@ -21,7 +21,7 @@ pub fn validate(ui: &Ui, wd: &Workdir, json: bool) -> Result<i32> {
     };
     let valid = outcome.is_ok();
     if json {
-        ui.out(&format!("{:#}\n", render::json::validate(&problems)));
+        ui.out(&format!("{}\n", render::json::validate(&problems)));
     } else {
         for p in &problems {
             ui.diagnostic(*p);
@@ -39,7 +39,7 @@ pub fn validate(ui: &Ui, wd: &Workdir, json: bool) -> Result<i32> {
 /// Loads and evaluates with every unset variable unknown; returns the warnings.
 fn check(wd: &Workdir) -> Result<Vec<eval::EvalWarning>> {
     let config = config::load_dir(&wd.dir)?;
-    let variables = vars::resolve_for_validation(&config, &wd.dir, &wd.env).map_err(Error::from)?;
+    let (variables, mut errors) = vars::resolve_for_validation(&config, &wd.dir, &wd.env)?;
     let empty = State::new();
     let prior: BTreeMap<_, _> = empty.attributes();
     let req = eval::EvalRequest {
@@ -49,6 +49,12 @@ fn check(wd: &Workdir) -> Result<Vec<eval::EvalWarning>> {
         working_dir: &wd.dir,
         env_subscription: wd.env.get("ARM_SUBSCRIPTION_ID").cloned(),
     };
-    eval::evaluate(&req)?;
-    Ok(variables.warnings)
+    if let Err(e) = eval::evaluate(&req) {
+        errors.extend(e.errors);
+    }
+    if errors.is_empty() {
+        Ok(variables.warnings)
+    } else {
+        Err(Error::from(eval::EvalErrors { errors }))
+    }
 }

@@ -36,9 +36,43 @@ pub fn human(d: &dyn Diagnostic, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     for item in flatten(d) {
-        let _ = handler.render_report(&mut out, item);
+        let _ = handler.render_report(&mut out, &WithoutCode(item));
+        out.push('\n');
     }
     out
+}
+
+/// Shows a diagnostic without its code: people read the message, machines get the code in
+/// the JSON forms.
+struct WithoutCode<'a>(&'a dyn Diagnostic);
+
+impl std::fmt::Debug for WithoutCode<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl std::fmt::Display for WithoutCode<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self.0, f)
+    }
+}
+
+impl std::error::Error for WithoutCode<'_> {}
+
+impl Diagnostic for WithoutCode<'_> {
+    fn severity(&self) -> Option<Severity> {
+        self.0.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.0.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
 }
 
 /// One diagnostic in Terraform's JSON shape (`validate -json`, `plan -json`).

@@ -17,16 +17,25 @@ use crate::state::State;
 
 const FORMAT_VERSION: &str = "1.2";
 
-/// `validate -json`.
-pub fn validate(diags: &[&dyn Diagnostic]) -> Json {
+/// `validate -json`, fields in Terraform's order.
+pub fn validate(diags: &[&dyn Diagnostic]) -> String {
+    #[derive(serde::Serialize)]
+    struct Document {
+        format_version: &'static str,
+        valid: bool,
+        error_count: usize,
+        warning_count: usize,
+        diagnostics: Vec<Json>,
+    }
     let errors = diags.iter().filter(|d| diagnostics::is_error(**d)).count();
-    json!({
-        "format_version": "1.0",
-        "valid": errors == 0,
-        "error_count": errors,
-        "warning_count": diags.len() - errors,
-        "diagnostics": diags.iter().map(|d| diagnostics::to_json(*d)).collect::<Vec<_>>(),
-    })
+    let doc = Document {
+        format_version: "1.0",
+        valid: errors == 0,
+        error_count: errors,
+        warning_count: diags.len() - errors,
+        diagnostics: diags.iter().map(|d| diagnostics::to_json(*d)).collect(),
+    };
+    serde_json::to_string_pretty(&doc).expect("diagnostics serialise")
 }
 
 fn stream_line(level: &str, message: &str, kind: &str, extra: Json) -> String {

@@ -1,0 +1,3 @@
+resource "azurerm_firewall_policy" "p" { # ERROR: Unsupported resource type "azurerm_firewall_policy"
+  name = "p"
+}

@@ -1,0 +1,2 @@
+env        = "test"
+extra_tags = { owner = "netops" }

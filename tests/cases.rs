@@ -1,0 +1,137 @@
+//! Data-driven cases from `testdata/`:
+//!
+//! - `plan/<case>/`: the case's `*.tf` is planned against a simulated cloud prepared by
+//!   applying `before/` (when present) and by the out-of-band changes listed in `sim.txt`
+//!   (`delete ADDR`, `set ADDR ATTR=VALUE`); extra plan flags come from `args`. The plan text
+//!   is compared with `plan.snap`; the plan is then applied and a second plan must show no
+//!   changes.
+//! - `invalid/<case>.tf`: `validate` must report exactly the problems marked on the lines
+//!   that carry `# ERROR: <summary>` (or `# WARNING: <summary>`), and its report is compared
+//!   with `<case>.snap`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use common::Workspace;
+
+fn plan_case(main: &Path) -> datatest_stable::Result<()> {
+    let case = main.parent().expect("case directory");
+    let ws = Workspace::new();
+    let before = case.join("before");
+    if before.is_dir() {
+        ws.use_config(&before);
+        ws.run(&["apply", "-auto-approve", "-no-color"]).ok();
+    }
+    ws.use_config(case);
+    if let Ok(script) = std::fs::read_to_string(case.join("sim.txt")) {
+        for line in script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["delete", addr] => ws.run(&["sim", "delete", &ws.id_of(addr)]).ok(),
+                ["set", addr, assignment] => {
+                    ws.run(&["sim", "set", &ws.id_of(addr), assignment]).ok()
+                }
+                other => panic!("unknown sim.txt line {other:?}"),
+            };
+        }
+    }
+    let extra: Vec<String> = std::fs::read_to_string(case.join("args"))
+        .map(|a| a.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+
+    let plan = ws.run(&[&["plan", "-no-color"], extra.as_slice()].concat());
+    let text = format!(
+        "exit code: {}\n{}\n{}",
+        plan.code,
+        plan.plan_text(),
+        plan.stderr
+    );
+    insta::with_settings!({
+        snapshot_path => case.canonicalize()?,
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        input_file => main,
+    }, {
+        insta::assert_snapshot!("plan", text);
+    });
+    if plan.code != 0 {
+        return Ok(());
+    }
+    ws.run(&[&["apply", "-auto-approve", "-no-color"], extra.as_slice()].concat())
+        .ok();
+    let again = ws.run(
+        &[
+            &["plan", "-no-color", "-detailed-exitcode"],
+            extra.as_slice(),
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        again.code, 0,
+        "a second plan after apply must show no changes:\n{}",
+        again.stdout
+    );
+    Ok(())
+}
+
+/// (line, severity, summary) of every `# ERROR:` / `# WARNING:` marker.
+fn markers(text: &str) -> BTreeSet<(usize, String, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let (_, marker) = line.split_once("# ")?;
+            let (severity, summary) = marker.split_once(": ")?;
+            matches!(severity, "ERROR" | "WARNING")
+                .then(|| (i + 1, severity.to_lowercase(), summary.trim().to_owned()))
+        })
+        .collect()
+}
+
+fn invalid_case(file: &Path, text: String) -> datatest_stable::Result<()> {
+    let ws = Workspace::new();
+    ws.write("main.tf", &text);
+    let json = ws.run(&["validate", "-json"]);
+    assert_eq!(json.code, 1, "validate must fail:\n{}", json.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout)?;
+    let reported: BTreeSet<(usize, String, String)> = doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let line = d["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
+            (
+                line,
+                d["severity"].as_str().unwrap().to_owned(),
+                d["summary"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        markers(&text),
+        "reported problems (left) differ from the # ERROR: markers (right)"
+    );
+
+    let human = ws.run(&["validate", "-no-color"]);
+    let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+    insta::with_settings!({
+        snapshot_path => file.parent().unwrap().canonicalize()?,
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        input_file => file,
+    }, {
+        insta::assert_snapshot!(name, human.stderr);
+    });
+    Ok(())
+}
+
+datatest_stable::harness! {
+    { test = plan_case, root = "testdata", pattern = r"^plan/[^/]+/main\.tf$" },
+    { test = invalid_case, root = "testdata", pattern = r"^invalid/[^/]+\.tf$" },
+}
