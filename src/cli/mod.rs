@@ -116,14 +116,14 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Box::new(std::io::stderr()),
         Box::new(std::io::stdin().lock()),
     );
-    if let Some(dir) = &cli.chdir {
-        if let Err(e) = std::env::set_current_dir(dir) {
-            ui.err(&format!(
-                "Error: Invalid -chdir option: {}: {e}\n",
-                dir.display()
-            ));
-            return 1;
-        }
+    if let Some(dir) = &cli.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        ui.err(&format!(
+            "Error: Invalid -chdir option: {}: {e}\n",
+            dir.display()
+        ));
+        return 1;
     }
     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let wd = Workdir { dir, env };

@@ -6,9 +6,39 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use crate::source::Located;
 
-/// One evaluation problem, pointing at the expression responsible.
+/// One evaluation problem, pointing at the expression responsible (boxed: errors travel
+/// through every level of expression evaluation, and the common path should stay small).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct EvalError(Box<EvalErrorKind>);
+
+impl Diagnostic for EvalError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+}
+
+impl From<EvalErrorKind> for EvalError {
+    fn from(kind: EvalErrorKind) -> Self {
+        EvalError(Box::new(kind))
+    }
+}
+
+/// The kinds of evaluation problem.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum EvalError {
+pub enum EvalErrorKind {
     #[error("{summary}")]
     #[diagnostic(code(eval::invalid))]
     Invalid {
@@ -46,19 +76,41 @@ pub enum EvalError {
 }
 
 impl EvalError {
+    pub fn variable_input(
+        name: impl Into<String>,
+        origin: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        EvalErrorKind::VariableInput {
+            name: name.into(),
+            origin: origin.into(),
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    pub fn undeclared_variable(name: impl Into<String>) -> Self {
+        EvalErrorKind::UndeclaredVariable { name: name.into() }.into()
+    }
+
+    pub fn var_syntax(raw: impl Into<String>) -> Self {
+        EvalErrorKind::VarSyntax { raw: raw.into() }.into()
+    }
+
     pub fn invalid(
         summary: impl Into<String>,
         label: impl Into<String>,
         detail: Option<String>,
         at: Located,
     ) -> Self {
-        EvalError::Invalid {
+        EvalErrorKind::Invalid {
             summary: summary.into(),
             detail,
             src: at.src,
             span: at.span,
             label: label.into(),
         }
+        .into()
     }
 }
 

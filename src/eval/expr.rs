@@ -89,8 +89,8 @@ impl Evaluator<'_> {
                 }
                 Value::Map(map)
             }
-            Expression::StringTemplate(t) => self.template(t, frame, expr)?,
-            Expression::HeredocTemplate(h) => self.template(&h.template, frame, expr)?,
+            Expression::StringTemplate(t) => self.template(t, frame)?,
+            Expression::HeredocTemplate(h) => self.template(&h.template, frame)?,
             Expression::Parenthesis(p) => self.eval(p.inner(), frame)?,
             Expression::Variable(name) => {
                 self.reference(name.as_str(), &[], self.span(expr), frame)?
@@ -119,18 +119,18 @@ impl Evaluator<'_> {
                     .map(|a| self.eval(a, frame))
                     .collect::<Result<Vec<_>, _>>()?;
                 let mut args = args;
-                if call.args.expand_final() {
-                    if let Some(last) = args.pop() {
-                        match last.unmark().0 {
-                            Value::List(items) => args.extend(items.iter().cloned()),
-                            Value::Unknown => return Ok(Value::Unknown),
-                            _ => {
-                                return Err(self.error(
-                                    "Invalid expanding argument",
-                                    "expected a list",
-                                    expr,
-                                ));
-                            }
+                if call.args.expand_final()
+                    && let Some(last) = args.pop()
+                {
+                    match last.unmark().0 {
+                        Value::List(items) => args.extend(items.iter().cloned()),
+                        Value::Unknown => return Ok(Value::Unknown),
+                        _ => {
+                            return Err(self.error(
+                                "Invalid expanding argument",
+                                "expected a list",
+                                expr,
+                            ));
                         }
                     }
                 }
@@ -286,12 +286,7 @@ impl Evaluator<'_> {
         Ok(value)
     }
 
-    fn template(
-        &self,
-        template: &Template,
-        frame: &Frame,
-        node: &Expression,
-    ) -> Result<Value, EvalError> {
+    fn template(&self, template: &Template, frame: &Frame) -> Result<Value, EvalError> {
         let elements: Vec<&Element> = template.iter().collect();
         // "${x}" alone keeps x's type, as Terraform does for legacy interpolation-only strings.
         if let [Element::Interpolation(only)] = elements.as_slice() {
@@ -299,7 +294,7 @@ impl Evaluator<'_> {
         }
         let mut out = String::new();
         let mut sensitive = false;
-        if !self.render_template(template, frame, node, &mut out, &mut sensitive)? {
+        if !self.render_template(template, frame, &mut out, &mut sensitive)? {
             return Ok(Value::Unknown.mark_if(sensitive));
         }
         Ok(Value::String(out).mark_if(sensitive))
@@ -310,7 +305,6 @@ impl Evaluator<'_> {
         &self,
         template: &Template,
         frame: &Frame,
-        node: &Expression,
         out: &mut String,
         sensitive: &mut bool,
     ) -> Result<bool, EvalError> {
@@ -342,20 +336,14 @@ impl Evaluator<'_> {
                                 known &= self.render_template(
                                     &d.if_expr.template,
                                     frame,
-                                    node,
                                     out,
                                     sensitive,
                                 )?;
                             }
                             Value::Bool(false) => {
                                 if let Some(e) = &d.else_expr {
-                                    known &= self.render_template(
-                                        &e.template,
-                                        frame,
-                                        node,
-                                        out,
-                                        sensitive,
-                                    )?;
+                                    known &=
+                                        self.render_template(&e.template, frame, out, sensitive)?;
                                 }
                             }
                             Value::Unknown => known = false,
@@ -388,8 +376,7 @@ impl Evaluator<'_> {
                                 inner.insert(kv.as_str().to_owned(), k);
                             }
                             inner.insert(f.value_var.as_str().to_owned(), v);
-                            known &=
-                                self.render_template(&f.template, &inner, node, out, sensitive)?;
+                            known &= self.render_template(&f.template, &inner, out, sensitive)?;
                         }
                     }
                 },

@@ -106,6 +106,13 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
     })
 }
 
+/// An evaluated local value and the resources it refers to.
+#[derive(Clone)]
+struct LocalValue {
+    value: Value,
+    deps: BTreeSet<ResourceAddr>,
+}
+
 enum Slot<T> {
     InProgress,
     Done(T),
@@ -115,7 +122,7 @@ enum Slot<T> {
 struct ConfigScope<'a> {
     req: &'a EvalRequest<'a>,
     subscription: RefCell<String>,
-    locals: RefCell<BTreeMap<String, Slot<(Value, BTreeSet<ResourceAddr>)>>>,
+    locals: RefCell<BTreeMap<String, Slot<LocalValue>>>,
     resources: RefCell<BTreeMap<ResourceAddr, Slot<Value>>>,
     desired: RefCell<BTreeMap<ResourceAddr, DesiredResource>>,
     /// References collected for the resources and locals being evaluated, innermost last.
@@ -200,7 +207,7 @@ impl<'a> ConfigScope<'a> {
             ));
         };
         match self.locals.borrow().get(name) {
-            Some(Slot::Done((v, deps))) => {
+            Some(Slot::Done(LocalValue { value: v, deps })) => {
                 self.note_dependencies(deps.iter().cloned());
                 return Ok(v.clone());
             }
@@ -222,7 +229,10 @@ impl<'a> ConfigScope<'a> {
         let result = self.eval(expr);
         let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
         let slot = match &result {
-            Ok(v) => Slot::Done((v.clone(), deps.clone())),
+            Ok(v) => Slot::Done(LocalValue {
+                value: v.clone(),
+                deps: deps.clone(),
+            }),
             Err(_) => Slot::Failed,
         };
         self.locals.borrow_mut().insert(name.to_owned(), slot);

@@ -94,16 +94,16 @@ fn resolve_with(
     let mut warnings = Vec::new();
 
     for (key, value) in env {
-        if let Some(name) = key.strip_prefix("TF_VAR_") {
-            if config.variables.contains_key(name) {
-                raw.insert(
-                    name.to_owned(),
-                    (
-                        Raw::Text(value.clone()),
-                        format!("environment variable {key}"),
-                    ),
-                );
-            }
+        if let Some(name) = key.strip_prefix("TF_VAR_")
+            && config.variables.contains_key(name)
+        {
+            raw.insert(
+                name.to_owned(),
+                (
+                    Raw::Text(value.clone()),
+                    format!("environment variable {key}"),
+                ),
+            );
         }
     }
     let mut files: Vec<PathBuf> = Vec::new();
@@ -147,12 +147,10 @@ fn resolve_with(
                             (Raw::Text(value.to_owned()), "a -var option".into()),
                         );
                     } else {
-                        errors.push(EvalError::UndeclaredVariable {
-                            name: name.to_owned(),
-                        });
+                        errors.push(EvalError::undeclared_variable(name));
                     }
                 }
-                _ => errors.push(EvalError::VarSyntax { raw: text.clone() }),
+                _ => errors.push(EvalError::var_syntax(text.as_str())),
             },
         }
     }
@@ -161,19 +159,16 @@ fn resolve_with(
     let mut values = BTreeMap::new();
     for (name, var) in &config.variables {
         let given = match raw.remove(name) {
-            Some((Raw::Text(text), origin)) => {
-                Some((parse_text(&mut sources, &var.ty, &text, &origin), origin))
-            }
+            Some((Raw::Text(text), origin)) => Some((
+                parse_text(&mut sources, name, &var.ty, &text, &origin),
+                origin,
+            )),
             Some((Raw::Value(v), origin)) => Some((Ok(v), origin)),
             None => None,
         };
         let value = match given {
-            Some((Ok(v), origin)) if !(v.is_null() && !var.nullable) => convert(&v, &var.ty)
-                .map_err(|reason| EvalError::VariableInput {
-                    name: name.clone(),
-                    origin,
-                    reason,
-                }),
+            Some((Ok(v), origin)) if !v.is_null() || var.nullable => convert(&v, &var.ty)
+                .map_err(|reason| EvalError::variable_input(name.as_str(), origin, reason)),
             Some((Err(e), _)) => Err(e),
             _ if unknown_if_missing && var.default.is_none() => Ok(Value::Unknown),
             _ => default_value(config, var, &mut prompt),
@@ -239,6 +234,7 @@ fn read_file(
 /// for collection and structural types (as Terraform reads them).
 fn parse_text(
     sources: &mut Sources,
+    name: &str,
     ty: &TypeConstraint,
     text: &str,
     origin: &str,
@@ -259,11 +255,11 @@ fn parse_text(
         .and_then(|body| body.get_attribute("value").map(|a| a.value.clone()));
     match expr {
         Some(expr) => eval_constant(sources, &Expr { expr, file }),
-        None => Err(EvalError::VariableInput {
-            name: String::new(),
-            origin: origin.to_owned(),
-            reason: format!("\"{text}\" is not a valid HCL expression"),
-        }),
+        None => Err(EvalError::variable_input(
+            name,
+            origin,
+            format!("\"{text}\" is not a valid HCL expression"),
+        )),
     }
 }
 
@@ -285,12 +281,9 @@ fn default_value(
     }
     if let Some(text) = prompt.as_mut().and_then(|p| p(var)) {
         let mut sources = Sources::default();
-        let v = parse_text(&mut sources, &var.ty, &text, "the prompt")?;
-        return convert(&v, &var.ty).map_err(|reason| EvalError::VariableInput {
-            name: var.name.clone(),
-            origin: "the prompt".into(),
-            reason,
-        });
+        let v = parse_text(&mut sources, &var.name, &var.ty, &text, "the prompt")?;
+        return convert(&v, &var.ty)
+            .map_err(|reason| EvalError::variable_input(var.name.as_str(), "the prompt", reason));
     }
     Err(EvalError::invalid(
         "No value for required variable",

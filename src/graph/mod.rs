@@ -209,10 +209,10 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
         if let Some(group) = rg.as_ref().and_then(|rg| groups.get(rg)) {
             edges.push((addr.clone(), (*group).clone()));
         }
-        if let (Some(rg), Some(vnet)) = (rg, v.get("virtual_network_name").as_str()) {
-            if let Some(vnet) = vnets.get(&(rg, vnet.to_lowercase())) {
-                edges.push((addr.clone(), (*vnet).clone()));
-            }
+        if let (Some(rg), Some(vnet)) = (rg, v.get("virtual_network_name").as_str())
+            && let Some(vnet) = vnets.get(&(rg, vnet.to_lowercase()))
+        {
+            edges.push((addr.clone(), (*vnet).clone()));
         }
         let Some(schema) = crate::model::schema(&addr.resource_type) else {
             continue;
@@ -222,10 +222,9 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
             if let Some(target) = by_id
                 .get(&s)
                 .or_else(|| parent_id(&s).and_then(|p| by_id.get(p)))
+                && *target != addr
             {
-                if *target != addr {
-                    edges.push((addr.clone(), (*target).clone()));
-                }
+                edges.push((addr.clone(), (*target).clone()));
             }
         }
     }

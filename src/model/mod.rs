@@ -111,12 +111,11 @@ fn plan_block(
     for attr in block.attrs {
         let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
         let planned = plan_attribute(attr, config.get(attr.name), prior_value.as_ref());
-        if attr.force_new {
-            if let Some(before) = &prior_value {
-                if differs(&planned, before) {
-                    replace_paths.push(extend(path, attr.name));
-                }
-            }
+        if attr.force_new
+            && let Some(before) = &prior_value
+            && differs(&planned, before)
+        {
+            replace_paths.push(extend(path, attr.name));
         }
         out.insert(attr.name.to_owned(), planned.mark_if(attr.sensitive));
     }
@@ -131,12 +130,11 @@ fn plan_block(
             replace_paths,
         );
         path.pop();
-        if nested.force_new {
-            if let Some(before) = &prior_items {
-                if differs(&planned, before) {
-                    replace_paths.push(extend(path, nested.name));
-                }
-            }
+        if nested.force_new
+            && let Some(before) = &prior_items
+            && differs(&planned, before)
+        {
+            replace_paths.push(extend(path, nested.name));
         }
         out.insert(nested.name.to_owned(), planned);
     }
@@ -256,68 +254,6 @@ pub fn sensitive_attribute_names(schema: &ResourceSchema) -> impl Iterator<Item 
         .map(|a| a.name)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
-        )
-    }
-
-    #[test]
-    fn create_fills_defaults_and_derives_the_id() {
-        let schema = schema("azurerm_public_ip").unwrap();
-        let config = obj(&[
-            ("name", Value::string("pip1")),
-            ("resource_group_name", Value::string("rg")),
-            ("location", Value::string("West Europe")),
-            ("allocation_method", Value::string("Static")),
-        ]);
-        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, None);
-        let v = &planned.value;
-        assert_eq!(v.get("sku"), &Value::string("Standard"));
-        assert_eq!(v.get("location"), &Value::string("westeurope"));
-        assert_eq!(v.get("ip_address"), &Value::Unknown);
-        assert_eq!(
-            v.get("id").as_str().unwrap(),
-            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip1"
-        );
-        assert!(planned.replace_paths.is_empty());
-    }
-
-    #[test]
-    fn force_new_change_is_a_replace_path_and_resets_computed_values() {
-        let schema = schema("azurerm_public_ip").unwrap();
-        let config = obj(&[
-            ("name", Value::string("pip1")),
-            ("resource_group_name", Value::string("rg")),
-            ("location", Value::string("westeurope")),
-            ("allocation_method", Value::string("Static")),
-            ("sku", Value::string("Basic")),
-        ]);
-        let prior = json!({"name": "pip1", "resource_group_name": "rg", "location": "westeurope",
-            "allocation_method": "Static", "sku": "Standard", "ip_address": "20.0.0.4"});
-        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior));
-        assert_eq!(planned.replace_paths, vec![vec![json!("sku")]]);
-        assert_eq!(planned.value.get("ip_address"), &Value::Unknown);
-    }
-
-    #[test]
-    fn sets_are_order_insensitive() {
-        let a = normalize(
-            Ty::Set,
-            &Value::List(vec![Value::string("b"), Value::string("a")]),
-        );
-        assert_eq!(a, Value::List(vec![Value::string("a"), Value::string("b")]));
-    }
-}
-
 /// True when a planned object still has unknown values in arguments that come from
 /// configuration (not in attributes the backend computes): such an object must be planned
 /// again, with its dependencies applied, before it is sent to the backend.
@@ -404,4 +340,66 @@ fn block_arguments_differ(block: &Block, a: &serde_json::Value, b: &serde_json::
                     .zip(&y)
                     .any(|(p, q)| block_arguments_differ(nested, p, q))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn create_fills_defaults_and_derives_the_id() {
+        let schema = schema("azurerm_public_ip").unwrap();
+        let config = obj(&[
+            ("name", Value::string("pip1")),
+            ("resource_group_name", Value::string("rg")),
+            ("location", Value::string("West Europe")),
+            ("allocation_method", Value::string("Static")),
+        ]);
+        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, None);
+        let v = &planned.value;
+        assert_eq!(v.get("sku"), &Value::string("Standard"));
+        assert_eq!(v.get("location"), &Value::string("westeurope"));
+        assert_eq!(v.get("ip_address"), &Value::Unknown);
+        assert_eq!(
+            v.get("id").as_str().unwrap(),
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/pip1"
+        );
+        assert!(planned.replace_paths.is_empty());
+    }
+
+    #[test]
+    fn force_new_change_is_a_replace_path_and_resets_computed_values() {
+        let schema = schema("azurerm_public_ip").unwrap();
+        let config = obj(&[
+            ("name", Value::string("pip1")),
+            ("resource_group_name", Value::string("rg")),
+            ("location", Value::string("westeurope")),
+            ("allocation_method", Value::string("Static")),
+            ("sku", Value::string("Basic")),
+        ]);
+        let prior = json!({"name": "pip1", "resource_group_name": "rg", "location": "westeurope",
+            "allocation_method": "Static", "sku": "Standard", "ip_address": "20.0.0.4"});
+        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior));
+        assert_eq!(planned.replace_paths, vec![vec![json!("sku")]]);
+        assert_eq!(planned.value.get("ip_address"), &Value::Unknown);
+    }
+
+    #[test]
+    fn sets_are_order_insensitive() {
+        let a = normalize(
+            Ty::Set,
+            &Value::List(vec![Value::string("b"), Value::string("a")]),
+        );
+        assert_eq!(a, Value::List(vec![Value::string("a"), Value::string("b")]));
+    }
 }

@@ -30,7 +30,10 @@ pub fn init(ui: &Ui, wd: &Workdir, opts: &InitOptions) -> Result<()> {
             }
         }
     }
-    let state_path = wd.state_path(None, config.as_ref())?;
+    let state_path = match &settings.state_path {
+        Some(path) => wd.dir.join(path),
+        None => wd.state_path(None, config.as_ref())?,
+    };
     if chosen != current {
         let count = LocalStore::new(state_path.clone()).read()?.resources.len();
         if count > 0 {

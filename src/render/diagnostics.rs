@@ -87,15 +87,15 @@ pub fn to_json(d: &dyn Diagnostic) -> serde_json::Value {
         value["code"] = json!(code.to_string());
     }
     let label = d.labels().and_then(|mut l| l.next());
-    if let (Some(src), Some(label)) = (d.source_code(), label) {
-        if let Some((start, end)) = positions(src, *label.inner()) {
-            let filename = src
-                .read_span(label.inner(), 0, 0)
-                .ok()
-                .and_then(|c| c.name().map(str::to_owned))
-                .unwrap_or_default();
-            value["range"] = json!({"filename": filename, "start": start, "end": end});
-        }
+    if let (Some(src), Some(label)) = (d.source_code(), label)
+        && let Some((start, end)) = positions(src, *label.inner())
+    {
+        let filename = src
+            .read_span(label.inner(), 0, 0)
+            .ok()
+            .and_then(|c| c.name().map(str::to_owned))
+            .unwrap_or_default();
+        value["range"] = json!({"filename": filename, "start": start, "end": end});
     }
     value
 }

@@ -16,6 +16,15 @@ pub(crate) enum Sym {
     Same,
 }
 
+/// One attribute line of a body, before layout.
+struct AttributeLine<'k> {
+    sym: Sym,
+    key: &'k str,
+    before: Option<Value>,
+    after: Option<Value>,
+    forces: bool,
+}
+
 /// Attributes always shown for context, changed or not.
 const IMPORTANT: &[&str] = &["id", "name", "tags"];
 
@@ -66,7 +75,7 @@ impl BodyWriter<'_> {
             .collect();
         let get = |v: Option<&Value>, k: &str| v.map(|v| v.get(k).clone()).filter(|v| !v.is_null());
 
-        let mut lines: Vec<(Sym, &str, Option<Value>, Option<Value>, bool)> = Vec::new();
+        let mut lines: Vec<AttributeLine<'_>> = Vec::new();
         let mut hidden = 0;
         for key in keys.iter().filter(|k| !is_block(k)) {
             let (b, a) = (get(before, key), get(after, key));
@@ -93,12 +102,25 @@ impl BodyWriter<'_> {
                 (_, None) => Sym::Remove,
                 _ => sym,
             };
-            lines.push((sym, key.as_str(), b, a, forces));
+            lines.push(AttributeLine {
+                sym,
+                key: key.as_str(),
+                before: b,
+                after: a,
+                forces,
+            });
         }
-        let width = lines.iter().map(|l| l.1.len()).max().unwrap_or(0);
-        for (sym, key, b, a, forces) in &lines {
-            let head = format!("{}{key:<width$} = ", self.prefix(depth, *sym));
-            self.attribute(&head, *sym, b.as_ref(), a.as_ref(), depth, *forces);
+        let width = lines.iter().map(|l| l.key.len()).max().unwrap_or(0);
+        for line in &lines {
+            let head = format!("{}{:<width$} = ", self.prefix(depth, line.sym), line.key);
+            self.attribute(
+                &head,
+                line.sym,
+                line.before.as_ref(),
+                line.after.as_ref(),
+                depth,
+                line.forces,
+            );
         }
         if hidden > 0 {
             let s = if hidden == 1 { "" } else { "s" };
@@ -380,10 +402,10 @@ pub(crate) fn marked_prior(
             })
             .unwrap_or_default();
         for name in sensitive.iter().chain(&schema_sensitive) {
-            if let Some(slot) = map.get_mut(name) {
-                if !slot.is_null() {
-                    *slot = slot.clone().sensitive();
-                }
+            if let Some(slot) = map.get_mut(name)
+                && !slot.is_null()
+            {
+                *slot = slot.clone().sensitive();
             }
         }
     }

@@ -121,23 +121,23 @@ impl LocalStore {
 
     /// Persists `state` if its content changed, bumping the serial; returns the serial written.
     pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
-        if let Some(previous) = &self.persisted {
-            if previous.same_content(state) && self.path.exists() {
-                state.serial = previous.serial;
-                return Ok(());
-            }
+        if let Some(previous) = &self.persisted
+            && previous.same_content(state)
+            && self.path.exists()
+        {
+            state.serial = previous.serial;
+            return Ok(());
         }
         let base = self.persisted.as_ref().map_or(0, |p| p.serial);
-        if let Ok(text) = std::fs::read_to_string(&self.path) {
-            if let Ok(on_disk) = file::parse(&text) {
-                if on_disk.serial > base {
-                    return Err(StateError::Stale {
-                        path: self.display(),
-                        found: on_disk.serial,
-                        expected: base,
-                    });
-                }
-            }
+        if let Ok(text) = std::fs::read_to_string(&self.path)
+            && let Ok(on_disk) = file::parse(&text)
+            && on_disk.serial > base
+        {
+            return Err(StateError::Stale {
+                path: self.display(),
+                found: on_disk.serial,
+                expected: base,
+            });
         }
         state.serial = base + 1;
         if !self.backup_written {

@@ -744,15 +744,15 @@ fn virtual_machine(
             if let Some(ip) = config.get("private_ip_address").filter(|v| !v.is_null()) {
                 private.push(ip.clone());
             }
-            if let Some(pip) = config.get("public_ip_address_id").and_then(Json::as_str) {
-                if let Some(row) = store::get(tx, pip)? {
-                    public.push(
-                        row.attributes
-                            .get("ip_address")
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                }
+            if let Some(pip) = config.get("public_ip_address_id").and_then(Json::as_str)
+                && let Some(row) = store::get(tx, pip)?
+            {
+                public.push(
+                    row.attributes
+                        .get("ip_address")
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             }
         }
         set(&mut nic.attributes, "virtual_machine_id", json!(id));

@@ -1,0 +1,568 @@
+//! End-to-end runs of the `vnetform` binary against the simulated cloud, each in its own
+//! temporary working directory.
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Workspace, root};
+
+const SHARED_KEY: &str = "Vnet2VnetDemoKey2026";
+const VM_PASSWORD: &str = "Demo-Passw0rd!2026";
+
+fn example() -> Workspace {
+    let ws = Workspace::new();
+    ws.use_config(&root().join("examples/vnet-to-vnet"));
+    ws
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[track_caller]
+fn assert_no_secrets(what: &str, text: &str) {
+    for secret in [SHARED_KEY, VM_PASSWORD] {
+        assert!(!text.contains(secret), "{what} reveals a secret:\n{text}");
+    }
+}
+
+#[test]
+fn example_applies_replans_clean_and_destroys() {
+    let ws = example();
+    let init = ws.run(&["init", "-no-color"]).ok();
+    assert!(init.stdout.contains("Backend: sim"), "{}", init.stdout);
+    assert!(
+        init.stdout
+            .contains("State store: local file vnetform.tfstate"),
+        "{}",
+        init.stdout
+    );
+
+    let plan = ws.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("Plan: 19 to add, 0 to change, 0 to destroy.")
+    );
+    let gw = plan
+        .stdout
+        .find("# azurerm_virtual_network_gateway.gw1 will be created")
+        .unwrap();
+    let conn = plan
+        .stdout
+        .find("# azurerm_virtual_network_gateway_connection.vnet1_to_vnet2 will be created")
+        .unwrap();
+    assert!(gw < conn, "the plan lists the gateway before its tunnel");
+    assert!(
+        plan.stdout
+            .contains("shared_key                         = (sensitive value)")
+    );
+
+    let apply = ws.run(&["apply", "-auto-approve", "-no-color"]).ok();
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 19 added, 0 changed, 0 destroyed.")
+    );
+    assert!(
+        apply.stdout.contains("vm1_private_ip = \"10.0.1.4\""),
+        "{}",
+        apply.stdout
+    );
+    assert!(apply.stdout.contains("vm2_private_ip = \"10.1.4.4\""));
+    assert!(apply.stdout.contains(
+        "azurerm_virtual_network_gateway.gw1: Creation complete after 0s [id=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/vnet-to-vnet-rg/providers/Microsoft.Network/virtualNetworkGateways/VNet1GW]"
+    ));
+
+    let again = ws.run(&["plan", "-no-color", "-detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("No changes. Your infrastructure matches the configuration.")
+    );
+
+    assert_eq!(ws.run(&["state", "list"]).ok().stdout.lines().count(), 19);
+    assert_eq!(
+        ws.run(&["output", "vm1_private_ip"]).ok().stdout,
+        "\"10.0.1.4\"\n"
+    );
+    assert_eq!(
+        ws.run(&["output", "-raw", "vm2_private_ip"]).ok().stdout,
+        "10.1.4.4"
+    );
+    let outputs: serde_json::Value =
+        serde_json::from_str(&ws.run(&["output", "-json"]).ok().stdout).unwrap();
+    assert_eq!(outputs["vm1_private_ip"]["value"], "10.0.1.4");
+    let graph = ws.run(&["graph"]).ok().stdout;
+    assert!(graph.contains(
+        "\"azurerm_virtual_network_gateway_connection.vnet1_to_vnet2\" -> \"azurerm_virtual_network_gateway.gw2\";"
+    ));
+
+    for file in ["vnetform.tfstate", ".vnetform/sim.db"] {
+        assert_eq!(mode(&ws.file(file)), 0o600, "{file}");
+    }
+    assert!(
+        !ws.file("vnetform.tfstate.backup").exists(),
+        "no backup of a state that did not exist"
+    );
+    let sim: serde_json::Value =
+        serde_json::from_str(&ws.run(&["sim", "list", "-json"]).ok().stdout).unwrap();
+    assert_eq!(sim.as_array().unwrap().len(), 19);
+    let connection = sim
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "VNet1-to-VNet2")
+        .unwrap();
+    assert_eq!(connection["provisioning_state"], "Succeeded");
+    assert!(
+        connection["attributes"].get("shared_key").is_none(),
+        "sim list hides secrets"
+    );
+
+    for args in [
+        &["show", "-no-color"][..],
+        &["show", "-json"],
+        &[
+            "state",
+            "show",
+            "azurerm_virtual_network_gateway_connection.vnet1_to_vnet2",
+        ],
+        &["sim", "list", "-json"],
+        &["output"],
+        &["plan", "-json"],
+    ] {
+        let run = ws.run(args).ok();
+        assert_no_secrets(&args.join(" "), &format!("{}{}", run.stdout, run.stderr));
+    }
+    assert!(
+        ws.run(&["output"])
+            .ok()
+            .stdout
+            .contains("gateway1_id = \"/subscriptions/")
+    );
+
+    let destroy = ws.run(&["destroy", "-auto-approve", "-no-color"]).ok();
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 19 destroyed."),
+        "{}",
+        destroy.stdout
+    );
+    let conn_gone = destroy
+        .stdout
+        .find("vnet1_to_vnet2: Destruction complete")
+        .unwrap();
+    let gw_gone = destroy
+        .stdout
+        .find("azurerm_virtual_network_gateway.gw1: Destroying...")
+        .unwrap();
+    assert!(
+        conn_gone < gw_gone,
+        "tunnels are destroyed before their gateways"
+    );
+    assert_eq!(ws.run(&["sim", "list", "-json"]).ok().stdout.trim(), "[]");
+    assert_eq!(ws.run(&["state", "list"]).ok().stdout, "");
+    let backup = std::fs::read_to_string(ws.file("vnetform.tfstate.backup")).unwrap();
+    assert!(
+        backup.contains("VNet1GW"),
+        "the backup is the state as the destroy found it"
+    );
+    assert_eq!(mode(&ws.file("vnetform.tfstate.backup")), 0o600);
+}
+
+#[test]
+fn saved_plans_apply_once_and_refuse_a_moved_state() {
+    let ws = example();
+    let plan = ws.run(&["plan", "-out=first.tfplan", "-no-color"]).ok();
+    assert!(plan.stdout.contains("Saved the plan to: first.tfplan"));
+    assert_eq!(mode(&ws.file("first.tfplan")), 0o600);
+    let text = std::fs::read_to_string(ws.file("first.tfplan")).unwrap();
+    assert!(text.contains("Vnet2Vnet"), "the plan file holds the plan");
+
+    let doc: serde_json::Value =
+        serde_json::from_str(&ws.run(&["show", "-json", "first.tfplan"]).ok().stdout).unwrap();
+    assert_eq!(doc["format_version"], "1.2");
+    let change = doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "azurerm_public_ip.gw1")
+        .unwrap();
+    assert_eq!(change["change"]["actions"], serde_json::json!(["create"]));
+    assert_eq!(change["change"]["after_unknown"]["ip_address"], true);
+    let conn = doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vnet1_to_vnet2")
+        .unwrap();
+    assert_eq!(conn["change"]["after_sensitive"]["shared_key"], true);
+    assert!(conn["change"]["after"].get("shared_key").is_none());
+    assert_no_secrets("show -json PLANFILE", &doc.to_string());
+
+    ws.run(&["plan", "-out=second.tfplan"]).ok();
+    let applied = ws.run(&["apply", "-no-color", "first.tfplan"]).ok();
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 19 added")
+    );
+    let stale = ws.run(&["apply", "-no-color", "second.tfplan"]);
+    assert_eq!(stale.code, 1);
+    assert!(
+        stale.stderr.contains("Saved plan is stale"),
+        "{}",
+        stale.stderr
+    );
+
+    let with_var = ws.run(&["apply", "-var", "location1=eastus", "first.tfplan"]);
+    assert_eq!(with_var.code, 1);
+    assert!(
+        with_var
+            .stderr
+            .contains("Can't set variables when applying a saved plan")
+    );
+}
+
+#[test]
+fn a_changed_configuration_invalidates_a_saved_plan() {
+    let ws = example();
+    ws.run(&["plan", "-out=p.tfplan"]).ok();
+    let main = std::fs::read_to_string(ws.file("main.tf")).unwrap();
+    ws.write("main.tf", &main.replace("10.0.1.0/24", "10.0.9.0/24"));
+    let run = ws.run(&["apply", "p.tfplan"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("The configuration changed after the plan was saved"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_failure_mid_apply_keeps_what_succeeded_and_the_next_apply_finishes() {
+    let ws = example();
+    let failed = ws.run_env(
+        &["apply", "-auto-approve", "-no-color"],
+        &[("VNETFORM_SIM_FAIL", "VNet2GW:create")],
+    );
+    assert_eq!(failed.code, 1);
+    assert!(
+        failed
+            .stdout
+            .contains("azurerm_virtual_network_gateway.gw2: Error creating: SimulatedFailure"),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed
+            .stdout
+            .contains("Apply failed. 16 added, 0 changed, 0 destroyed; 1 failed, 2 skipped"),
+        "{}",
+        failed.stdout
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("azurerm_virtual_network_gateway.gw2: SimulatedFailure"),
+        "{}",
+        failed.stderr
+    );
+    let listed = ws.run(&["state", "list"]).ok().stdout;
+    assert!(listed.contains("azurerm_virtual_network_gateway.gw1\n"));
+    assert!(!listed.contains("azurerm_virtual_network_gateway.gw2\n"));
+    assert!(
+        !listed.contains("connection"),
+        "tunnels that need the failed gateway were not started"
+    );
+
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn a_lock_held_by_another_process_is_reported_with_its_holder_then_waited_for() {
+    let ws = example();
+    let mut holder = ws
+        .command(&["apply", "-no-color"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lock = ws.file(".vnetform.tfstate.lock.info");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.contains("OperationTypeApply")) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first apply never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let blocked = ws.run(&["plan", "-no-color"]);
+    assert_eq!(blocked.code, 1);
+    assert!(
+        blocked.stderr.contains("Error acquiring the state lock"),
+        "{}",
+        blocked.stderr
+    );
+    assert!(
+        blocked.stderr.contains("Operation: OperationTypeApply"),
+        "{}",
+        blocked.stderr
+    );
+    assert!(
+        blocked.stderr.contains(&format!("pid {}", holder.id())),
+        "the holder is named: {}",
+        blocked.stderr
+    );
+
+    let waiter = ws
+        .command(&["plan", "-lock-timeout=60s", "-no-color"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    holder.stdin.take().unwrap().write_all(b"no\n").unwrap();
+    let holder_out = holder.wait_with_output().unwrap();
+    assert_eq!(
+        holder_out.status.code(),
+        Some(1),
+        "answering no cancels the apply"
+    );
+    let waited = waiter.wait_with_output().unwrap();
+    assert_eq!(
+        waited.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
+    assert!(!lock.exists(), "the lock info is removed when released");
+}
+
+#[test]
+fn apply_asks_for_approval_and_accepts_only_yes() {
+    let ws = example();
+    let mut child = ws
+        .command(&["apply", "-no-color"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Do you want to perform these actions?"));
+    assert!(stdout.contains("Only 'yes' will be accepted to approve."));
+    assert!(
+        stdout.contains("Apply complete! Resources: 19 added"),
+        "{stdout}"
+    );
+
+    let refused = ws.run(&["destroy", "-no-color", "-input=false"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("Destroy requires approval"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn variables_follow_terraforms_precedence() {
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        r#"
+variable "name" {}
+variable "location" { default = "westeurope" }
+resource "azurerm_resource_group" "rg" {
+  name     = var.name
+  location = var.location
+}
+output "name" { value = azurerm_resource_group.rg.name }
+"#,
+    );
+    let missing = ws.run(&["plan", "-input=false", "-no-color"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("No value for required variable"),
+        "{}",
+        missing.stderr
+    );
+
+    let from_env = ws
+        .run_env(&["plan", "-no-color"], &[("TF_VAR_name", "from-env")])
+        .ok();
+    assert!(from_env.stdout.contains("\"from-env\""));
+    ws.write("terraform.tfvars", "name = \"from-tfvars\"\n");
+    ws.write("b.auto.tfvars", "name = \"from-auto\"\n");
+    ws.write("custom.tfvars", "name = \"from-var-file\"\n");
+    let from_auto = ws
+        .run_env(&["plan", "-no-color"], &[("TF_VAR_name", "from-env")])
+        .ok();
+    assert!(
+        from_auto.stdout.contains("\"from-auto\""),
+        "{}",
+        from_auto.stdout
+    );
+    let cli_order = ws
+        .run(&[
+            "plan",
+            "-no-color",
+            "-var",
+            "name=from-var",
+            "-var-file=custom.tfvars",
+        ])
+        .ok();
+    assert!(
+        cli_order.stdout.contains("\"from-var-file\""),
+        "the later option wins"
+    );
+    let cli_order = ws
+        .run(&[
+            "plan",
+            "-no-color",
+            "--var-file",
+            "custom.tfvars",
+            "--var=name=from-var",
+        ])
+        .ok();
+    assert!(
+        cli_order.stdout.contains("\"from-var\""),
+        "double-dash spelling works too"
+    );
+    let undeclared = ws.run(&["plan", "-var", "nope=1"]);
+    assert_eq!(undeclared.code, 1);
+    assert!(
+        undeclared
+            .stderr
+            .contains("Value for undeclared variable \"nope\"")
+    );
+}
+
+#[test]
+fn chdir_plan_json_and_validate_json() {
+    let ws = example();
+    let parent = ws.path().parent().unwrap().to_owned();
+    let rel = ws
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let mut cmd = ws.command(&[&format!("-chdir={rel}"), "validate", "-json"]);
+    cmd.current_dir(&parent);
+    let out = cmd.output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["format_version"], "1.0");
+
+    let stream = ws.run(&["plan", "-json"]).ok().stdout;
+    let lines: Vec<serde_json::Value> = stream
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "version");
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l["type"] == "planned_change")
+            .count(),
+        19
+    );
+    let summary = lines
+        .iter()
+        .find(|l| l["type"] == "change_summary")
+        .unwrap();
+    assert_eq!(summary["changes"]["add"], 19);
+    assert_eq!(
+        summary["@message"],
+        "Plan: 19 to add, 0 to change, 0 to destroy."
+    );
+}
+
+#[test]
+fn init_records_the_backend_and_refuses_to_switch_while_resources_exist() {
+    let ws = example();
+    ws.run(&["init", "-cloud=sim"]).ok();
+    let settings = std::fs::read_to_string(ws.file(".vnetform/settings.json")).unwrap();
+    assert!(settings.contains("\"cloud\": \"sim\""));
+    let unknown = ws.run(&["init", "-cloud=gcp"]);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("Unknown backend \"gcp\""));
+    ws.run(&["apply", "-auto-approve"]).ok();
+    let switch = ws.run(&["init", "--cloud", "lab"]);
+    assert_eq!(switch.code, 1);
+    assert!(
+        switch
+            .stderr
+            .contains("Refusing to switch this working directory from the sim backend to lab"),
+        "{}",
+        switch.stderr
+    );
+    let overridden = ws.run_env(&["plan"], &[("VNETFORM_CLOUD", "azure")]);
+    assert_eq!(overridden.code, 1);
+    assert!(
+        overridden
+            .stderr
+            .contains("The azure backend is not available in this version")
+    );
+
+    let moved = ws.run(&["init", "-backend-config=path=other.tfstate"]).ok();
+    assert!(
+        moved
+            .stdout
+            .contains("State store: local file other.tfstate")
+    );
+}
+
+#[test]
+fn drift_from_a_deleted_resource_is_planned_back() {
+    let ws = example();
+    ws.run(&["apply", "-auto-approve"]).ok();
+    let id = ws.id_of("azurerm_virtual_network_gateway_connection.vnet2_to_vnet1");
+    ws.run(&["sim", "delete", &id]).ok();
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        plan.stdout.contains(
+            "# azurerm_virtual_network_gateway_connection.vnet2_to_vnet1 has been deleted"
+        ),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy.")
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn version_and_help() {
+    let ws = Workspace::new();
+    assert!(
+        ws.run(&["version"])
+            .ok()
+            .stdout
+            .starts_with(&format!("vnetform v{}", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(ws.run(&["-help"]).ok().stdout.contains("Usage: vnetform"));
+}
