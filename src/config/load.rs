@@ -17,6 +17,16 @@ use crate::source::{FileId, Sources, Span};
 
 /// Loads every `*.tf` file of `dir` (sorted by name, as Terraform reads them).
 pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
+    match load_dir_partially(dir)? {
+        (config, errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(ConfigErrors { errors }),
+    }
+}
+
+/// Loads as [`load_dir`] does, but keeps what could be read when some blocks are invalid, so
+/// `validate` can go on to report evaluation problems too. Files that do not parse, and
+/// unreadable or empty directories, are still fatal: what follows would only be noise.
+pub fn load_dir_partially(dir: &Path) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
     let mut sources = Sources::default();
     let mut bodies = Vec::new();
     let mut errors = Vec::new();
@@ -52,10 +62,13 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
         loader.top_level(file, body);
     }
     let Loader { errors, config, .. } = loader;
-    if !errors.is_empty() {
+    if errors
+        .iter()
+        .any(|e| matches!(e, ConfigError::Syntax { .. } | ConfigError::Io { .. }))
+    {
         return Err(ConfigErrors { errors });
     }
-    Ok(Config {
+    let config = Config {
         sources: Arc::new(sources),
         terraform: config.terraform,
         providers: config.providers,
@@ -63,7 +76,8 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
         locals: config.locals,
         outputs: config.outputs,
         resources: config.resources,
-    })
+    };
+    Ok((config, errors))
 }
 
 /// Parses a `*.tfvars` file into variable assignments (name, expression).
@@ -285,7 +299,15 @@ impl Loader<'_> {
                 TypeConstraint::Any
             }),
         };
+        self.only(
+            file,
+            &block.body,
+            &["type", "default", "description", "sensitive", "nullable"],
+            &["validation"],
+        );
+        let validations = self.validations(file, &block.body);
         let variable = VariableBlock {
+            validations,
             default: block.body.get_attribute("default").map(|a| Expr {
                 expr: a.value.clone(),
                 file,
@@ -308,6 +330,63 @@ impl Loader<'_> {
         {
             self.duplicate(&format!("variable \"{name}\""), span);
         }
+    }
+
+    /// Reports arguments and blocks a block type does not have.
+    fn only(&mut self, file: FileId, body: &Body, attributes: &[&str], blocks: &[&str]) {
+        for structure in body.iter() {
+            let (name, span, allowed, what) = match structure {
+                Structure::Attribute(a) => (
+                    a.key.as_str(),
+                    span_of(file, &a.key),
+                    attributes,
+                    "argument",
+                ),
+                Structure::Block(b) => (
+                    b.ident.as_str(),
+                    span_of(file, &b.ident),
+                    blocks,
+                    "block type",
+                ),
+            };
+            if !allowed.contains(&name) {
+                self.error(
+                    &format!("Unsupported {what}"),
+                    &format!("\"{name}\" is not expected here"),
+                    Some(format!(
+                        "expected one of: {}",
+                        [attributes, blocks].concat().join(", ")
+                    )),
+                    span,
+                );
+            }
+        }
+    }
+
+    fn validations(&mut self, file: FileId, body: &Body) -> Vec<super::Validation> {
+        let mut out = Vec::new();
+        for block in body.get_blocks("validation") {
+            self.only(file, &block.body, &["condition", "error_message"], &[]);
+            let get = |key: &str| {
+                block.body.get_attribute(key).map(|a| Expr {
+                    expr: a.value.clone(),
+                    file,
+                })
+            };
+            match (get("condition"), get("error_message")) {
+                (Some(condition), Some(error_message)) => out.push(super::Validation {
+                    condition,
+                    error_message,
+                }),
+                _ => self.error(
+                    "Incomplete validation block",
+                    "a validation needs condition and error_message",
+                    None,
+                    span_of(file, &block.ident),
+                ),
+            }
+        }
+        out
     }
 
     fn locals(&mut self, file: FileId, block: Block) {
@@ -357,6 +436,12 @@ impl Loader<'_> {
             );
             return;
         };
+        self.only(
+            file,
+            &block.body,
+            &["value", "description", "sensitive", "depends_on"],
+            &[],
+        );
         let output = OutputBlock {
             name: name.clone(),
             value: Expr {

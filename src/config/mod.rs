@@ -18,7 +18,7 @@ use hcl_edit::structure::Body;
 use crate::addr::ResourceAddr;
 use crate::source::{FileId, Sources, Span};
 pub use error::{ConfigError, ConfigErrors};
-pub use load::{load_dir, parse_tfvars};
+pub use load::{load_dir, load_dir_partially, parse_tfvars};
 pub use types::TypeConstraint;
 
 /// An unevaluated expression and the file it came from.
@@ -71,7 +71,15 @@ pub struct VariableBlock {
     pub description: Option<String>,
     pub sensitive: bool,
     pub nullable: bool,
+    pub validations: Vec<Validation>,
     pub span: Span,
+}
+
+/// A `validation { condition, error_message }` block of a variable.
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
 }
 
 /// An `output "NAME" {}` block.

@@ -112,6 +112,9 @@ impl Evaluator<'_> {
                     }
                 }
             }
+            Expression::FuncCall(call) if matches!(call.name.name.as_str(), "can" | "try") => {
+                self.catching(call, frame)?
+            }
             Expression::FuncCall(call) => {
                 let args = call
                     .args
@@ -170,6 +173,35 @@ impl Evaluator<'_> {
             }
             Expression::ForExpr(f) => self.for_expr(f, frame)?,
         })
+    }
+
+    /// `can(expr)` and `try(expr, ...)`: the only functions whose arguments may fail.
+    fn catching(&self, call: &hcl_edit::expr::FuncCall, frame: &Frame) -> Result<Value, EvalError> {
+        let args: Vec<&Expression> = call.args.iter().collect();
+        if call.name.name.as_str() == "can" {
+            let [arg] = args.as_slice() else {
+                return Err(self.error(
+                    "Invalid can() call",
+                    "can() takes exactly one argument",
+                    call,
+                ));
+            };
+            return Ok(match self.eval(arg, frame) {
+                Ok(v) if v.is_unknown() => Value::Unknown,
+                Ok(_) => Value::Bool(true),
+                Err(_) => Value::Bool(false),
+            });
+        }
+        for arg in &args {
+            if let Ok(v) = self.eval(arg, frame) {
+                return Ok(v);
+            }
+        }
+        Err(self.error(
+            "Error in function call try()",
+            "no argument could be evaluated without an error",
+            call,
+        ))
     }
 
     fn traversal(&self, t: &hcl_edit::expr::Traversal, frame: &Frame) -> Result<Value, EvalError> {

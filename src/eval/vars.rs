@@ -173,6 +173,7 @@ fn resolve_with(
             _ if unknown_if_missing && var.default.is_none() => Ok(Value::Unknown),
             _ => default_value(config, var, &mut prompt),
         };
+        let value = value.and_then(|v| check_validations(config, var, v));
         match value {
             Ok(v) => {
                 values.insert(name.clone(), v.mark_if(var.sensitive));
@@ -297,6 +298,88 @@ fn default_value(
         )),
         config.sources.locate(var.span),
     ))
+}
+
+/// Runs a variable's `validation` blocks against its value.
+fn check_validations(
+    config: &Config,
+    var: &VariableBlock,
+    value: Value,
+) -> Result<Value, EvalError> {
+    let scope = VariableScope {
+        sources: &config.sources,
+        name: &var.name,
+        value: &value,
+    };
+    for validation in &var.validations {
+        let eval = |e: &Expr| {
+            Evaluator {
+                scope: &scope,
+                file: e.file,
+            }
+            .eval(&e.expr, &Frame::new())
+        };
+        let at = config.sources.locate(validation.condition.span());
+        match eval(&validation.condition)?.unmark().0 {
+            Value::Bool(true) | Value::Unknown => {}
+            Value::Bool(false) => {
+                let message = eval(&validation.error_message)?;
+                let message = message
+                    .as_str()
+                    .unwrap_or("the value is not valid")
+                    .to_owned();
+                return Err(EvalError::invalid(
+                    "Invalid value for variable",
+                    format!("this check failed for var.{}", var.name),
+                    Some(message),
+                    at,
+                ));
+            }
+            other => {
+                return Err(EvalError::invalid(
+                    "Invalid validation condition",
+                    format!("the condition must be a bool, not {}", other.type_name()),
+                    None,
+                    at,
+                ));
+            }
+        }
+    }
+    Ok(value)
+}
+
+/// Resolves only the variable being validated.
+struct VariableScope<'a> {
+    sources: &'a Sources,
+    name: &'a str,
+    value: &'a Value,
+}
+
+impl Scope for VariableScope<'_> {
+    fn sources(&self) -> &Sources {
+        self.sources
+    }
+
+    fn resolve(
+        &self,
+        root: &str,
+        ops: &[Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Result<(Value, usize), EvalError> {
+        let first = ops.first().and_then(|op| match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        });
+        if root == "var" && first == Some(self.name) {
+            return Ok((self.value.clone(), 1));
+        }
+        Err(EvalError::invalid(
+            "Invalid reference in variable validation",
+            format!("only var.{} can be referenced here", self.name),
+            None,
+            self.sources.locate(span),
+        ))
+    }
 }
 
 /// Evaluates an expression that may not refer to anything (variable files and defaults).

@@ -111,9 +111,15 @@ fn plan_block(
     for attr in block.attrs {
         let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
         let planned = plan_attribute(attr, config.get(attr.name), prior_value.as_ref());
+        // A state written before an argument existed (an older provider, a Terraform state)
+        // lacks it: absent means "the default", which is no reason to replace anything.
+        let absent_as_default = |before: &serde_json::Value| {
+            before.is_null() && Some(&planned) == default_value(attr).as_ref()
+        };
         if attr.force_new
             && let Some(before) = &prior_value
             && differs(&planned, before)
+            && !absent_as_default(before)
         {
             replace_paths.push(extend(path, attr.name));
         }

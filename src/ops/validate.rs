@@ -2,28 +2,30 @@
 
 use std::collections::BTreeMap;
 
+use miette::Diagnostic;
+
 use super::{Ui, Workdir};
 use crate::config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::eval::{self, vars};
 use crate::render;
+use crate::render::diagnostics::is_error;
 use crate::state::State;
+
+type Problem = Box<dyn Diagnostic + Send + Sync>;
 
 /// Returns the exit code: 0 when valid, 1 otherwise.
 pub fn validate(ui: &Ui, wd: &Workdir, json: bool) -> Result<i32> {
-    let outcome = check(wd);
-    let problems: Vec<&dyn miette::Diagnostic> = match &outcome {
-        Ok(warnings) => warnings
-            .iter()
-            .map(|w| w as &dyn miette::Diagnostic)
-            .collect(),
-        Err(e) => render::diagnostics::flatten(e),
-    };
-    let valid = outcome.is_ok();
+    let problems: Vec<Problem> = check(wd).unwrap_or_else(|fatal| vec![Box::new(fatal)]);
+    let flat: Vec<&dyn Diagnostic> = problems
+        .iter()
+        .flat_map(|p| render::diagnostics::flatten(p.as_ref()))
+        .collect();
+    let valid = !flat.iter().any(|d| is_error(*d));
     if json {
-        ui.out(&format!("{}\n", render::json::validate(&problems)));
+        ui.out(&format!("{}\n", render::json::validate(&flat)));
     } else {
-        for p in &problems {
+        for p in &flat {
             ui.diagnostic(*p);
         }
         if valid {
@@ -36,10 +38,12 @@ pub fn validate(ui: &Ui, wd: &Workdir, json: bool) -> Result<i32> {
     Ok(if valid { 0 } else { 1 })
 }
 
-/// Loads and evaluates with every unset variable unknown; returns the warnings.
-fn check(wd: &Workdir) -> Result<Vec<eval::EvalWarning>> {
-    let config = config::load_dir(&wd.dir)?;
-    let (variables, mut errors) = vars::resolve_for_validation(&config, &wd.dir, &wd.env)?;
+/// Loads and evaluates with every unset variable unknown; returns every problem found,
+/// warnings included. `Err` is a problem that stops the check early (a file that does not
+/// parse, a directory without configuration).
+fn check(wd: &Workdir) -> Result<Vec<Problem>> {
+    let (config, config_errors) = config::load_dir_partially(&wd.dir)?;
+    let (variables, var_errors) = vars::resolve_for_validation(&config, &wd.dir, &wd.env)?;
     let empty = State::new();
     let prior: BTreeMap<_, _> = empty.attributes();
     let req = eval::EvalRequest {
@@ -49,12 +53,19 @@ fn check(wd: &Workdir) -> Result<Vec<eval::EvalWarning>> {
         working_dir: &wd.dir,
         env_subscription: wd.env.get("ARM_SUBSCRIPTION_ID").cloned(),
     };
-    if let Err(e) = eval::evaluate(&req) {
-        errors.extend(e.errors);
-    }
-    if errors.is_empty() {
-        Ok(variables.warnings)
-    } else {
-        Err(Error::from(eval::EvalErrors { errors }))
-    }
+    let eval_errors = eval::evaluate(&req)
+        .err()
+        .map(|e| e.errors)
+        .unwrap_or_default();
+    let mut problems: Vec<Problem> = Vec::new();
+    problems.extend(config_errors.into_iter().map(|e| Box::new(e) as Problem));
+    problems.extend(var_errors.into_iter().map(|e| Box::new(e) as Problem));
+    problems.extend(eval_errors.into_iter().map(|e| Box::new(e) as Problem));
+    problems.extend(
+        variables
+            .warnings
+            .into_iter()
+            .map(|w| Box::new(w) as Problem),
+    );
+    Ok(problems)
 }

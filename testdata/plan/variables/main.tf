@@ -16,6 +16,11 @@ variable "regions" {
 variable "base_cidr" {
   type    = string
   default = "10.50.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.base_cidr, 0)) && try(split("/", var.base_cidr)[1] <= 24, false)
+    error_message = "base_cidr must be a prefix of /24 or larger."
+  }
 }
 
 variable "subnet_count" {
