@@ -109,6 +109,36 @@ fn get_referenced(tx: &Connection, id: &str, what: &str) -> Result<Row, BackendE
     })
 }
 
+/// A number derived from a resource id: the same on every run, whatever order resources are
+/// created in, so that what the simulator assigns is reproducible.
+fn id_hash(id: &str) -> u32 {
+    let guid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, id.to_lowercase().as_bytes());
+    let [a, b, c, d, ..] = *guid.as_bytes();
+    u32::from_be_bytes([a, b, c, d])
+}
+
+/// A public address for a new Static IP, from the 20.40.0.0/12 block (Azure's own address
+/// space), chosen by the id and moved on past any address already held.
+fn free_public_address(tx: &Connection, id: &str) -> Result<std::net::Ipv4Addr, BackendError> {
+    let taken: Vec<String> = store::of_type(tx, "azurerm_public_ip")?
+        .iter()
+        .filter(|r| !r.id.eq_ignore_ascii_case(id))
+        .map(|r| text(&r.attributes, "ip_address").to_owned())
+        .collect();
+    let base = u32::from(std::net::Ipv4Addr::new(20, 40, 0, 0));
+    let size = 1u32 << 20;
+    let start = id_hash(id) % size;
+    (0..size)
+        .map(|i| std::net::Ipv4Addr::from(base + (start + i) % size))
+        .find(|ip| ip.octets()[3] != 0 && ip.octets()[3] != 255 && !taken.contains(&ip.to_string()))
+        .ok_or_else(|| {
+            refuse(
+                "PublicIPCountLimitReached",
+                "The simulated cloud has no public address left.",
+            )
+        })
+}
+
 fn deterministic_guid(id: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, id.to_lowercase().as_bytes()).to_string()
 }
@@ -240,13 +270,7 @@ fn public_ip(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(
     let address = match kept {
         Some(a) => a,
         None if method == "Static" => {
-            let n = store::next(tx, "public_ip")?;
-            json!(format!(
-                "20.{}.{}.{}",
-                40 + (n >> 16) % 200,
-                (n >> 8) & 0xff,
-                n & 0xff
-            ))
+            json!(free_public_address(tx, text(attrs, "id"))?.to_string())
         }
         None => json!(""),
     };
@@ -667,13 +691,8 @@ fn network_interface(
     let mac = match kept("mac_address") {
         Some(m) => m,
         None => {
-            let n = store::next(tx, "mac")?;
-            json!(format!(
-                "00-0D-3A-{:02X}-{:02X}-{:02X}",
-                (n >> 16) & 0xff,
-                (n >> 8) & 0xff,
-                n & 0xff
-            ))
+            let [_, a, b, c] = id_hash(&id).to_be_bytes();
+            json!(format!("00-0D-3A-{a:02X}-{b:02X}-{c:02X}"))
         }
     };
     set(attrs, "mac_address", mac);

@@ -80,8 +80,7 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
             location TEXT NOT NULL,
             provisioning_state TEXT NOT NULL,
             attributes TEXT NOT NULL
-        );
-        CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);",
+        );",
     )
     .map_err(db_error)?;
     Ok(conn)
@@ -148,22 +147,6 @@ pub(super) fn of_type(tx: &Connection, resource_type: &str) -> Result<Vec<Row>, 
         .into_iter()
         .filter(|r| r.resource_type == resource_type)
         .collect())
-}
-
-/// The next value of a named counter (1, 2, ...).
-pub(super) fn next(tx: &Connection, counter: &str) -> Result<u64, BackendError> {
-    tx.execute(
-        "INSERT INTO counters (name, value) VALUES (?1, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-        params![counter],
-    )
-    .map_err(db_error)?;
-    tx.query_row(
-        "SELECT value FROM counters WHERE name = ?1",
-        params![counter],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|v| v as u64)
-    .map_err(db_error)
 }
 
 fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
