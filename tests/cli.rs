@@ -566,3 +566,85 @@ fn version_and_help() {
     );
     assert!(ws.run(&["-help"]).ok().stdout.contains("Usage: vnetform"));
 }
+
+/// docs/resources.md is generated from the schemas; `UPDATE_DOCS=1 cargo test` rewrites it.
+#[test]
+fn resources_doc_matches_the_schemas() {
+    use vnetform::model::{self, Block, Kind, Ty, schema::Default};
+
+    fn kind(k: Kind) -> &'static str {
+        match k {
+            Kind::Required => "required",
+            Kind::Optional => "optional",
+            Kind::Computed => "computed",
+            Kind::OptionalComputed => "optional, computed",
+        }
+    }
+    fn ty(t: Ty) -> &'static str {
+        match t {
+            Ty::String => "string",
+            Ty::Number => "number",
+            Ty::Bool => "bool",
+            Ty::List => "list",
+            Ty::Set => "set",
+            Ty::Map => "map",
+            Ty::Location => "string (region)",
+        }
+    }
+    fn table(out: &mut String, block: &Block, prefix: &str) {
+        for a in block.attrs {
+            let default = match a.default {
+                Default::None => String::new(),
+                Default::Str(s) => format!("`\"{s}\"`"),
+                Default::Bool(b) => format!("`{b}`"),
+                Default::Int(i) => format!("`{i}`"),
+            };
+            let mut notes = Vec::new();
+            if a.force_new {
+                notes.push("forces replacement");
+            }
+            if a.sensitive {
+                notes.push("sensitive");
+            }
+            out.push_str(&format!("| `{prefix}{}` | {} | {} | {default} | {} |\n", a.name, ty(a.ty), kind(a.kind), notes.join(", ")));
+        }
+        for b in block.blocks {
+            let count = match (b.min_items, b.max_items) {
+                (0, 0) => "any number".to_owned(),
+                (min, 0) => format!("at least {min}"),
+                (min, max) if min == max => format!("exactly {min}"),
+                (min, max) => format!("{min} to {max}"),
+            };
+            let mut notes = vec![count];
+            if b.force_new {
+                notes.push("forces replacement".into());
+            }
+            if b.optional_computed {
+                notes.push("kept from state when not configured".into());
+            }
+            out.push_str(&format!("| `{prefix}{} {{}}` | block | | | {} |\n", b.name, notes.join(", ")));
+            table(out, b, &format!("{prefix}{}.", b.name));
+        }
+    }
+
+    let mut doc = String::from(
+        "# Supported resources\n\n\
+         Generated from the schemas in `src/model/azurerm.rs` (`UPDATE_DOCS=1 cargo test` rewrites it).\n\
+         Argument names, defaults and replace-on-change rules follow the `azurerm` provider. Every\n\
+         resource's `id` is its ARM id, derived from the subscription, resource group and name, so it is\n\
+         known at plan time. `location` is compared in Azure's normalised form (`West Europe` =\n\
+         `westeurope`); sets are compared without regard to order. `timeouts {}` is accepted and stored\n\
+         but has no effect. Resource types not listed here are refused with an error naming them.\n",
+    );
+    for name in model::resource_types() {
+        let s = model::schema(name).unwrap();
+        doc.push_str(&format!("\n## `{name}`\n\n| argument | type | kind | default | notes |\n|---|---|---|---|---|\n"));
+        table(&mut doc, &s.body, "");
+    }
+    let path = root().join("docs/resources.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(current == doc, "docs/resources.md is out of date: run UPDATE_DOCS=1 cargo test");
+}
