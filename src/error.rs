@@ -44,6 +44,13 @@ pub enum Error {
         #[related]
         failures: Vec<ResourceFailure>,
     },
+    #[error("{count} resource(s) cannot be destroyed")]
+    #[diagnostic(code(plan::prevent_destroy))]
+    PreventDestroy {
+        count: usize,
+        #[related]
+        problems: Vec<crate::plan::PreventDestroyError>,
+    },
     #[error("{0}")]
     #[diagnostic(code(cli::usage))]
     Usage(String),

@@ -606,7 +606,13 @@ fn resources_doc_matches_the_schemas() {
             if a.sensitive {
                 notes.push("sensitive");
             }
-            out.push_str(&format!("| `{prefix}{}` | {} | {} | {default} | {} |\n", a.name, ty(a.ty), kind(a.kind), notes.join(", ")));
+            out.push_str(&format!(
+                "| `{prefix}{}` | {} | {} | {default} | {} |\n",
+                a.name,
+                ty(a.ty),
+                kind(a.kind),
+                notes.join(", ")
+            ));
         }
         for b in block.blocks {
             let count = match (b.min_items, b.max_items) {
@@ -622,7 +628,11 @@ fn resources_doc_matches_the_schemas() {
             if b.optional_computed {
                 notes.push("kept from state when not configured".into());
             }
-            out.push_str(&format!("| `{prefix}{} {{}}` | block | | | {} |\n", b.name, notes.join(", ")));
+            out.push_str(&format!(
+                "| `{prefix}{} {{}}` | block | | | {} |\n",
+                b.name,
+                notes.join(", ")
+            ));
             table(out, b, &format!("{prefix}{}.", b.name));
         }
     }
@@ -638,7 +648,9 @@ fn resources_doc_matches_the_schemas() {
     );
     for name in model::resource_types() {
         let s = model::schema(name).unwrap();
-        doc.push_str(&format!("\n## `{name}`\n\n| argument | type | kind | default | notes |\n|---|---|---|---|---|\n"));
+        doc.push_str(&format!(
+            "\n## `{name}`\n\n| argument | type | kind | default | notes |\n|---|---|---|---|---|\n"
+        ));
         table(&mut doc, &s.body, "");
     }
     let path = root().join("docs/resources.md");
@@ -646,5 +658,8 @@ fn resources_doc_matches_the_schemas() {
         std::fs::write(&path, &doc).unwrap();
     }
     let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(current == doc, "docs/resources.md is out of date: run UPDATE_DOCS=1 cargo test");
+    assert!(
+        current == doc,
+        "docs/resources.md is out of date: run UPDATE_DOCS=1 cargo test"
+    );
 }

@@ -7,7 +7,7 @@ use super::{
     CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
 };
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -72,6 +72,26 @@ pub(super) fn prepare(
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);
     plan.drift = plan::detect_drift(&recorded, &state);
+    let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
+        .into_iter()
+        .map(|change| {
+            let at = loaded
+                .config
+                .sources
+                .locate(desired.resources[&change.addr].span);
+            plan::PreventDestroyError {
+                addr: change.addr.clone(),
+                src: at.src,
+                span: at.span,
+            }
+        })
+        .collect();
+    if !protected.is_empty() {
+        return Err(Error::PreventDestroy {
+            count: protected.len(),
+            problems: protected,
+        });
+    }
     Ok(Prepared {
         loaded,
         store,

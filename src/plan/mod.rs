@@ -217,6 +217,38 @@ impl Plan {
     }
 }
 
+/// A planned change that the configuration forbids.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("Instance cannot be destroyed")]
+#[diagnostic(
+    code(plan::prevent_destroy),
+    help(
+        "{addr} has lifecycle.prevent_destroy set, but the plan calls for it to be destroyed; remove the setting, or change the plan so the object survives"
+    )
+)]
+pub struct PreventDestroyError {
+    pub addr: ResourceAddr,
+    #[source_code]
+    pub src: miette::NamedSource<std::sync::Arc<str>>,
+    #[label("this resource sets lifecycle.prevent_destroy")]
+    pub span: miette::SourceSpan,
+}
+
+/// The resources the plan would destroy although their configuration sets
+/// `lifecycle { prevent_destroy = true }` (a block that left the configuration protects
+/// nothing, as in Terraform).
+pub fn protected_destroys<'p>(plan: &'p Plan, desired: &DesiredState) -> Vec<&'p ResourceChange> {
+    plan.actions()
+        .filter(|c| c.action.destroys())
+        .filter(|c| {
+            desired
+                .resources
+                .get(&c.addr)
+                .is_some_and(|d| d.lifecycle.prevent_destroy)
+        })
+        .collect()
+}
+
 /// Diffs `desired` against `state` (already refreshed). With `destroy`, every resource in
 /// state is deleted and outputs are removed.
 pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destroy: bool) -> Plan {

@@ -1,0 +1,18 @@
+resource "azurerm_resource_group" "rg" {
+  name     = "rg"
+  location = "westeurope"
+}
+
+resource "azurerm_public_ip" "a" {
+  name                = "pip-a"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+}
+
+resource "azurerm_public_ip" "b" {
+  name                = "pip-b"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+}
