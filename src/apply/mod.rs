@@ -193,15 +193,7 @@ impl Executor<'_> {
                     })
                     .await
                     .map(|()| None),
-                (Step::Apply, Verb::Modify) => backend
-                    .update(UpdateRequest {
-                        resource_type,
-                        prior: before,
-                        attributes: body,
-                    })
-                    .await
-                    .map(|r| Some(r.attributes)),
-                (Step::Apply, _) if same_object => backend
+                (Step::Apply, verb) if verb == Verb::Modify || same_object => backend
                     .update(UpdateRequest {
                         resource_type,
                         prior: before,
@@ -268,25 +260,7 @@ impl Executor<'_> {
                 Ok(())
             }
             Ok(Some(attributes)) => {
-                let schema = model::schema(&addr.resource_type);
-                let after = change.after.as_ref();
-                let mut sensitive: Vec<String> = schema
-                    .map(|s| {
-                        model::sensitive_attribute_names(s)
-                            .filter(|n| !attributes.get(*n).is_none_or(|v| v.is_null()))
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if let Some(map) = after.and_then(Value::as_map) {
-                    sensitive.extend(
-                        map.iter()
-                            .filter(|(_, v)| v.contains_sensitive())
-                            .map(|(k, _)| k.clone()),
-                    );
-                }
-                sensitive.sort();
-                sensitive.dedup();
+                let sensitive = sensitive_attributes(&addr, attributes, change.after.as_ref());
                 state.resources.insert(
                     addr.clone(),
                     ResourceState {
@@ -316,6 +290,31 @@ impl Executor<'_> {
             }
         }
     }
+}
+
+/// The top-level attributes of a new object that hold secrets: those the schema marks, and
+/// those whose planned value came from something sensitive.
+fn sensitive_attributes(
+    addr: &ResourceAddr,
+    attributes: &serde_json::Value,
+    after: Option<&Value>,
+) -> Vec<String> {
+    let set = |name: &str| attributes.get(name).is_some_and(|v| !v.is_null());
+    let from_schema = model::schema(&addr.resource_type)
+        .into_iter()
+        .flat_map(model::sensitive_attribute_names)
+        .filter(|n| set(n))
+        .map(str::to_owned);
+    let from_values = after
+        .and_then(Value::as_map)
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| v.contains_sensitive())
+        .map(|(k, _)| k.clone());
+    let mut names: Vec<String> = from_schema.chain(from_values).collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn verb_of(action: Action, step: Step) -> Verb {

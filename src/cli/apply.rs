@@ -9,8 +9,9 @@ use crate::error::Result;
 use crate::eval::vars::VarInput;
 use crate::ops::{self, ApplyOptions, Ui, Workdir};
 
+/// The flags apply and destroy share.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+struct ChangeArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
@@ -18,6 +19,30 @@ pub struct ApplyArgs {
     /// Skip the interactive approval.
     #[arg(long = "auto-approve")]
     auto_approve: bool,
+}
+
+impl ChangeArgs {
+    fn options(
+        self,
+        vars: Vec<VarInput>,
+        destroy: bool,
+        plan_file: Option<PathBuf>,
+    ) -> ApplyOptions {
+        ApplyOptions {
+            common: self.common.options(vars),
+            auto_approve: self.auto_approve,
+            plan_file,
+            destroy,
+            parallelism: self.run.parallelism,
+            refresh: self.run.refresh,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    change: ChangeArgs,
     /// Destroy every resource in state (the same as `vnetform destroy`).
     #[arg(long)]
     destroy: bool,
@@ -28,38 +53,21 @@ pub struct ApplyArgs {
 #[derive(Debug, Args)]
 pub struct DestroyArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
-    run: RunArgs,
-    /// Skip the interactive confirmation.
-    #[arg(long = "auto-approve")]
-    auto_approve: bool,
+    change: ChangeArgs,
 }
 
 impl ApplyArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
-        let opts = ApplyOptions {
-            common: self.common.options(vars),
-            auto_approve: self.auto_approve,
-            plan_file: self.plan_file,
-            destroy: self.destroy,
-            parallelism: self.run.parallelism,
-            refresh: self.run.refresh,
-        };
-        ops::apply(ui, wd, &opts)
+        ops::apply(
+            ui,
+            wd,
+            &self.change.options(vars, self.destroy, self.plan_file),
+        )
     }
 }
 
 impl DestroyArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
-        let opts = ApplyOptions {
-            common: self.common.options(vars),
-            auto_approve: self.auto_approve,
-            plan_file: None,
-            destroy: true,
-            parallelism: self.run.parallelism,
-            refresh: self.run.refresh,
-        };
-        ops::apply(ui, wd, &opts)
+        ops::apply(ui, wd, &self.change.options(vars, true, None))
     }
 }

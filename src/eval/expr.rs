@@ -27,6 +27,14 @@ pub(crate) trait Scope {
     ) -> Result<(Value, usize), EvalError>;
 }
 
+/// The name in a reference's first `.name` step (`var.NAME`, `TYPE.NAME`).
+pub(crate) fn leading_name(ops: &[Decorated<TraversalOperator>]) -> Option<&str> {
+    match ops.first()?.value() {
+        TraversalOperator::GetAttr(name) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
 /// Iteration variables of enclosing `for` expressions and template loops.
 pub(crate) type Frame = BTreeMap<String, Value>;
 

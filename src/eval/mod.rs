@@ -447,10 +447,7 @@ impl Scope for ConfigScope<'_> {
         ops: &[Decorated<TraversalOperator>],
         span: Span,
     ) -> Result<(Value, usize), EvalError> {
-        let first = ops.first().and_then(|op| match op.value() {
-            TraversalOperator::GetAttr(name) => Some(name.as_str().to_owned()),
-            _ => None,
-        });
+        let first = expr::leading_name(ops).map(str::to_owned);
         let need_name = |what: &str| {
             self.error_at(
                 &format!("Invalid {what} reference"),

@@ -366,10 +366,7 @@ impl Scope for VariableScope<'_> {
         ops: &[Decorated<TraversalOperator>],
         span: Span,
     ) -> Result<(Value, usize), EvalError> {
-        let first = ops.first().and_then(|op| match op.value() {
-            TraversalOperator::GetAttr(name) => Some(name.as_str()),
-            _ => None,
-        });
+        let first = super::expr::leading_name(ops);
         if root == "var" && first == Some(self.name) {
             return Ok((self.value.clone(), 1));
         }

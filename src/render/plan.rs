@@ -84,31 +84,49 @@ fn change_text(change: &crate::plan::ResourceChange, painter: Painter, out: &mut
         Action::CreateThenDelete => format!("{}/{}", painter.green("+"), painter.red("-")),
         Action::NoOp => "   ".into(),
     };
-    out.push_str(&format!("  {}\n", painter.bold(&header(change))));
-    let addr = &change.addr;
-    out.push_str(&format!(
-        "{symbol} resource \"{}\" \"{}\" {{\n",
-        addr.resource_type, addr.name
-    ));
-    let schema = model::schema(&addr.resource_type);
-    let block = schema.map(|s| &s.body);
+    let block = model::schema(&change.addr.resource_type).map(|s| &s.body);
     let before = change
         .before
         .as_ref()
         .map(|b| marked_prior(b, &change.before_sensitive, block));
-    let mut writer = BodyWriter {
+    let shown = Shown {
+        title: &header(change),
+        symbol: &symbol,
+        before: before.as_ref(),
+        after: change.after.as_ref(),
+    };
+    resource_block(&change.addr, &shown, &change.replace_paths, painter, out);
+}
+
+/// What one resource entry of a plan shows.
+struct Shown<'a> {
+    title: &'a str,
+    symbol: &'a str,
+    before: Option<&'a Value>,
+    after: Option<&'a Value>,
+}
+
+/// `# title`, then `SYMBOL resource "TYPE" "NAME" {`, the body, and the closing brace.
+fn resource_block(
+    addr: &crate::addr::ResourceAddr,
+    shown: &Shown<'_>,
+    replace_paths: &[model::Path],
+    painter: Painter,
+    out: &mut String,
+) {
+    out.push_str(&format!("  {}\n", painter.bold(shown.title)));
+    out.push_str(&format!(
+        "{} resource \"{}\" \"{}\" {{\n",
+        shown.symbol, addr.resource_type, addr.name
+    ));
+    let block = model::schema(&addr.resource_type).map(|s| &s.body);
+    BodyWriter {
         painter,
         out,
-        replace_paths: &change.replace_paths,
+        replace_paths,
         show_all: false,
-    };
-    writer.body(
-        block,
-        before.as_ref(),
-        change.after.as_ref(),
-        1,
-        &Vec::new(),
-    );
+    }
+    .body(block, shown.before, shown.after, 1, &Vec::new());
     out.push_str("    }\n");
 }
 
@@ -119,63 +137,30 @@ fn drift_text(drift: &[Drift], painter: Painter, out: &mut String) {
     ));
     for d in drift {
         let addr = &d.addr;
-        let schema = model::schema(&addr.resource_type);
-        let block = schema.map(|s| &s.body);
+        let block = model::schema(&addr.resource_type).map(|s| &s.body);
         let before = marked_prior(&d.before, &d.sensitive, block);
+        let after = d
+            .after
+            .as_ref()
+            .map(|a| marked_prior(a, &d.sensitive, block));
+        let (title, symbol) = match after {
+            Some(_) => (
+                format!("# {addr} has changed"),
+                format!("  {}", painter.yellow("~")),
+            ),
+            None => (
+                format!("# {addr} has been deleted"),
+                format!("  {}", painter.red("-")),
+            ),
+        };
         out.push('\n');
-        match &d.after {
-            Some(after) => {
-                let after = marked_prior(after, &d.sensitive, block);
-                out.push_str(&format!(
-                    "  {}\n",
-                    painter.bold(&format!("# {addr} has changed"))
-                ));
-                out.push_str(&format!(
-                    "  {} resource \"{}\" \"{}\" {{\n",
-                    painter.yellow("~"),
-                    addr.resource_type,
-                    addr.name
-                ));
-                BodyWriter {
-                    painter,
-                    out,
-                    replace_paths: &[],
-                    show_all: false,
-                }
-                .body(block, Some(&before), Some(&after), 1, &Vec::new());
-            }
-            None => {
-                out.push_str(&format!(
-                    "  {}\n",
-                    painter.bold(&format!("# {addr} has been deleted"))
-                ));
-                out.push_str(&format!(
-                    "  {} resource \"{}\" \"{}\" {{\n",
-                    painter.red("-"),
-                    addr.resource_type,
-                    addr.name
-                ));
-                let id = d
-                    .before
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                let name = d
-                    .before
-                    .get("name")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                out.push_str(&format!(
-                    "      {} id   = {id:?} -> null\n",
-                    painter.red("-")
-                ));
-                out.push_str(&format!(
-                    "      {} name = {name:?} -> null\n",
-                    painter.red("-")
-                ));
-            }
-        }
-        out.push_str("    }\n");
+        let shown = Shown {
+            title: &title,
+            symbol: &symbol,
+            before: Some(&before),
+            after: after.as_ref(),
+        };
+        resource_block(addr, &shown, &[], painter, out);
     }
     out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include\nactions to undo or respond to these changes.\n\n─────────────────────────────────────────────────────────────────────────────\n");
 }
