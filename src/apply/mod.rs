@@ -154,7 +154,7 @@ impl Executor<'_> {
         let resource_type = addr.resource_type.clone();
         let backend = Arc::clone(&self.backend);
         let before = change.before.clone().unwrap_or_default();
-        let prior_id = before.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let prior_id = model::id_of(&before).map(str::to_owned);
         let verb = verb_of(change.action, op.step);
         let after = change.after.clone().map(|after| {
             let needs_final = model::schema(&resource_type)
@@ -166,7 +166,7 @@ impl Executor<'_> {
             }
         });
         let body = after.as_ref().map(Value::to_json).unwrap_or_default();
-        let new_id = body.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let new_id = model::id_of(&body).map(str::to_owned);
         let same_object =
             change.action == Action::CreateThenDelete && prior_id.is_some() && prior_id == new_id;
         let shown_id = if verb == Verb::Create {
@@ -248,8 +248,7 @@ impl Executor<'_> {
                 let id = change
                     .before
                     .as_ref()
-                    .and_then(|b| b.get("id"))
-                    .and_then(|v| v.as_str())
+                    .and_then(model::id_of)
                     .map(str::to_owned);
                 (self.on_event)(&Event::Completed {
                     addr,
@@ -276,10 +275,7 @@ impl Executor<'_> {
                 } else {
                     outcome.added += 1
                 }
-                let id = attributes
-                    .get("id")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
+                let id = model::id_of(attributes).map(str::to_owned);
                 (self.on_event)(&Event::Completed {
                     addr,
                     verb,

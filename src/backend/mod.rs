@@ -83,6 +83,8 @@ impl BackendError {
 pub trait Backend: Send + Sync {
     /// The backend's name as `init -cloud=NAME` spells it.
     fn name(&self) -> &'static str;
+    /// Whether this backend can create resources of `resource_type`.
+    fn models(&self, resource_type: &str) -> bool;
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError>;
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError>;
     async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError>;

@@ -33,7 +33,6 @@ impl ChangeArgs {
             auto_approve: self.auto_approve,
             plan_file,
             destroy,
-            parallelism: self.run.parallelism,
             refresh: self.run.refresh,
         }
     }

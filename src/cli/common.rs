@@ -30,6 +30,9 @@ pub struct CommonArgs {
     /// Use this state file instead of the configured one.
     #[arg(long = "state", value_name = "PATH")]
     state: Option<PathBuf>,
+    /// Limit the number of concurrent backend operations.
+    #[arg(long, value_name = "N", default_value_t = crate::apply::DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
+    parallelism: usize,
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -47,16 +50,14 @@ impl CommonArgs {
             lock: self.lock,
             lock_timeout: self.lock_timeout,
             state_path: self.state.clone(),
+            parallelism: self.parallelism,
         }
     }
 }
 
-/// Flags of apply and destroy that plan does not have.
+/// Flags of plan, apply and destroy.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Limit the number of concurrent backend operations.
-    #[arg(long, value_name = "N", default_value_t = crate::apply::DEFAULT_PARALLELISM, value_parser = parse_parallelism)]
-    pub parallelism: usize,
     /// Skip reading the current state of every resource from the backend first.
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", require_equals = true, action = clap::ArgAction::Set)]
     pub refresh: bool,

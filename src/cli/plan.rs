@@ -31,7 +31,6 @@ pub struct PlanArgs {
 
 impl PlanArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<i32> {
-        let _ = self.run.parallelism;
         ops::plan(
             ui,
             wd,

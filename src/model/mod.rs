@@ -41,6 +41,11 @@ pub fn normalize_location(location: &str) -> String {
         .collect()
 }
 
+/// The `id` attribute of a stored object.
+pub fn id_of(attributes: &serde_json::Value) -> Option<&str> {
+    attributes.get("id").and_then(serde_json::Value::as_str)
+}
+
 /// The deterministic ARM id of an object, or `Unknown` while a part of it is unknown.
 pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
     let part = |key: &str| object.get(key).as_str().map(str::to_owned);

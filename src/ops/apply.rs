@@ -23,7 +23,6 @@ pub struct ApplyOptions {
     pub auto_approve: bool,
     pub plan_file: Option<PathBuf>,
     pub destroy: bool,
-    pub parallelism: usize,
     pub refresh: bool,
 }
 
@@ -55,7 +54,7 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
         config: &config,
         variables: &saved.variables,
         backend,
-        parallelism: opts.parallelism,
+        parallelism: opts.common.parallelism,
     };
     run.execute(&mut store, state, &saved.plan)
 }
@@ -102,7 +101,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
         config: &prepared.loaded.config,
         variables: &prepared.loaded.variables.values,
         backend: prepared.backend,
-        parallelism: opts.parallelism,
+        parallelism: opts.common.parallelism,
     };
     drop(prepared.rt);
     run.execute(&mut store, prepared.state, plan)

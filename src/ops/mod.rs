@@ -30,6 +30,7 @@ pub use sim::{sim_delete, sim_list, sim_set};
 pub use validate::validate;
 pub use workdir::{Workdir, WorkdirError};
 
+use crate::addr::ResourceAddr;
 use crate::backend::Backend;
 use crate::config::{self, Config};
 use crate::error::Result;
@@ -102,6 +103,8 @@ pub struct CommonOptions {
     pub lock: bool,
     pub lock_timeout: Duration,
     pub state_path: Option<PathBuf>,
+    /// The bound on concurrent backend calls (refresh and apply).
+    pub parallelism: usize,
 }
 
 /// A configuration with its variables resolved.
@@ -162,42 +165,91 @@ fn evaluate(
     Ok(eval::evaluate(&req)?)
 }
 
-/// Reads every resource in state back from the backend; deleted objects drop out.
+/// Reads every resource in state back from the backend, at most `parallelism` at a time;
+/// deleted objects drop out.
 fn refresh(
     ui: &Ui,
     rt: &tokio::runtime::Runtime,
     backend: &Arc<dyn Backend>,
     state: &State,
+    parallelism: usize,
 ) -> Result<State> {
-    let mut refreshed = state.clone();
+    let mut requests = Vec::new();
     for (addr, resource) in &state.resources {
-        let id = resource
-            .attributes
-            .get("id")
-            .and_then(|v| v.as_str())
+        let id = crate::model::id_of(&resource.attributes)
             .unwrap_or_default()
             .to_owned();
         ui.out(&format!(
             "{}: Refreshing state... [id={id}]\n",
             ui.painter.bold(&addr.to_string())
         ));
-        let req = crate::backend::ReadRequest {
-            resource_type: addr.resource_type.clone(),
-            id,
-        };
-        let response = rt.block_on(backend.read(req))?;
-        match response.attributes {
+        requests.push((
+            addr.clone(),
+            crate::backend::ReadRequest {
+                resource_type: addr.resource_type.clone(),
+                id,
+            },
+        ));
+    }
+    let read = rt.block_on(read_all(backend, requests, parallelism.max(1)))?;
+    let mut refreshed = state.clone();
+    for (addr, attributes) in read {
+        match attributes {
             Some(attributes) => {
-                if let Some(r) = refreshed.resources.get_mut(addr) {
+                if let Some(r) = refreshed.resources.get_mut(&addr) {
                     r.attributes = attributes;
                 }
             }
             None => {
-                refreshed.resources.remove(addr);
+                refreshed.resources.remove(&addr);
             }
         }
     }
     Ok(refreshed)
+}
+
+async fn read_all(
+    backend: &Arc<dyn Backend>,
+    requests: Vec<(ResourceAddr, crate::backend::ReadRequest)>,
+    parallelism: usize,
+) -> Result<Vec<(ResourceAddr, Option<serde_json::Value>)>, crate::backend::BackendError> {
+    let mut pending = requests.into_iter();
+    let mut running = tokio::task::JoinSet::new();
+    let mut out = Vec::new();
+    loop {
+        while running.len() < parallelism {
+            let Some((addr, req)) = pending.next() else {
+                break;
+            };
+            let backend = Arc::clone(backend);
+            running.spawn(async move { (addr, backend.read(req).await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (addr, response) = joined.expect("backend reads do not panic");
+        out.push((addr, response?.attributes));
+    }
+    Ok(out)
+}
+
+/// Refuses resource types the chosen backend cannot create.
+fn check_modelled(backend: &dyn Backend, desired: &DesiredState) -> Result<()> {
+    let missing: std::collections::BTreeSet<&str> = desired
+        .resources
+        .keys()
+        .map(|a| a.resource_type.as_str())
+        .filter(|t| !backend.models(t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let types = missing.into_iter().collect::<Vec<_>>().join(", ");
+    Err(WorkdirError::Unmodelled {
+        backend: backend.name().to_owned(),
+        types,
+    }
+    .into())
 }
 
 fn runtime() -> tokio::runtime::Runtime {

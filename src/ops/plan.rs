@@ -64,11 +64,12 @@ pub(super) fn prepare(
         } else {
             ui
         };
-        refresh(refresh_ui, &rt, &backend, &recorded)?
+        refresh(refresh_ui, &rt, &backend, &recorded, common.parallelism)?
     } else {
         recorded.clone()
     };
     let desired = evaluate(wd, &loaded.config, &loaded.variables.values, &state)?;
+    super::check_modelled(backend.as_ref(), &desired)?;
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);
     plan.drift = plan::detect_drift(&recorded, &state);

@@ -54,6 +54,12 @@ pub enum WorkdirError {
     #[error("Failed to access {path}: {reason}")]
     #[diagnostic(code(init::settings))]
     Settings { path: String, reason: String },
+    #[error("The {backend} backend cannot create {types}")]
+    #[diagnostic(
+        code(init::unmodelled),
+        help("choose a backend that models these resource types")
+    )]
+    Unmodelled { backend: String, types: String },
     #[error("Invalid -backend-config \"{0}\"")]
     #[diagnostic(
         code(init::backend_config),

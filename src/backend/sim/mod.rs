@@ -117,11 +117,7 @@ impl SimCloud {
         attributes: serde_json::Value,
         must_exist: bool,
     ) -> Result<serde_json::Value, BackendError> {
-        let id = attributes
-            .get("id")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let id = model::id_of(&attributes).unwrap_or_default().to_owned();
         if id.is_empty() {
             return Err(BackendError::new(
                 "InvalidRequestFormat",
@@ -227,6 +223,11 @@ impl SimCloud {
 impl Backend for SimCloud {
     fn name(&self) -> &'static str {
         "sim"
+    }
+
+    /// The simulator models every resource type the tool has a schema for.
+    fn models(&self, resource_type: &str) -> bool {
+        model::schema(resource_type).is_some()
     }
 
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError> {
