@@ -1,7 +1,7 @@
 //! Resource addresses: the key shared by configuration, graph, plan and state.
 //!
-//! Owns parsing and printing of `TYPE.NAME` / `data.TYPE.NAME` addresses. Knows nothing of
-//! evaluation, IO or any backend.
+//! Owns parsing and printing of `TYPE.NAME`, `TYPE.NAME[0]`, `TYPE.NAME["key"]` and their
+//! `data.` forms. Knows nothing of evaluation, IO or any backend.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,14 +23,33 @@ impl Mode {
     }
 }
 
-/// The address of one resource, e.g. `azurerm_subnet.gateway`.
+/// Which instance of a resource with `count` (an index) or `for_each` (a key).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstanceKey {
+    Index(usize),
+    Key(String),
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::Index(i) => write!(f, "[{i}]"),
+            InstanceKey::Key(k) => write!(f, "[{}]", serde_json::Value::from(k.as_str())),
+        }
+    }
+}
+
+/// The address of one resource instance, e.g. `azurerm_subnet.gateway` or
+/// `azurerm_subnet.spoke["web"]`.
 ///
-/// Ordering is by mode, then type, then name: the tie-break used everywhere for determinism.
+/// Ordering is by mode, type, name, then instance key: the tie-break used everywhere for
+/// determinism.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceAddr {
     pub mode: Mode,
     pub resource_type: String,
     pub name: String,
+    pub key: Option<InstanceKey>,
 }
 
 impl ResourceAddr {
@@ -39,7 +58,21 @@ impl ResourceAddr {
             mode: Mode::Managed,
             resource_type: resource_type.into(),
             name: name.into(),
+            key: None,
         }
+    }
+
+    /// The same resource with an instance key.
+    pub fn instance(&self, key: Option<InstanceKey>) -> Self {
+        ResourceAddr {
+            key,
+            ..self.clone()
+        }
+    }
+
+    /// The resource block this instance belongs to (the address without its key).
+    pub fn config(&self) -> Self {
+        self.instance(None)
     }
 }
 
@@ -48,32 +81,57 @@ impl fmt::Display for ResourceAddr {
         if self.mode == Mode::Data {
             f.write_str("data.")?;
         }
-        write!(f, "{}.{}", self.resource_type, self.name)
+        write!(f, "{}.{}", self.resource_type, self.name)?;
+        match &self.key {
+            Some(key) => write!(f, "{key}"),
+            None => Ok(()),
+        }
     }
 }
 
 /// Why a string is not a resource address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid resource address \"{0}\": expected TYPE.NAME, e.g. azurerm_subnet.gateway")]
+#[error(
+    "invalid resource address \"{0}\": expected TYPE.NAME, TYPE.NAME[0] or TYPE.NAME[\"key\"], e.g. azurerm_subnet.gateway"
+)]
 pub struct AddrParseError(pub String);
 
 impl FromStr for ResourceAddr {
     type Err = AddrParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || AddrParseError(s.to_owned());
         let (mode, rest) = match s.strip_prefix("data.") {
             Some(rest) => (Mode::Data, rest),
             None => (Mode::Managed, s),
         };
-        let mut parts = rest.split('.');
+        let (base, key) = match rest.split_once('[') {
+            Some((base, key)) => (
+                base,
+                Some(parse_key(key.strip_suffix(']').ok_or_else(err)?).ok_or_else(err)?),
+            ),
+            None => (rest, None),
+        };
+        let mut parts = base.split('.');
         match (parts.next(), parts.next(), parts.next()) {
             (Some(t), Some(n), None) if is_identifier(t) && is_identifier(n) => Ok(ResourceAddr {
                 mode,
                 resource_type: t.to_owned(),
                 name: n.to_owned(),
+                key,
             }),
-            _ => Err(AddrParseError(s.to_owned())),
+            _ => Err(err()),
         }
+    }
+}
+
+fn parse_key(text: &str) -> Option<InstanceKey> {
+    if let Ok(i) = text.parse::<usize>() {
+        return Some(InstanceKey::Index(i));
+    }
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::String(k) => Some(InstanceKey::Key(k)),
+        _ => None,
     }
 }
 
@@ -115,20 +173,40 @@ mod tests {
     }
 
     #[test]
+    fn parses_and_prints_instance_keys() {
+        let i: ResourceAddr = "azurerm_subnet.s[2]".parse().unwrap();
+        assert_eq!(i.key, Some(InstanceKey::Index(2)));
+        assert_eq!(i.to_string(), "azurerm_subnet.s[2]");
+        let k: ResourceAddr = r#"azurerm_subnet.s["web"]"#.parse().unwrap();
+        assert_eq!(k.key, Some(InstanceKey::Key("web".into())));
+        assert_eq!(k.to_string(), r#"azurerm_subnet.s["web"]"#);
+        assert_eq!(k.config(), ResourceAddr::managed("azurerm_subnet", "s"));
+    }
+
+    #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "azurerm_subnet", "a.b.c", "1x.y", "a..b"] {
+        for bad in [
+            "",
+            "azurerm_subnet",
+            "a.b.c",
+            "1x.y",
+            "a..b",
+            "a.b[",
+            "a.b[x]",
+            "a.b[-1]",
+        ] {
             assert!(bad.parse::<ResourceAddr>().is_err(), "{bad}");
         }
     }
 
     #[test]
-    fn orders_by_type_then_name() {
-        let mut v: Vec<ResourceAddr> = ["b.a", "a.z", "a.b"]
+    fn orders_by_type_then_name_then_key() {
+        let mut v: Vec<ResourceAddr> = ["b.a", "a.z", "a.b[10]", "a.b[2]", "a.b"]
             .iter()
             .map(|s| s.parse().unwrap())
             .collect();
         v.sort();
         let s: Vec<String> = v.iter().map(ToString::to_string).collect();
-        assert_eq!(s, ["a.b", "a.z", "b.a"]);
+        assert_eq!(s, ["a.b", "a.b[2]", "a.b[10]", "a.z", "b.a"]);
     }
 }

@@ -9,8 +9,8 @@ use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::{
-    Config, ConfigError, ConfigErrors, Expr, Lifecycle, OutputBlock, ProviderBlock, ResourceBlock,
-    TerraformSettings, TypeConstraint, VariableBlock,
+    Config, ConfigError, ConfigErrors, Expr, Lifecycle, OutputBlock, ProviderBlock, Repetition,
+    ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
@@ -472,22 +472,9 @@ impl Loader<'_> {
             end: block.body.span().map_or(span.end, |b| b.start),
             ..span
         };
-        for meta in ["count", "for_each"] {
-            if let Some(attr) = block.body.get_attribute(meta) {
-                self.error(
-                    &format!("{meta} is not supported yet"),
-                    "not supported yet",
-                    Some("declare each instance as its own resource block for now".into()),
-                    span_of(file, &attr.key),
-                );
-            }
-        }
-        let addr = ResourceAddr {
-            mode: Mode::Managed,
-            resource_type,
-            name,
-        };
+        let addr = ResourceAddr::managed(resource_type, name);
         let resource = ResourceBlock {
+            repetition: self.repetition(file, &block.body),
             depends_on: self.depends_on(file, &block.body),
             lifecycle: self.lifecycle(file, &block.body),
             addr: addr.clone(),
@@ -505,6 +492,33 @@ impl Loader<'_> {
                 &format!("resource \"{}\" \"{}\"", addr.resource_type, addr.name),
                 header,
             );
+        }
+    }
+
+    /// `count = N` or `for_each = COLLECTION` (not both).
+    fn repetition(&mut self, file: FileId, body: &Body) -> Option<Repetition> {
+        let expr = |key: &str| {
+            body.get_attribute(key).map(|a| Expr {
+                expr: a.value.clone(),
+                file,
+            })
+        };
+        match (expr("count"), expr("for_each")) {
+            (Some(count), None) => Some(Repetition::Count(count)),
+            (None, Some(each)) => Some(Repetition::ForEach(each)),
+            (None, None) => None,
+            (Some(_), Some(each)) => {
+                self.error(
+                    "Invalid combination of \"count\" and \"for_each\"",
+                    "for_each cannot be used together with count",
+                    Some(
+                        "use one of them: count for numbered instances, for_each for named ones"
+                            .into(),
+                    ),
+                    each.span(),
+                );
+                None
+            }
         }
     }
 
@@ -624,8 +638,7 @@ pub(crate) fn static_resource_reference(expr: &Expression) -> Option<ResourceAdd
     match root.as_str() {
         "data" => Some(ResourceAddr {
             mode: Mode::Data,
-            resource_type: names.next()??,
-            name: names.next()??,
+            ..ResourceAddr::managed(names.next()??, names.next()??)
         }),
         "var" | "local" | "module" | "path" | "terraform" | "count" | "each" | "self" => None,
         resource_type => Some(ResourceAddr::managed(resource_type, names.next()??)),

@@ -103,6 +103,16 @@ pub struct ResourceBlock {
     pub span: Span,
     pub depends_on: Vec<(ResourceAddr, Span)>,
     pub lifecycle: Lifecycle,
+    pub repetition: Option<Repetition>,
+}
+
+/// How many instances a resource block declares.
+#[derive(Debug)]
+pub enum Repetition {
+    /// `count = N`: instances `[0]` to `[N-1]`.
+    Count(Expr),
+    /// `for_each = MAP_OR_SET`: one instance per key.
+    ForEach(Expr),
 }
 
 /// `lifecycle {}` settings.

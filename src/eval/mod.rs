@@ -10,6 +10,7 @@
 pub mod error;
 mod expr;
 mod functions;
+mod resources;
 pub mod value;
 pub mod vars;
 
@@ -18,14 +19,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use hcl_edit::Decorated;
-use hcl_edit::Span as _;
 use hcl_edit::expr::TraversalOperator;
-use hcl_edit::structure::{Body, Structure};
 
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Expr, Lifecycle, META_ARGUMENTS};
-use crate::model::{self, Block, Kind, PlannedObject, Ty};
-use crate::source::{FileId, Sources, Span};
+use crate::config::{Config, Expr, Lifecycle};
+use crate::model::{self, PlannedObject};
+use crate::source::{Sources, Span};
 pub use error::{EvalError, EvalErrors, EvalWarning};
 use expr::{Evaluator, Frame, Scope};
 use value::Value;
@@ -45,6 +44,8 @@ pub struct EvalRequest<'a> {
 #[derive(Debug)]
 pub struct DesiredState {
     pub subscription: String,
+    /// Every resource block of the configuration (addresses without instance keys).
+    pub declared: BTreeSet<ResourceAddr>,
     pub resources: BTreeMap<ResourceAddr, DesiredResource>,
     pub outputs: BTreeMap<String, OutputValue>,
 }
@@ -101,6 +102,7 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
     }
     Ok(DesiredState {
         subscription,
+        declared: req.config.resources.keys().cloned().collect(),
         resources: scope.desired.into_inner(),
         outputs,
     })
@@ -148,11 +150,16 @@ impl<'a> ConfigScope<'a> {
     }
 
     fn eval(&self, expr: &Expr) -> Result<Value, EvalError> {
+        self.eval_in(expr, &Frame::new())
+    }
+
+    /// Evaluates with iteration variables (`count`, `each`, a dynamic block's iterator).
+    fn eval_in(&self, expr: &Expr, frame: &Frame) -> Result<Value, EvalError> {
         Evaluator {
             scope: self,
             file: expr.file,
         }
-        .eval(&expr.expr, &Frame::new())
+        .eval(&expr.expr, frame)
     }
 
     /// Records an error and turns it into `None`.
@@ -248,66 +255,6 @@ impl<'a> ConfigScope<'a> {
         }
     }
 
-    /// The planned value of a resource, evaluating it first if needed.
-    fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
-        match self.resources.borrow().get(addr) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::InProgress | Slot::Failed) => return None,
-            None => {}
-        }
-        self.resources
-            .borrow_mut()
-            .insert(addr.clone(), Slot::InProgress);
-        let planned = self.evaluate_resource(addr);
-        let slot = planned
-            .as_ref()
-            .map_or(Slot::Failed, |v| Slot::Done(v.clone()));
-        self.resources.borrow_mut().insert(addr.clone(), slot);
-        planned
-    }
-
-    fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {
-        let block = &self.req.config.resources[addr];
-        let Some(schema) = model::schema(&addr.resource_type) else {
-            let types: Vec<&str> = model::resource_types().collect();
-            self.errors.borrow_mut().push(self.error_at(
-                &format!("Unsupported resource type \"{}\"", addr.resource_type),
-                "not a resource type this tool models",
-                Some(format!("supported types: {}", types.join(", "))),
-                block.span,
-            ));
-            return None;
-        };
-        self.dep_stack
-            .borrow_mut()
-            .push(block.depends_on.iter().map(|(a, _)| a.clone()).collect());
-        for (dep, span) in &block.depends_on {
-            if !self.req.config.resources.contains_key(dep) {
-                self.errors
-                    .borrow_mut()
-                    .push(self.undeclared_resource(dep, *span));
-            }
-        }
-        let config = self.body(&schema.body, &block.body, block.file, block.span);
-        let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
-        let mut config = config?;
-        let prior = self.req.prior.get(addr);
-        apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
-        let planned = model::plan_object(schema, &self.subscription.borrow(), &config, prior);
-        let value = planned.value.clone();
-        self.desired.borrow_mut().insert(
-            addr.clone(),
-            DesiredResource {
-                addr: addr.clone(),
-                planned,
-                deps,
-                span: block.span,
-                lifecycle: block.lifecycle.clone(),
-            },
-        );
-        Some(value)
-    }
-
     fn undeclared_resource(&self, addr: &ResourceAddr, span: Span) -> EvalError {
         self.error_at(
             "Reference to undeclared resource",
@@ -315,124 +262,6 @@ impl<'a> ConfigScope<'a> {
             Some("declare it with a resource block, or correct the reference".into()),
             span,
         )
-    }
-
-    /// Converts a resource body (or nested block body) to an object per its schema.
-    fn body(&self, schema: &Block, body: &Body, file: FileId, owner: Span) -> Option<Value> {
-        let mut out = BTreeMap::new();
-        let mut ok = true;
-        let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-        // Arguments written in the body, whether or not they evaluated.
-        let mut present: BTreeSet<&str> = BTreeSet::new();
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attr) => {
-                    let key = attr.key.as_str();
-                    let key_span = Span::new(file, attr.key.span().unwrap_or(0..0));
-                    if schema.name.is_empty() && META_ARGUMENTS.contains(&key) {
-                        continue;
-                    }
-                    let Some(attr_schema) = schema.attr(key) else {
-                        ok = false;
-                        self.errors.borrow_mut().push(self.error_at(
-                            "Unsupported argument",
-                            format!("an argument named \"{key}\" is not expected here"),
-                            suggestion(key, schema.attrs.iter().map(|a| a.name)),
-                            key_span,
-                        ));
-                        continue;
-                    };
-                    if attr_schema.kind == Kind::Computed {
-                        ok = false;
-                        self.errors.borrow_mut().push(self.error_at(
-                            "Value for unconfigurable attribute",
-                            format!("\"{key}\" is computed by Azure and cannot be set"),
-                            None,
-                            key_span,
-                        ));
-                        continue;
-                    }
-                    present.insert(key);
-                    let expr = Expr {
-                        expr: attr.value.clone(),
-                        file,
-                    };
-                    match self.eval(&expr).and_then(|v| {
-                        convert_attribute(attr_schema.ty, &v).map_err(|why| {
-                            self.error_at("Incorrect attribute value type", why, None, expr.span())
-                        })
-                    }) {
-                        Ok(v) => {
-                            out.insert(key.to_owned(), v);
-                        }
-                        Err(e) => {
-                            ok = false;
-                            self.errors.borrow_mut().push(e);
-                        }
-                    }
-                }
-                Structure::Block(nested) => {
-                    let name = nested.ident.as_str();
-                    if schema.name.is_empty() && name == "lifecycle" {
-                        continue;
-                    }
-                    let span = Span::new(file, nested.ident.span().unwrap_or(0..0));
-                    let Some(nested_schema) = schema.block(name) else {
-                        ok = false;
-                        self.errors.borrow_mut().push(self.error_at(
-                            "Unsupported block type",
-                            format!("blocks of type \"{name}\" are not expected here"),
-                            suggestion(name, schema.blocks.iter().map(|b| b.name)),
-                            span,
-                        ));
-                        continue;
-                    };
-                    match self.body(nested_schema, &nested.body, file, span) {
-                        Some(v) => blocks.entry(nested_schema.name).or_default().push(v),
-                        None => ok = false,
-                    }
-                }
-            }
-        }
-        for attr in schema.attrs.iter().filter(|a| a.kind == Kind::Required) {
-            if !present.contains(attr.name) {
-                ok = false;
-                self.errors.borrow_mut().push(self.error_at(
-                    "Missing required argument",
-                    format!(
-                        "the argument \"{}\" is required, but no definition was found",
-                        attr.name
-                    ),
-                    None,
-                    owner,
-                ));
-            }
-        }
-        for nested in schema.blocks {
-            let count = blocks.get(nested.name).map_or(0, Vec::len);
-            if count < nested.min_items || (nested.max_items > 0 && count > nested.max_items) {
-                ok = false;
-                let expected = match (nested.min_items, nested.max_items) {
-                    (min, max) if min == max => format!("exactly {min}"),
-                    (0, max) => format!("at most {max}"),
-                    (min, 0) => format!("at least {min}"),
-                    (min, max) => format!("between {min} and {max}"),
-                };
-                self.errors.borrow_mut().push(self.error_at(
-                    &format!("Wrong number of {} blocks", nested.name),
-                    format!(
-                        "{expected} \"{}\" block(s) expected, {count} found",
-                        nested.name
-                    ),
-                    None,
-                    owner,
-                ));
-            }
-        }
-        for (name, items) in blocks {
-            out.insert(name.to_owned(), Value::List(items));
-        }
-        ok.then_some(Value::Map(out))
     }
 }
 
@@ -492,7 +321,19 @@ impl Scope for ConfigScope<'_> {
                     span,
                 )),
             },
-            "count" | "each" | "self" | "data" | "module" => Err(self.error_at(
+            "count" => Err(self.error_at(
+                "Reference to \"count\" in non-counted context",
+                "count.index is only available in a resource that sets count",
+                None,
+                span,
+            )),
+            "each" => Err(self.error_at(
+                "Reference to \"each\" in context without for_each",
+                "each.key and each.value are only available in a resource that sets for_each",
+                None,
+                span,
+            )),
+            "self" | "data" | "module" => Err(self.error_at(
                 &format!("\"{root}\" references are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -524,82 +365,4 @@ impl Scope for ConfigScope<'_> {
             }
         }
     }
-}
-
-/// `lifecycle { ignore_changes }`: the prior values of the named attributes replace the
-/// configured ones, so changes to them never show.
-fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&serde_json::Value>) {
-    let (Value::Map(map), Some(prior)) = (config, prior) else {
-        return;
-    };
-    let all = ignore.iter().any(|n| n == "all");
-    let names: Vec<String> = if all {
-        map.keys().cloned().collect()
-    } else {
-        ignore.to_vec()
-    };
-    for name in names {
-        if let Some(p) = prior.get(&name) {
-            map.insert(name, Value::from_json(p));
-        }
-    }
-}
-
-/// Converts a configured value to an attribute's type.
-fn convert_attribute(ty: Ty, value: &Value) -> Result<Value, String> {
-    let (inner, sensitive) = value.unmark();
-    let out = match (ty, inner) {
-        (_, Value::Null | Value::Unknown) => inner.clone(),
-        (Ty::String | Ty::Location, Value::String(_)) => inner.clone(),
-        (Ty::String | Ty::Location, Value::Number(n)) => Value::String(value::format_number(*n)),
-        (Ty::String | Ty::Location, Value::Bool(b)) => Value::String(b.to_string()),
-        (Ty::Number, Value::Number(_)) => inner.clone(),
-        (Ty::Number, Value::String(s)) => Value::Number(
-            s.parse()
-                .map_err(|_| format!("a number is required, not \"{s}\""))?,
-        ),
-        (Ty::Bool, Value::Bool(_)) => inner.clone(),
-        (Ty::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
-        (Ty::List | Ty::Set, Value::List(_)) | (Ty::Map, Value::Map(_)) => inner.clone(),
-        (ty, v) => {
-            let want = match ty {
-                Ty::String | Ty::Location => "a string",
-                Ty::Number => "a number",
-                Ty::Bool => "a bool",
-                Ty::List => "a list",
-                Ty::Set => "a set",
-                Ty::Map => "a map",
-            };
-            return Err(format!("{want} is required, not {}", v.type_name()));
-        }
-    };
-    Ok(out.mark_if(sensitive))
-}
-
-/// "Did you mean ...?" for a misspelt name.
-fn suggestion<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
-    candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
-        .min()
-        .map(|(_, c)| format!("did you mean \"{c}\"?"))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(cur)
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }

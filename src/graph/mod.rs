@@ -41,9 +41,19 @@ impl ResourceGraph {
         for addr in desired.resources.keys().chain(state.resources.keys()) {
             g.node(addr);
         }
+        // References name resource blocks; an edge goes to every instance of the block.
+        let mut instances: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
+        for addr in g.index.keys() {
+            instances
+                .entry(addr.config())
+                .or_default()
+                .push(addr.clone());
+        }
+        let instances_of =
+            |block: &ResourceAddr| instances.get(&block.config()).cloned().unwrap_or_default();
         for (addr, resource) in &desired.resources {
-            for dep in &resource.deps {
-                g.edge(addr, dep);
+            for dep in resource.deps.iter().flat_map(&instances_of) {
+                g.edge(addr, &dep);
             }
         }
         for (addr, dep) in domain_edges(desired) {
@@ -51,13 +61,8 @@ impl ResourceGraph {
         }
         for (addr, resource) in &state.resources {
             if !desired.resources.contains_key(addr) {
-                let known: Vec<&ResourceAddr> = resource
-                    .dependencies
-                    .iter()
-                    .filter(|d| g.index.contains_key(*d))
-                    .collect();
-                for dep in known {
-                    g.edge(addr, dep);
+                for dep in resource.dependencies.iter().flat_map(&instances_of) {
+                    g.edge(addr, &dep);
                 }
             }
         }
@@ -147,7 +152,8 @@ impl ResourceGraph {
             .unwrap_or_default()
     }
 
-    /// Everything `addr` depends on, directly or not (recorded in state as `dependencies`).
+    /// The resource blocks `addr` depends on, directly or not, as state records them in
+    /// `dependencies` (block addresses, without instance keys, as Terraform writes them).
     pub fn transitive_dependencies(&self, addr: &ResourceAddr) -> Vec<ResourceAddr> {
         let mut seen = BTreeSet::new();
         let mut stack: Vec<ResourceAddr> = self.dependencies(addr).into_iter().collect();
@@ -156,7 +162,8 @@ impl ResourceGraph {
                 stack.extend(self.dependencies(&next));
             }
         }
-        seen.into_iter().collect()
+        let blocks: BTreeSet<ResourceAddr> = seen.iter().map(ResourceAddr::config).collect();
+        blocks.into_iter().collect()
     }
 
     /// DOT text in Terraform's resource-summary style.

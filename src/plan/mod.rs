@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::addr::ResourceAddr;
+use crate::addr::{InstanceKey, ResourceAddr};
 use crate::eval::value::Value;
 use crate::eval::{DesiredState, OutputValue};
 use crate::graph::ResourceGraph;
@@ -78,6 +78,12 @@ pub enum Reason {
     NoResourceConfig,
     /// Deleted because the plan destroys everything.
     DestroyMode,
+    /// Deleted because its index is no longer below `count`.
+    CountIndex,
+    /// Deleted because its key is no longer in the `for_each` collection.
+    EachKey,
+    /// Deleted because the block switched between single and repeated instances.
+    WrongRepetition,
 }
 
 impl Reason {
@@ -86,6 +92,9 @@ impl Reason {
             Reason::CannotUpdate => Some("replace_because_cannot_update"),
             Reason::Tainted => Some("replace_because_tainted"),
             Reason::NoResourceConfig => Some("delete_because_no_resource_config"),
+            Reason::CountIndex => Some("delete_because_count_index"),
+            Reason::EachKey => Some("delete_because_each_key"),
+            Reason::WrongRepetition => Some("delete_because_wrong_repetition"),
             Reason::DestroyMode => None,
         }
     }
@@ -261,11 +270,7 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
             (None, None) => continue,
             (None, Some(_)) => (
                 Action::Delete,
-                Some(if destroy {
-                    Reason::DestroyMode
-                } else {
-                    Reason::NoResourceConfig
-                }),
+                Some(delete_reason(addr, desired, destroy)),
                 None,
                 vec![],
             ),
@@ -324,6 +329,36 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
     }
 }
 
+/// Why an instance in state but not in the desired state is deleted.
+fn delete_reason(addr: &ResourceAddr, desired: &DesiredState, destroy: bool) -> Reason {
+    if destroy {
+        return Reason::DestroyMode;
+    }
+    if !desired.declared.contains(&addr.config()) {
+        return Reason::NoResourceConfig;
+    }
+    let siblings: Vec<&InstanceKey> = desired
+        .resources
+        .keys()
+        .filter(|a| a.config() == addr.config())
+        .filter_map(|a| a.key.as_ref())
+        .collect();
+    let single = desired.resources.contains_key(&addr.config());
+    match &addr.key {
+        Some(InstanceKey::Index(_))
+            if !single && siblings.iter().all(|k| matches!(k, InstanceKey::Index(_))) =>
+        {
+            Reason::CountIndex
+        }
+        Some(InstanceKey::Key(_))
+            if !single && siblings.iter().all(|k| matches!(k, InstanceKey::Key(_))) =>
+        {
+            Reason::EachKey
+        }
+        _ => Reason::WrongRepetition,
+    }
+}
+
 /// Orders the operations (dependencies first, destroys in reverse, ties broken by address)
 /// and the changes by their first operation.
 fn schedule(
@@ -341,6 +376,14 @@ fn schedule(
             }
         })
     };
+    // Who depended on each resource block when the state was written: an object that stays
+    // must stop using what is destroyed before it goes.
+    let mut recorded: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
+    for (addr, r) in &state.resources {
+        for dep in &r.dependencies {
+            recorded.entry(dep.config()).or_default().push(addr.clone());
+        }
+    }
     for (addr, change) in &changes {
         if change.action.applies() {
             let mut after: BTreeSet<_> = graph
@@ -356,11 +399,7 @@ fn schedule(
         }
         if change.action.destroys() {
             let mut after: BTreeSet<_> = BTreeSet::new();
-            let recorded_dependents = state
-                .resources
-                .iter()
-                .filter(|(_, r)| r.dependencies.contains(addr))
-                .map(|(a, _)| a.clone());
+            let recorded_dependents = recorded.get(&addr.config()).cloned().unwrap_or_default();
             for dependent in graph
                 .dependents(addr)
                 .into_iter()

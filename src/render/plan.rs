@@ -1,7 +1,7 @@
 //! The human plan, in Terraform's words and symbols, listed in execution order.
 
 use super::Painter;
-use super::values::{BodyWriter, hcl, marked_prior};
+use super::values::{BodyWriter, marked_prior};
 use crate::eval::value::Value;
 use crate::model;
 use crate::plan::{Action, Drift, Plan, Reason};
@@ -63,11 +63,29 @@ fn legend(plan: &Plan, painter: Painter, out: &mut String) {
 
 fn header(change: &crate::plan::ResourceChange) -> String {
     let addr = &change.addr;
+    let because = |why: String| format!("# {addr} will be destroyed\n  # (because {why})");
     match (change.action, change.reason) {
         (Action::Create, _) => format!("# {addr} will be created"),
         (Action::Update, _) => format!("# {addr} will be updated in-place"),
         (Action::Delete, Some(Reason::NoResourceConfig)) => {
-            format!("# {addr} will be destroyed\n  # (because {addr} is not in configuration)")
+            because(format!("{addr} is not in configuration"))
+        }
+        (Action::Delete, Some(Reason::CountIndex)) => because(format!(
+            "index {} is out of range for count",
+            addr.key
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        )),
+        (Action::Delete, Some(Reason::EachKey)) => because(format!(
+            "key {} is not in for_each map",
+            addr.key
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        )),
+        (Action::Delete, Some(Reason::WrongRepetition)) => {
+            because("resource uses count or for_each differently now".into())
         }
         (Action::Delete, _) => format!("# {addr} will be destroyed"),
         (_, Some(Reason::Tainted)) => format!("# {addr} is tainted, so must be replaced"),
@@ -165,51 +183,32 @@ fn drift_text(drift: &[Drift], painter: Painter, out: &mut String) {
     out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include\nactions to undo or respond to these changes.\n\n─────────────────────────────────────────────────────────────────────────────\n");
 }
 
+/// "Changes to Outputs:", laid out like attributes of an object (list items on their own
+/// lines, `=` aligned).
 fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
     let changed: Vec<_> = plan.outputs.iter().filter(|(_, o)| o.is_change()).collect();
     if changed.is_empty() {
         return;
     }
     out.push_str("\nChanges to Outputs:\n");
-    let width = changed.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut before = std::collections::BTreeMap::new();
+    let mut after = std::collections::BTreeMap::new();
     for (name, o) in changed {
-        let show = |v: &Value| {
-            if o.sensitive {
-                "(sensitive value)".to_owned()
-            } else {
-                hcl_plan(v)
-            }
-        };
-        let line = match (&o.before, &o.after) {
-            (None, Some(a)) => format!("  {} {name:<width$} = {}", painter.green("+"), show(a)),
-            (Some(b), None) => format!(
-                "  {} {name:<width$} = {} -> null",
-                painter.red("-"),
-                show(&Value::from_json(b))
-            ),
-            (Some(b), Some(a)) => {
-                format!(
-                    "  {} {name:<width$} = {} -> {}",
-                    painter.yellow("~"),
-                    show(&Value::from_json(b)),
-                    show(a)
-                )
-            }
-            (None, None) => continue,
-        };
-        out.push_str(&line);
-        out.push('\n');
+        if let Some(b) = &o.before {
+            before.insert(name.clone(), Value::from_json(b).mark_if(o.sensitive));
+        }
+        if let Some(a) = &o.after {
+            after.insert(name.clone(), a.clone().mark_if(o.sensitive));
+        }
     }
-}
-
-fn hcl_plan(v: &Value) -> String {
-    if v.contains_sensitive() {
-        "(sensitive value)".into()
-    } else if !v.is_wholly_known() && !matches!(v, Value::List(_) | Value::Map(_)) {
-        "(known after apply)".into()
-    } else {
-        hcl(v, 1)
+    let (before, after) = (Value::Map(before), Value::Map(after));
+    BodyWriter {
+        painter,
+        out,
+        replace_paths: &[],
+        show_all: false,
     }
+    .body(None, Some(&before), Some(&after), 0, &Vec::new());
 }
 
 /// A resource as `state show` and `show` print it: every attribute, no change markers.

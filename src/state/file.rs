@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ResourceState, State, StateOutput};
-use crate::addr::{Mode, ResourceAddr};
+use crate::addr::{InstanceKey, Mode, ResourceAddr};
 
 /// The azurerm provider address recorded on every resource.
 const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
@@ -48,6 +48,8 @@ struct ResourceV4 {
 #[derive(Serialize, Deserialize)]
 struct InstanceV4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    index_key: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     #[serde(default)]
     schema_version: u64,
@@ -69,8 +71,8 @@ pub enum FormatError {
     Version(u64),
     #[error("resources in modules ({0}) are not supported yet")]
     Module(String),
-    #[error("resource {0} has {1} instances; count and for_each are not supported yet")]
-    Instances(String, usize),
+    #[error("resource {0} has an instance key that is neither a number nor a string")]
+    InstanceKey(String),
 }
 
 pub(super) fn parse(text: &str) -> Result<State, FormatError> {
@@ -80,44 +82,48 @@ pub(super) fn parse(text: &str) -> Result<State, FormatError> {
     }
     let mut resources = BTreeMap::new();
     for r in file.resources {
-        let addr = ResourceAddr {
-            mode: if r.mode == "data" {
-                Mode::Data
-            } else {
-                Mode::Managed
-            },
-            resource_type: r.ty,
-            name: r.name,
-        };
         if let Some(module) = r.module {
             return Err(FormatError::Module(module));
         }
-        let count = r.instances.len();
-        let mut instances = r.instances.into_iter();
-        let (Some(instance), None) = (instances.next(), instances.next()) else {
-            if count == 0 {
-                continue;
-            }
-            return Err(FormatError::Instances(addr.to_string(), count));
+        let mode = if r.mode == "data" {
+            Mode::Data
+        } else {
+            Mode::Managed
         };
-        resources.insert(
-            addr,
-            ResourceState {
-                attributes: instance.attributes,
-                sensitive_attributes: instance
-                    .sensitive_attributes
-                    .iter()
-                    .filter_map(first_step)
-                    .collect(),
-                dependencies: instance
-                    .dependencies
-                    .iter()
-                    .filter_map(|d| d.parse().ok())
-                    .collect(),
-                tainted: instance.status.as_deref() == Some("tainted"),
-                create_before_destroy: instance.create_before_destroy,
-            },
-        );
+        let base = ResourceAddr {
+            mode,
+            ..ResourceAddr::managed(r.ty, r.name)
+        };
+        for instance in r.instances {
+            let key = match &instance.index_key {
+                None => None,
+                Some(serde_json::Value::Number(n)) => Some(InstanceKey::Index(
+                    n.as_u64()
+                        .ok_or_else(|| FormatError::InstanceKey(base.to_string()))?
+                        as usize,
+                )),
+                Some(serde_json::Value::String(k)) => Some(InstanceKey::Key(k.clone())),
+                Some(_) => return Err(FormatError::InstanceKey(base.to_string())),
+            };
+            resources.insert(
+                base.instance(key),
+                ResourceState {
+                    attributes: instance.attributes,
+                    sensitive_attributes: instance
+                        .sensitive_attributes
+                        .iter()
+                        .filter_map(first_step)
+                        .collect(),
+                    dependencies: instance
+                        .dependencies
+                        .iter()
+                        .filter_map(|d| d.parse().ok())
+                        .collect(),
+                    tainted: instance.status.as_deref() == Some("tainted"),
+                    create_before_destroy: instance.create_before_destroy,
+                },
+            );
+        }
     }
     let outputs = file
         .outputs
@@ -166,34 +172,49 @@ pub(super) fn render(state: &State) -> String {
                 )
             })
             .collect(),
-        resources: state
-            .resources
-            .iter()
-            .map(|(addr, r)| ResourceV4 {
-                module: None,
-                mode: addr.mode.as_str().to_owned(),
-                ty: addr.resource_type.clone(),
-                name: addr.name.clone(),
-                provider: AZURERM_PROVIDER.to_owned(),
-                instances: vec![InstanceV4 {
-                    status: r.tainted.then(|| "tainted".to_owned()),
-                    schema_version: 0,
-                    attributes: r.attributes.clone(),
-                    sensitive_attributes: r
-                        .sensitive_attributes
-                        .iter()
-                        .map(|name| serde_json::json!([{"type": "get_attr", "value": name}]))
-                        .collect(),
-                    dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
-                    create_before_destroy: r.create_before_destroy,
-                }],
-            })
-            .collect(),
+        resources: grouped(state),
         check_results: None,
     };
     let mut text = serde_json::to_string_pretty(&file).expect("state serialises");
     text.push('\n');
     text
+}
+
+/// One state entry per resource block, its instances in key order (the map is sorted).
+fn grouped(state: &State) -> Vec<ResourceV4> {
+    let mut out: Vec<ResourceV4> = Vec::new();
+    let mut last: Option<ResourceAddr> = None;
+    for (addr, r) in &state.resources {
+        let instance = InstanceV4 {
+            index_key: addr.key.as_ref().map(|k| match k {
+                InstanceKey::Index(i) => serde_json::Value::from(*i),
+                InstanceKey::Key(k) => serde_json::Value::from(k.as_str()),
+            }),
+            status: r.tainted.then(|| "tainted".to_owned()),
+            schema_version: 0,
+            attributes: r.attributes.clone(),
+            sensitive_attributes: r
+                .sensitive_attributes
+                .iter()
+                .map(|name| serde_json::json!([{"type": "get_attr", "value": name}]))
+                .collect(),
+            dependencies: r.dependencies.iter().map(ToString::to_string).collect(),
+            create_before_destroy: r.create_before_destroy,
+        };
+        match out.last_mut() {
+            Some(entry) if last.as_ref() == Some(&addr.config()) => entry.instances.push(instance),
+            _ => out.push(ResourceV4 {
+                module: None,
+                mode: addr.mode.as_str().to_owned(),
+                ty: addr.resource_type.clone(),
+                name: addr.name.clone(),
+                provider: AZURERM_PROVIDER.to_owned(),
+                instances: vec![instance],
+            }),
+        }
+        last = Some(addr.config());
+    }
+    out
 }
 
 /// The cty type of a JSON value, as Terraform records output types.

@@ -1,7 +1,6 @@
 data "azurerm_client_config" "current" {} # ERROR: data blocks are not supported yet
 
 resource "azurerm_resource_group" "rg" {
-  count    = 2 # ERROR: count is not supported yet
   name     = "rg"
   location = "westeurope"
 }

@@ -1,0 +1,613 @@
+//! Resource blocks: expanding `count` and `for_each` into instances, converting each body to
+//! an object per its schema (with `dynamic` blocks), and planning every instance.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block as HclBlock, Body, Structure};
+
+use super::expr::Frame;
+use super::value::{self, Value};
+use super::{ConfigScope, DesiredResource, EvalError, Slot};
+use crate::addr::{InstanceKey, ResourceAddr};
+use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
+use crate::model::{self, Block, Kind, Ty};
+use crate::source::{FileId, Span};
+
+impl ConfigScope<'_> {
+    /// What a reference to a resource block sees, evaluating the block first if needed: the
+    /// planned object, or with `count` a list of them, or with `for_each` a map by key.
+    pub(super) fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
+        match self.resources.borrow().get(addr) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::InProgress | Slot::Failed) => return None,
+            None => {}
+        }
+        self.resources
+            .borrow_mut()
+            .insert(addr.clone(), Slot::InProgress);
+        let value = self.evaluate_resource(addr);
+        let slot = value
+            .as_ref()
+            .map_or(Slot::Failed, |v| Slot::Done(v.clone()));
+        self.resources.borrow_mut().insert(addr.clone(), slot);
+        value
+    }
+
+    fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {
+        let block = &self.req.config.resources[addr];
+        let Some(schema) = model::schema(&addr.resource_type) else {
+            let types: Vec<&str> = model::resource_types().collect();
+            self.errors.borrow_mut().push(self.error_at(
+                &format!("Unsupported resource type \"{}\"", addr.resource_type),
+                "not a resource type this tool models",
+                Some(format!("supported types: {}", types.join(", "))),
+                block.span,
+            ));
+            return None;
+        };
+        self.dep_stack
+            .borrow_mut()
+            .push(block.depends_on.iter().map(|(a, _)| a.clone()).collect());
+        for (dep, span) in &block.depends_on {
+            if !self.req.config.resources.contains_key(dep) {
+                self.errors
+                    .borrow_mut()
+                    .push(self.undeclared_resource(dep, *span));
+            }
+        }
+        let instances = self.instances(block);
+        let configs: Option<Vec<(Option<InstanceKey>, Value)>> = instances.and_then(|instances| {
+            let evaluated: Vec<_> = instances
+                .into_iter()
+                .map(|(key, frame)| {
+                    Some((
+                        key,
+                        self.body(&schema.body, &block.body, block.file, block.span, &frame)?,
+                    ))
+                })
+                .collect();
+            evaluated.into_iter().collect()
+        });
+        let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
+        let mut planned = Vec::new();
+        for (key, mut config) in configs? {
+            let instance = addr.instance(key);
+            let prior = self.req.prior.get(&instance);
+            apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
+            let object = model::plan_object(schema, &self.subscription.borrow(), &config, prior);
+            planned.push((instance.key.clone(), object.value.clone()));
+            self.desired.borrow_mut().insert(
+                instance.clone(),
+                DesiredResource {
+                    addr: instance,
+                    planned: object,
+                    deps: deps.clone(),
+                    span: block.span,
+                    lifecycle: block.lifecycle.clone(),
+                },
+            );
+        }
+        Some(reference_value(block.repetition.as_ref(), planned))
+    }
+
+    /// The instances a block declares, each with the frame its body is evaluated in
+    /// (`count.index`, `each.key`, `each.value`).
+    fn instances(&self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, Frame)>> {
+        match &block.repetition {
+            None => Some(vec![(None, Frame::new())]),
+            Some(Repetition::Count(expr)) => {
+                let count = self.guard(self.count(expr))?;
+                Some(
+                    (0..count)
+                        .map(|i| {
+                            let index = Value::Map(BTreeMap::from([(
+                                "index".into(),
+                                Value::Number(i as f64),
+                            )]));
+                            (
+                                Some(InstanceKey::Index(i)),
+                                Frame::from([("count".into(), index)]),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+            Some(Repetition::ForEach(expr)) => {
+                let items = self.guard(self.for_each(expr, "for_each"))?;
+                Some(
+                    items
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let each = Value::Map(BTreeMap::from([
+                                ("key".into(), Value::string(&k)),
+                                ("value".into(), v),
+                            ]));
+                            (
+                                Some(InstanceKey::Key(k)),
+                                Frame::from([("each".into(), each)]),
+                            )
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
+    fn count(&self, expr: &Expr) -> Result<usize, EvalError> {
+        let value = self.eval(expr)?;
+        let invalid = |why: String, detail: Option<String>| {
+            self.error_at("Invalid count argument", why, detail, expr.span())
+        };
+        match value.unmark() {
+            (_, true) => Err(invalid("the count value is sensitive".into(), Some("a sensitive value cannot decide how many instances exist, since plans would reveal it".into()))),
+            (Value::Unknown, _) => Err(invalid(
+                "the count value cannot be determined until apply".into(),
+                Some("count depends on resource attributes known only after apply, so the number of instances cannot be predicted; apply the resources it depends on first".into()),
+            )),
+            (Value::Number(n), _) if *n >= 0.0 && n.fract() == 0.0 => Ok(*n as usize),
+            (Value::String(s), _) if s.parse::<usize>().is_ok() => Ok(s.parse().unwrap_or_default()),
+            (other, _) => Err(invalid(format!("count must be a whole number of zero or more, not {other}"), None)),
+        }
+    }
+
+    /// The (key, value) pairs of a `for_each` collection: a map, or a set of strings.
+    fn for_each(&self, expr: &Expr, what: &str) -> Result<Vec<(String, Value)>, EvalError> {
+        let value = self.eval(expr)?;
+        let invalid = |why: String, detail: Option<String>| {
+            self.error_at(
+                &format!("Invalid {what} argument"),
+                why,
+                detail,
+                expr.span(),
+            )
+        };
+        let (inner, sensitive) = value.unmark();
+        if sensitive {
+            return Err(invalid(format!("the {what} value is sensitive"), Some("sensitive values cannot be used as instance keys, since addresses would reveal them".into())));
+        }
+        match inner {
+            Value::Unknown => Err(invalid(
+                format!("the {what} value cannot be determined until apply"),
+                Some(format!(
+                    "{what} depends on resource attributes known only after apply, so the instance keys cannot be predicted; use keys known from configuration (the values may stay unknown), or apply those resources first"
+                )),
+            )),
+            Value::Map(map) => {
+                if map.keys().any(|k| k.is_empty()) {
+                    return Err(invalid(
+                        "an empty string cannot be an instance key".into(),
+                        None,
+                    ));
+                }
+                Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            }
+            Value::List(items) => {
+                let mut out: Vec<(String, Value)> = Vec::new();
+                for item in items {
+                    match item.unmark().0 {
+                        Value::String(s) if !out.iter().any(|(k, _)| k == s) => {
+                            out.push((s.clone(), item.clone()))
+                        }
+                        Value::String(_) => {}
+                        Value::Unknown => {
+                            return Err(invalid(
+                                format!(
+                                    "the {what} set includes values that cannot be determined until apply"
+                                ),
+                                None,
+                            ));
+                        }
+                        other => {
+                            return Err(invalid(
+                                format!(
+                                    "a {what} set must hold strings, not {}",
+                                    other.type_name()
+                                ),
+                                Some("convert with toset([for x in ... : tostring(x)])".into()),
+                            ));
+                        }
+                    }
+                }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                Ok(out)
+            }
+            Value::Null => Err(invalid(
+                format!("the {what} value is null"),
+                Some("use an empty map or set for no instances".into()),
+            )),
+            other => Err(invalid(
+                format!(
+                    "{what} must be a map or a set of strings, not {}",
+                    other.type_name()
+                ),
+                None,
+            )),
+        }
+    }
+
+    /// Converts a resource body (or nested block body) to an object per its schema.
+    fn body(
+        &self,
+        schema: &Block,
+        body: &Body,
+        file: FileId,
+        owner: Span,
+        frame: &Frame,
+    ) -> Option<Value> {
+        let mut built = Built::default();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if schema.name.is_empty() && META_ARGUMENTS.contains(&key) {
+                        continue;
+                    }
+                    built.present.insert(key.to_owned());
+                    let span = Span::new(file, attr.key.span().unwrap_or(0..0));
+                    match self.attribute(
+                        schema,
+                        key,
+                        span,
+                        &Expr {
+                            expr: attr.value.clone(),
+                            file,
+                        },
+                        frame,
+                    ) {
+                        Some(v) => {
+                            built.out.insert(key.to_owned(), v);
+                        }
+                        None => built.ok = false,
+                    }
+                }
+                Structure::Block(nested) if nested.ident.as_str() == "dynamic" => {
+                    built.ok &= self.dynamic_block(schema, nested, file, frame, &mut built.blocks);
+                }
+                Structure::Block(nested) => {
+                    let name = nested.ident.as_str();
+                    if schema.name.is_empty() && name == "lifecycle" {
+                        continue;
+                    }
+                    let span = Span::new(file, nested.ident.span().unwrap_or(0..0));
+                    let Some(nested_schema) = self.nested_schema(schema, name, span) else {
+                        built.ok = false;
+                        continue;
+                    };
+                    match self.body(nested_schema, &nested.body, file, span, frame) {
+                        Some(v) => built.blocks.entry(nested_schema.name).or_default().push(v),
+                        None => built.ok = false,
+                    }
+                }
+            }
+        }
+        built.ok &= self.check_required(schema, &built.present, owner);
+        built.ok &= self.check_block_counts(schema, &built.blocks, owner);
+        for (name, items) in built.blocks {
+            built.out.insert(name.to_owned(), Value::List(items));
+        }
+        built.ok.then_some(Value::Map(built.out))
+    }
+
+    /// One argument, evaluated and converted to its schema type; `None` after an error.
+    fn attribute(
+        &self,
+        schema: &Block,
+        key: &str,
+        span: Span,
+        expr: &Expr,
+        frame: &Frame,
+    ) -> Option<Value> {
+        let Some(attr_schema) = schema.attr(key) else {
+            self.errors.borrow_mut().push(self.error_at(
+                "Unsupported argument",
+                format!("an argument named \"{key}\" is not expected here"),
+                suggestion(key, schema.attrs.iter().map(|a| a.name)),
+                span,
+            ));
+            return None;
+        };
+        if attr_schema.kind == Kind::Computed {
+            self.errors.borrow_mut().push(self.error_at(
+                "Value for unconfigurable attribute",
+                format!("\"{key}\" is computed by Azure and cannot be set"),
+                None,
+                span,
+            ));
+            return None;
+        }
+        let value = self.eval_in(expr, frame).and_then(|v| {
+            convert_attribute(attr_schema.ty, &v).map_err(|why| {
+                self.error_at("Incorrect attribute value type", why, None, expr.span())
+            })
+        });
+        self.guard(value)
+    }
+
+    fn nested_schema<'s>(&self, schema: &'s Block, name: &str, span: Span) -> Option<&'s Block> {
+        let found = schema.block(name);
+        if found.is_none() {
+            self.errors.borrow_mut().push(self.error_at(
+                "Unsupported block type",
+                format!("blocks of type \"{name}\" are not expected here"),
+                suggestion(name, schema.blocks.iter().map(|b| b.name)),
+                span,
+            ));
+        }
+        found
+    }
+
+    /// `dynamic "NAME" { for_each = ..., iterator = IT, content { ... } }`: one `NAME` block
+    /// per element, with `IT.key` and `IT.value` (the iterator defaults to NAME).
+    fn dynamic_block<'s>(
+        &self,
+        schema: &'s Block,
+        dynamic: &HclBlock,
+        file: FileId,
+        frame: &Frame,
+        blocks: &mut BTreeMap<&'s str, Vec<Value>>,
+    ) -> bool {
+        let span = Span::new(file, dynamic.ident.span().unwrap_or(0..0));
+        let Some(name) = dynamic.labels.first().map(|l| l.as_str().to_owned()) else {
+            self.errors.borrow_mut().push(self.error_at(
+                "Missing dynamic block type",
+                "expected dynamic \"BLOCK_TYPE\" { ... }",
+                None,
+                span,
+            ));
+            return false;
+        };
+        let Some(nested_schema) = self.nested_schema(schema, &name, span) else {
+            return false;
+        };
+        let (Some(for_each), Some(content)) = (
+            dynamic.body.get_attribute("for_each"),
+            dynamic.body.get_blocks("content").next(),
+        ) else {
+            self.errors.borrow_mut().push(self.error_at(
+                "Incomplete dynamic block",
+                "a dynamic block needs for_each and a content block",
+                None,
+                span,
+            ));
+            return false;
+        };
+        let iterator = match dynamic.body.get_attribute("iterator").map(|a| &a.value) {
+            Some(Expression::Variable(v)) => v.as_str().to_owned(),
+            _ => name.clone(),
+        };
+        let for_each = Expr {
+            expr: for_each.value.clone(),
+            file,
+        };
+        let collection = match self.eval_in(&for_each, frame) {
+            Ok(v) => v,
+            Err(e) => {
+                self.errors.borrow_mut().push(e);
+                return false;
+            }
+        };
+        let Some(pairs) = self.guard(dynamic_pairs(&collection).ok_or_else(|| {
+            self.error_at(
+                "Invalid dynamic for_each value",
+                "expected a known list, set or map",
+                None,
+                for_each.span(),
+            )
+        })) else {
+            return false;
+        };
+        let mut ok = true;
+        for (key, value) in pairs {
+            let mut inner = frame.clone();
+            inner.insert(
+                iterator.clone(),
+                Value::Map(BTreeMap::from([
+                    ("key".into(), key),
+                    ("value".into(), value),
+                ])),
+            );
+            match self.body(nested_schema, &content.body, file, span, &inner) {
+                Some(v) => blocks.entry(nested_schema.name).or_default().push(v),
+                None => ok = false,
+            }
+        }
+        ok
+    }
+
+    fn check_required(&self, schema: &Block, present: &BTreeSet<String>, owner: Span) -> bool {
+        let mut ok = true;
+        for attr in schema
+            .attrs
+            .iter()
+            .filter(|a| a.kind == Kind::Required && !present.contains(a.name))
+        {
+            ok = false;
+            self.errors.borrow_mut().push(self.error_at(
+                "Missing required argument",
+                format!(
+                    "the argument \"{}\" is required, but no definition was found",
+                    attr.name
+                ),
+                None,
+                owner,
+            ));
+        }
+        ok
+    }
+
+    fn check_block_counts(
+        &self,
+        schema: &Block,
+        blocks: &BTreeMap<&str, Vec<Value>>,
+        owner: Span,
+    ) -> bool {
+        let mut ok = true;
+        for nested in schema.blocks {
+            let count = blocks.get(nested.name).map_or(0, Vec::len);
+            if count >= nested.min_items && (nested.max_items == 0 || count <= nested.max_items) {
+                continue;
+            }
+            ok = false;
+            let expected = match (nested.min_items, nested.max_items) {
+                (min, max) if min == max => format!("exactly {min}"),
+                (0, max) => format!("at most {max}"),
+                (min, 0) => format!("at least {min}"),
+                (min, max) => format!("between {min} and {max}"),
+            };
+            self.errors.borrow_mut().push(self.error_at(
+                &format!("Wrong number of {} blocks", nested.name),
+                format!(
+                    "{expected} \"{}\" block(s) expected, {count} found",
+                    nested.name
+                ),
+                None,
+                owner,
+            ));
+        }
+        ok
+    }
+}
+
+/// What a body conversion has gathered so far.
+#[derive(Default)]
+struct Built<'s> {
+    out: BTreeMap<String, Value>,
+    blocks: BTreeMap<&'s str, Vec<Value>>,
+    /// Arguments written in the body, whether or not they evaluated.
+    present: BTreeSet<String>,
+    ok: bool,
+}
+
+impl Built<'_> {
+    fn default() -> Self {
+        Built {
+            out: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            present: BTreeSet::new(),
+            ok: true,
+        }
+    }
+}
+
+/// The (key, value) pairs a dynamic block iterates over; `None` for unknown or scalar values.
+fn dynamic_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
+    let (inner, sensitive) = collection.unmark();
+    match inner {
+        Value::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v.clone().mark_if(sensitive)))
+                .collect(),
+        ),
+        Value::Map(map) => Some(
+            map.iter()
+                .map(|(k, v)| (Value::string(k), v.clone().mark_if(sensitive)))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// What a reference to the whole block evaluates to.
+fn reference_value(
+    repetition: Option<&Repetition>,
+    planned: Vec<(Option<InstanceKey>, Value)>,
+) -> Value {
+    match repetition {
+        None => planned
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or(Value::Null),
+        Some(Repetition::Count(_)) => Value::List(planned.into_iter().map(|(_, v)| v).collect()),
+        Some(Repetition::ForEach(_)) => Value::Map(
+            planned
+                .into_iter()
+                .filter_map(|(k, v)| match k {
+                    Some(InstanceKey::Key(k)) => Some((k, v)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    }
+}
+/// `lifecycle { ignore_changes }`: the prior values of the named attributes replace the
+/// configured ones, so changes to them never show.
+fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&serde_json::Value>) {
+    let (Value::Map(map), Some(prior)) = (config, prior) else {
+        return;
+    };
+    let all = ignore.iter().any(|n| n == "all");
+    let names: Vec<String> = if all {
+        map.keys().cloned().collect()
+    } else {
+        ignore.to_vec()
+    };
+    for name in names {
+        if let Some(p) = prior.get(&name) {
+            map.insert(name, Value::from_json(p));
+        }
+    }
+}
+
+/// Converts a configured value to an attribute's type.
+fn convert_attribute(ty: Ty, value: &Value) -> Result<Value, String> {
+    let (inner, sensitive) = value.unmark();
+    let out = match (ty, inner) {
+        (_, Value::Null | Value::Unknown) => inner.clone(),
+        (Ty::String | Ty::Location, Value::String(_)) => inner.clone(),
+        (Ty::String | Ty::Location, Value::Number(n)) => Value::String(value::format_number(*n)),
+        (Ty::String | Ty::Location, Value::Bool(b)) => Value::String(b.to_string()),
+        (Ty::Number, Value::Number(_)) => inner.clone(),
+        (Ty::Number, Value::String(s)) => Value::Number(
+            s.parse()
+                .map_err(|_| format!("a number is required, not \"{s}\""))?,
+        ),
+        (Ty::Bool, Value::Bool(_)) => inner.clone(),
+        (Ty::Bool, Value::String(s)) if s == "true" || s == "false" => Value::Bool(s == "true"),
+        (Ty::List | Ty::Set, Value::List(_)) | (Ty::Map, Value::Map(_)) => inner.clone(),
+        (ty, v) => {
+            let want = match ty {
+                Ty::String | Ty::Location => "a string",
+                Ty::Number => "a number",
+                Ty::Bool => "a bool",
+                Ty::List => "a list",
+                Ty::Set => "a set",
+                Ty::Map => "a map",
+            };
+            return Err(format!("{want} is required, not {}", v.type_name()));
+        }
+    };
+    Ok(out.mark_if(sensitive))
+}
+
+/// "Did you mean ...?" for a misspelt name.
+fn suggestion<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
+    candidates
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| format!("did you mean \"{c}\"?"))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
