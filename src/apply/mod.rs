@@ -2,7 +2,7 @@
 //!
 //! Owns the executor: it walks the plan's operations on tokio, starting each as soon as the
 //! operations it waits for have succeeded (bounded by `parallelism`), records every result
-//! in the state and persists it after each operation, skips what depends on a failure while
+//! in the state and persists it (through the journal) before anything depending on it starts, skips what depends on a failure while
 //! independent work goes on, and reports progress as [`Event`]s (formatting them is
 //! `render`'s job). It never reads configuration and never re-plans, except through the
 //! `finalize` hook for objects whose arguments were unknown at plan time.
@@ -18,7 +18,7 @@ use crate::backend::{Backend, BackendError, CreateRequest, DeleteRequest, Update
 use crate::eval::value::Value;
 use crate::model;
 use crate::plan::{Action, Plan, Step};
-use crate::state::{ResourceState, State, StateError};
+use crate::state::{ResourceState, State, StateChange, StateError};
 
 /// The default bound on concurrent backend operations (Terraform's default is 10). Backend
 /// operations are dominated by waiting on the cloud, so a wider window lets every gateway
@@ -74,7 +74,9 @@ pub struct Executor<'a> {
     /// it is now; `None` keeps the planned object.
     pub finalize: &'a dyn Fn(&ResourceAddr, &State) -> Option<Value>,
     /// Makes the state durable; called after every completed operation.
-    pub persist: &'a mut dyn FnMut(&mut State) -> Result<(), StateError>,
+    /// Makes completed operations durable; called once per batch of operations that finished
+    /// together, before anything that depends on them starts. `state` already holds them.
+    pub persist: &'a mut dyn FnMut(&mut State, &[StateChange]) -> Result<(), StateError>,
     pub on_event: &'a dyn Fn(&Event),
 }
 
@@ -117,19 +119,32 @@ impl Executor<'_> {
             let Some(joined) = running.join_next().await else {
                 break;
             };
-            let finished = joined.expect("backend operations do not panic");
-            let i = finished.op;
-            match self.record(plan, &finished, &mut state, &mut outcome) {
-                Ok(()) => {
-                    (self.persist)(&mut state)?;
-                    for &next in &unblocks[i] {
-                        waiting[next] -= 1;
-                        if waiting[next] == 0 && !failed.contains(&next) {
-                            ready.insert(next);
-                        }
+            // Everything that finished meanwhile is recorded and made durable in one batch.
+            let mut finished = vec![joined.expect("backend operations do not panic")];
+            while let Some(more) = running.try_join_next() {
+                finished.push(more.expect("backend operations do not panic"));
+            }
+            let mut changes = Vec::new();
+            let mut succeeded = Vec::new();
+            for f in &finished {
+                match self.record(plan, f, &mut state, &mut outcome) {
+                    Ok(change) => {
+                        changes.extend(change);
+                        succeeded.push(f.op);
+                    }
+                    Err(()) => mark_failed(f.op, &unblocks, &mut failed),
+                }
+            }
+            if !changes.is_empty() {
+                (self.persist)(&mut state, &changes)?;
+            }
+            for i in succeeded {
+                for &next in &unblocks[i] {
+                    waiting[next] -= 1;
+                    if waiting[next] == 0 && !failed.contains(&next) {
+                        ready.insert(next);
                     }
                 }
-                Err(()) => mark_failed(i, &unblocks, &mut failed),
             }
         }
         for (i, op) in ops.iter().enumerate() {
@@ -217,14 +232,15 @@ impl Executor<'_> {
         });
     }
 
-    /// Records a finished operation in the state; `Err` when it failed.
+    /// Records a finished operation in the state, returning the change to persist; `Err`
+    /// when the operation failed.
     fn record(
         &self,
         plan: &Plan,
         finished: &Finished,
         state: &mut State,
         outcome: &mut ApplyOutcome,
-    ) -> Result<(), ()> {
+    ) -> Result<Option<StateChange>, ()> {
         let op = &plan.operations[finished.op];
         let change = &plan.changes[op.change];
         let verb = verb_of(change.action, op.step);
@@ -241,9 +257,10 @@ impl Executor<'_> {
             }
             Ok(None) => {
                 // After create-before-destroy the address already holds the new object.
-                if change.action != Action::CreateThenDelete {
+                let removed = (change.action != Action::CreateThenDelete).then(|| {
                     state.resources.remove(&addr);
-                }
+                    StateChange::Remove(addr.clone())
+                });
                 outcome.destroyed += 1;
                 let id = change
                     .before
@@ -256,20 +273,18 @@ impl Executor<'_> {
                     elapsed: finished.elapsed,
                     id,
                 });
-                Ok(())
+                Ok(removed)
             }
             Ok(Some(attributes)) => {
                 let sensitive = sensitive_attributes(&addr, attributes, change.after.as_ref());
-                state.resources.insert(
-                    addr.clone(),
-                    ResourceState {
-                        attributes: attributes.clone(),
-                        sensitive_attributes: sensitive,
-                        dependencies: change.dependencies.clone(),
-                        tainted: false,
-                        create_before_destroy: change.create_before_destroy,
-                    },
-                );
+                let resource = ResourceState {
+                    attributes: attributes.clone(),
+                    sensitive_attributes: sensitive,
+                    dependencies: change.dependencies.clone(),
+                    tainted: false,
+                    create_before_destroy: change.create_before_destroy,
+                };
+                state.resources.insert(addr.clone(), resource.clone());
                 if verb == Verb::Modify {
                     outcome.changed += 1
                 } else {
@@ -277,12 +292,12 @@ impl Executor<'_> {
                 }
                 let id = model::id_of(attributes).map(str::to_owned);
                 (self.on_event)(&Event::Completed {
-                    addr,
+                    addr: addr.clone(),
                     verb,
                     elapsed: finished.elapsed,
                     id,
                 });
-                Ok(())
+                Ok(Some(StateChange::Put(addr, resource)))
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::error::{Error, ResourceFailure, Result};
 use crate::eval::value::Value;
 use crate::plan::{Plan, SavedPlan};
 use crate::render;
-use crate::state::{LocalStore, State};
+use crate::state::{LocalStore, State, StateChange};
 
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
@@ -147,7 +147,11 @@ impl Run<'_> {
         };
         let on_event =
             |e: &Event| ui.out(&format!("{}\n", render::apply::event_line(e, ui.painter)));
-        let mut persist = |s: &mut State| store.write(s);
+        // The journal holds only what happens from here on: start it from the state as
+        // refreshed and planned against.
+        let mut state = state;
+        store.write(&mut state)?;
+        let mut persist = |s: &mut State, changes: &[StateChange]| store.append(s, changes);
         let mut executor = Executor {
             backend: Arc::clone(&self.backend),
             parallelism: self.parallelism,

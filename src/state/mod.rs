@@ -7,12 +7,14 @@
 //! nothing of HCL, plans or backends.
 
 mod file;
+mod journal;
 mod lock;
 mod store;
 
 use std::collections::BTreeMap;
 
 use crate::addr::ResourceAddr;
+pub use journal::StateChange;
 pub use lock::{LockError, LockGuard, LockInfo};
 pub use store::{LocalStore, StateError, atomic_write};
 
@@ -26,7 +28,7 @@ pub struct State {
 }
 
 /// One resource instance as recorded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceState {
     pub attributes: serde_json::Value,
     /// Top-level attributes holding secrets (Terraform's `sensitive_attributes`).

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::State;
 use super::file::{self, FormatError};
+use super::journal::{self, Journal, StateChange};
 use super::lock::{LockError, LockGuard, LockInfo};
 
 /// Why state could not be read or written.
@@ -49,15 +50,41 @@ pub enum StateError {
     Lock(#[from] LockError),
 }
 
-/// A state file on local disk, with its backup and lock beside it.
+/// A state file on local disk, with its backup, journal and lock beside it.
 #[derive(Debug)]
 pub struct LocalStore {
     path: PathBuf,
     /// The state as it was when this command started (written to the backup once).
     initial: Option<String>,
     backup_written: bool,
-    /// The last state this store read or wrote, to decide serial bumps and detect staleness.
+    /// The last state this store read or wrote in full, to decide serial bumps.
     persisted: Option<State>,
+    /// The identity of the state file as this store last saw it, to notice other writers
+    /// without re-reading the whole file.
+    fingerprint: Option<Fingerprint>,
+    journal: Option<Journal>,
+}
+
+/// Enough of a file's metadata to tell whether someone else replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_nanos: i128,
+}
+
+impl Fingerprint {
+    fn of(path: &Path) -> Option<Fingerprint> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Fingerprint {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime_nanos: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        })
+    }
 }
 
 impl LocalStore {
@@ -67,6 +94,8 @@ impl LocalStore {
             initial: None,
             backup_written: false,
             persisted: None,
+            fingerprint: None,
+            journal: None,
         }
     }
 
@@ -76,6 +105,10 @@ impl LocalStore {
 
     fn backup_path(&self) -> PathBuf {
         with_suffix(&self.path, ".backup")
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        with_suffix(&self.path, ".journal")
     }
 
     fn lock_path(&self) -> PathBuf {
@@ -96,9 +129,11 @@ impl LocalStore {
         )?)
     }
 
-    /// Reads the state; a missing file is an empty state.
+    /// Reads the state (a missing file is an empty state), with the operations a killed run
+    /// left in the journal replayed onto it.
     pub fn read(&mut self) -> Result<State, StateError> {
-        let state = match std::fs::read_to_string(&self.path) {
+        self.fingerprint = Fingerprint::of(&self.path);
+        let mut state = match std::fs::read_to_string(&self.path) {
             Ok(text) => {
                 let state = file::parse(&text).map_err(|source| StateError::Format {
                     path: self.display(),
@@ -116,10 +151,15 @@ impl LocalStore {
             }
         };
         self.persisted = Some(state.clone());
+        journal::replay(&self.journal_path(), &mut state).map_err(|source| StateError::Read {
+            path: self.journal_path().display().to_string(),
+            source,
+        })?;
         Ok(state)
     }
 
-    /// Persists `state` if its content changed, bumping the serial; returns the serial written.
+    /// Persists `state` in full if its content changed, bumping the serial; the journal,
+    /// now folded into the file, is removed.
     pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
         if let Some(previous) = &self.persisted
             && previous.same_content(state)
@@ -129,16 +169,7 @@ impl LocalStore {
             return Ok(());
         }
         let base = self.persisted.as_ref().map_or(0, |p| p.serial);
-        if let Ok(text) = std::fs::read_to_string(&self.path)
-            && let Ok(on_disk) = file::parse(&text)
-            && on_disk.serial > base
-        {
-            return Err(StateError::Stale {
-                path: self.display(),
-                found: on_disk.serial,
-                expected: base,
-            });
-        }
+        self.check_not_replaced(base)?;
         state.serial = base + 1;
         if !self.backup_written {
             if let Some(initial) = &self.initial {
@@ -157,7 +188,59 @@ impl LocalStore {
                 source,
             }
         })?;
+        self.fingerprint = Fingerprint::of(&self.path);
         self.persisted = Some(state.clone());
+        self.journal = None;
+        match std::fs::remove_file(self.journal_path()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Write {
+                path: self.journal_path().display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Records completed operations durably in O(1) each: they are appended to the journal
+    /// beside the state and synced before this returns. `state` is the state with the
+    /// changes already applied; the journal is folded into the state file once it holds as
+    /// many entries as the state has resources (so the cost per operation stays constant).
+    /// The state file must hold the state these changes apply to (write it first).
+    pub fn append(&mut self, state: &mut State, changes: &[StateChange]) -> Result<(), StateError> {
+        let journal_path = self.journal_path();
+        let io = |source| StateError::Write {
+            path: journal_path.display().to_string(),
+            source,
+        };
+        if self.journal.is_none() {
+            let base = self.persisted.clone().unwrap_or_default();
+            self.journal =
+                Some(Journal::create(&journal_path, &base.lineage, base.serial).map_err(io)?);
+        }
+        let journal = self.journal.as_mut().expect("opened above");
+        journal.append(changes).map_err(io)?;
+        if journal.entries() > 1024.max(state.resources.len()) {
+            self.write(state)?;
+        }
+        Ok(())
+    }
+
+    /// Fails if another writer replaced the state file since this store last wrote or read it
+    /// with a newer serial.
+    fn check_not_replaced(&self, base: u64) -> Result<(), StateError> {
+        if Fingerprint::of(&self.path) == self.fingerprint {
+            return Ok(());
+        }
+        if let Ok(text) = std::fs::read_to_string(&self.path)
+            && let Ok(on_disk) = file::parse(&text)
+            && on_disk.serial > base
+        {
+            return Err(StateError::Stale {
+                path: self.display(),
+                found: on_disk.serial,
+                expected: base,
+            });
+        }
         Ok(())
     }
 

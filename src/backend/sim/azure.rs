@@ -120,23 +120,20 @@ fn id_hash(id: &str) -> u32 {
 /// A public address for a new Static IP, from the 20.40.0.0/12 block (Azure's own address
 /// space), chosen by the id and moved on past any address already held.
 fn free_public_address(tx: &Connection, id: &str) -> Result<std::net::Ipv4Addr, BackendError> {
-    let taken: Vec<String> = store::of_type(tx, "azurerm_public_ip")?
-        .iter()
-        .filter(|r| !r.id.eq_ignore_ascii_case(id))
-        .map(|r| text(&r.attributes, "ip_address").to_owned())
-        .collect();
     let base = u32::from(std::net::Ipv4Addr::new(20, 40, 0, 0));
     let size = 1u32 << 20;
     let start = id_hash(id) % size;
-    (0..size)
-        .map(|i| std::net::Ipv4Addr::from(base + (start + i) % size))
-        .find(|ip| ip.octets()[3] != 0 && ip.octets()[3] != 255 && !taken.contains(&ip.to_string()))
-        .ok_or_else(|| {
-            refuse(
-                "PublicIPCountLimitReached",
-                "The simulated cloud has no public address left.",
-            )
-        })
+    for i in 0..size {
+        let ip = std::net::Ipv4Addr::from(base + (start + i) % size);
+        let usable = ip.octets()[3] != 0 && ip.octets()[3] != 255;
+        if usable && !store::public_address_taken(tx, &ip.to_string(), id)? {
+            return Ok(ip);
+        }
+    }
+    Err(refuse(
+        "PublicIPCountLimitReached",
+        "The simulated cloud has no public address left.",
+    ))
 }
 
 fn deterministic_guid(id: &str) -> String {
@@ -153,15 +150,12 @@ fn subnets_of(
         .iter()
         .map(|s| (text(s, "name").to_owned(), strings(s, "address_prefixes")))
         .collect();
-    let prefix = format!("{}/subnets/", vnet.id.to_lowercase());
-    for row in store::of_type(tx, "azurerm_subnet")? {
-        if row.id.to_lowercase().starts_with(&prefix) {
-            out.retain(|(n, _)| !n.eq_ignore_ascii_case(&row.name));
-            out.push((
-                row.name.clone(),
-                strings(&row.attributes, "address_prefixes"),
-            ));
-        }
+    for row in store::under(tx, &format!("{}/subnets/", vnet.id), "azurerm_subnet")? {
+        out.retain(|(n, _)| !n.eq_ignore_ascii_case(&row.name));
+        out.push((
+            row.name.clone(),
+            strings(&row.attributes, "address_prefixes"),
+        ));
     }
     out.retain(|(n, _)| !n.eq_ignore_ascii_case(skip));
     Ok(out)
@@ -381,10 +375,17 @@ fn gateway(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(),
         }
     }
     if let Some(vnet_id) = &vnet_id {
-        for other in store::of_type(tx, "azurerm_virtual_network_gateway")? {
-            let same_vnet = gateway_vnet(&other.attributes).is_some_and(|v| &v == vnet_id);
-            let same_kind = text(&other.attributes, "type") == text(attrs, "type");
-            if same_vnet && same_kind && !other.id.eq_ignore_ascii_case(text(attrs, "id")) {
+        let own = text(attrs, "id").to_owned();
+        for user in store::referrers(tx, &format!("{vnet_id}/subnets/"), true)? {
+            if user.resource_type != "azurerm_virtual_network_gateway"
+                || user.id.eq_ignore_ascii_case(&own)
+            {
+                continue;
+            }
+            let Some(other) = store::get(tx, &user.id)? else {
+                continue;
+            };
+            if text(&other.attributes, "type") == text(attrs, "type") {
                 return Err(refuse(
                     "VnetAlreadyHasGateway",
                     format!(
@@ -540,10 +541,10 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
         }
     }
     let id = text(attrs, "id").to_owned();
-    let tunnels = store::of_type(tx, "azurerm_virtual_network_gateway_connection")?
+    let tunnels = store::referrers(tx, &gw.id, false)?
         .iter()
-        .filter(|c| !c.id.eq_ignore_ascii_case(&id))
-        .filter(|c| text(&c.attributes, "virtual_network_gateway_id").eq_ignore_ascii_case(&gw.id))
+        .filter(|c| c.resource_type == "azurerm_virtual_network_gateway_connection")
+        .filter(|c| c.attr == "virtual_network_gateway_id" && !c.id.eq_ignore_ascii_case(&id))
         .count()
         + 1;
     let limit = tunnel_limit(text(&gw.attributes, "sku"));
@@ -625,7 +626,7 @@ fn network_interface(
             .and_then(|p| p.get("private_ip_address"))
             .filter(|v| !v.is_null())
             .cloned();
-        let taken = addresses_in_use(tx, &id)?;
+        let taken = addresses_in_use(tx, &subnet_id, &id)?;
         let address = match (
             text(config, "private_ip_address_allocation"),
             config.get("private_ip_address").and_then(Json::as_str),
@@ -713,18 +714,34 @@ fn network_interface(
     Ok(())
 }
 
-/// Private addresses held by every NIC except `except_id`.
-fn addresses_in_use(tx: &Connection, except_id: &str) -> Result<Vec<IpAddr>, BackendError> {
-    Ok(store::of_type(tx, "azurerm_network_interface")?
-        .iter()
-        .filter(|r| !r.id.eq_ignore_ascii_case(except_id))
-        .flat_map(|r| list(&r.attributes, "ip_configuration").to_vec())
-        .filter_map(|c| {
-            c.get("private_ip_address")
-                .and_then(Json::as_str)
-                .and_then(|a| a.parse().ok())
-        })
-        .collect())
+/// Private addresses that NICs other than `except_id` hold in `subnet_id`.
+fn addresses_in_use(
+    tx: &Connection,
+    subnet_id: &str,
+    except_id: &str,
+) -> Result<Vec<IpAddr>, BackendError> {
+    let mut out = Vec::new();
+    for user in store::referrers(tx, subnet_id, false)? {
+        if user.resource_type != "azurerm_network_interface"
+            || user.id.eq_ignore_ascii_case(except_id)
+        {
+            continue;
+        }
+        let Some(nic) = store::get(tx, &user.id)? else {
+            continue;
+        };
+        out.extend(
+            list(&nic.attributes, "ip_configuration")
+                .iter()
+                .filter(|c| text(c, "subnet_id").eq_ignore_ascii_case(subnet_id))
+                .filter_map(|c| {
+                    c.get("private_ip_address")
+                        .and_then(Json::as_str)
+                        .and_then(|a| a.parse::<IpAddr>().ok())
+                }),
+        );
+    }
+    Ok(out)
 }
 
 /// The first address Azure would hand out: it reserves the network address, the next three
@@ -814,80 +831,61 @@ fn virtual_machine(
 
 /// Refuses to delete what Azure would not delete while something uses it.
 pub(super) fn check_delete(tx: &Connection, row: &Row) -> Result<(), BackendError> {
-    let id = row.id.to_lowercase();
-    let users = store::all(tx)?;
-    let in_use_by = |pred: &dyn Fn(&Row) -> bool| {
-        users
-            .iter()
-            .find(|u| u.id.to_lowercase() != id && pred(u))
-            .map(|u| u.name.clone())
+    let first = |users: Vec<store::Referrer>, keep: &dyn Fn(&store::Referrer) -> bool| {
+        users.into_iter().find(|u| keep(u)).map(|u| u.name)
     };
-    let mentions = |u: &Row, target: &str| json_mentions(&u.attributes, target);
+    let users = || store::referrers(tx, &row.id, false);
+    let name = &row.name;
     let blocker = match row.resource_type.as_str() {
-        "azurerm_resource_group" => {
-            in_use_by(&|u| u.resource_group.eq_ignore_ascii_case(&row.name)).map(|n| {
-                (
-                    "ResourceGroupNotEmpty",
-                    format!(
-                        "Resource group {} still contains resources (for example {n}).",
-                        row.name
-                    ),
-                )
-            })
-        }
-        "azurerm_subnet" => {
-            in_use_by(&|u| u.resource_type != "azurerm_virtual_network" && mentions(u, &id)).map(
-                |n| {
-                    (
-                        "InUseSubnetCannotBeDeleted",
-                        format!(
-                            "Subnet {} is in use by {n} and cannot be deleted.",
-                            row.name
-                        ),
-                    )
-                },
+        "azurerm_resource_group" => store::any_in_group(tx, name, &row.id)?.map(|n| {
+            (
+                "ResourceGroupNotEmpty",
+                format!("Resource group {name} still contains resources (for example {n})."),
             )
-        }
-        "azurerm_virtual_network" => {
-            let prefix = format!("{id}/subnets/");
-            in_use_by(&|u| {
-                u.resource_type != "azurerm_subnet" && json_mentions_prefix(&u.attributes, &prefix)
-            })
-            .map(|n| {
+        }),
+        "azurerm_subnet" => {
+            first(users()?, &|u| u.resource_type != "azurerm_virtual_network").map(|n| {
                 (
                     "InUseSubnetCannotBeDeleted",
-                    format!("A subnet of virtual network {} is in use by {n}.", row.name),
+                    format!("Subnet {name} is in use by {n} and cannot be deleted."),
                 )
             })
         }
-        "azurerm_public_ip" => in_use_by(&|u| mentions(u, &id)).map(|n| {
+        "azurerm_virtual_network" => {
+            let users = store::referrers(tx, &format!("{}/subnets/", row.id), true)?;
+            first(users, &|u| u.resource_type != "azurerm_subnet").map(|n| {
+                (
+                    "InUseSubnetCannotBeDeleted",
+                    format!("A subnet of virtual network {name} is in use by {n}."),
+                )
+            })
+        }
+        "azurerm_public_ip" => first(users()?, &|_| true).map(|n| {
             (
                 "PublicIPAddressCannotBeDeleted",
-                format!("Public IP address {} is in use by {n}.", row.name),
+                format!("Public IP address {name} is in use by {n}."),
             )
         }),
         "azurerm_virtual_network_gateway" | "azurerm_local_network_gateway" => {
-            in_use_by(&|u| mentions(u, &id)).map(|n| {
+            first(users()?, &|u| {
+                u.resource_type == "azurerm_virtual_network_gateway_connection"
+            })
+            .map(|n| {
                 (
                     "InUseGatewayCannotBeDeleted",
-                    format!("Gateway {} is in use by connection {n}.", row.name),
+                    format!("Gateway {name} is in use by connection {n}."),
                 )
             })
         }
-        "azurerm_network_interface" => {
-            let vm = text(&row.attributes, "virtual_machine_id");
-            in_use_by(&|u| u.resource_type == "azurerm_linux_virtual_machine" && mentions(u, &id))
-                .filter(|_| !vm.is_empty())
-                .map(|n| {
-                    (
-                        "NicInUse",
-                        format!(
-                            "Network interface {} is attached to virtual machine {n}.",
-                            row.name
-                        ),
-                    )
-                })
-        }
+        "azurerm_network_interface" => first(users()?, &|u| {
+            u.resource_type == "azurerm_linux_virtual_machine"
+        })
+        .map(|n| {
+            (
+                "NicInUse",
+                format!("Network interface {name} is attached to virtual machine {n}."),
+            )
+        }),
         _ => None,
     };
     match blocker {
@@ -901,11 +899,8 @@ pub(super) fn check_delete(tx: &Connection, row: &Row) -> Result<(), BackendErro
 pub(super) fn after_delete(tx: &Connection, row: &Row) -> Result<(), BackendError> {
     match row.resource_type.as_str() {
         "azurerm_virtual_network" => {
-            let prefix = format!("{}/subnets/", row.id.to_lowercase());
-            for subnet in store::of_type(tx, "azurerm_subnet")? {
-                if subnet.id.to_lowercase().starts_with(&prefix) {
-                    store::remove(tx, &subnet.id)?;
-                }
+            for subnet in store::under(tx, &format!("{}/subnets/", row.id), "azurerm_subnet")? {
+                store::remove(tx, &subnet.id)?;
             }
         }
         "azurerm_linux_virtual_machine" => {
@@ -919,26 +914,4 @@ pub(super) fn after_delete(tx: &Connection, row: &Row) -> Result<(), BackendErro
         _ => {}
     }
     Ok(())
-}
-
-fn json_mentions(value: &Json, target: &str) -> bool {
-    match value {
-        Json::String(s) => s.eq_ignore_ascii_case(target),
-        Json::Array(items) => items.iter().any(|v| json_mentions(v, target)),
-        Json::Object(map) => map
-            .iter()
-            .any(|(k, v)| k != "id" && json_mentions(v, target)),
-        _ => false,
-    }
-}
-
-fn json_mentions_prefix(value: &Json, prefix: &str) -> bool {
-    match value {
-        Json::String(s) => s.to_lowercase().starts_with(prefix),
-        Json::Array(items) => items.iter().any(|v| json_mentions_prefix(v, prefix)),
-        Json::Object(map) => map
-            .iter()
-            .any(|(k, v)| k != "id" && json_mentions_prefix(v, prefix)),
-        _ => false,
-    }
 }

@@ -70,6 +70,13 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
     let conn = Connection::open(path).map_err(db_error)?;
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(db_error)?;
+    // A write-ahead log without a sync per transaction: a killed process loses nothing that
+    // committed (the operating system holds it), and the simulator does not pretend to
+    // survive power loss, which a sync per operation would cost thousands of times over.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_error)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(db_error)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS resources (
             key TEXT PRIMARY KEY,
@@ -80,7 +87,13 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
             location TEXT NOT NULL,
             provisioning_state TEXT NOT NULL,
             attributes TEXT NOT NULL
-        );",
+        );
+        CREATE INDEX IF NOT EXISTS resources_by_group ON resources (resource_group COLLATE NOCASE);
+        -- Which resource names which other resource's id in which argument: in-use checks and
+        -- per-gateway limits are lookups here, not scans of every resource.
+        CREATE TABLE IF NOT EXISTS refs (from_key TEXT NOT NULL, attr TEXT NOT NULL, to_key TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS refs_by_target ON refs (to_key);
+        CREATE INDEX IF NOT EXISTS refs_by_source ON refs (from_key);",
     )
     .map_err(db_error)?;
     Ok(conn)
@@ -119,10 +132,137 @@ pub(super) fn put(tx: &Connection, row: &Row) -> Result<(), BackendError> {
         ],
     )
     .map_err(db_error)?;
+    let key = row.id.to_lowercase();
+    tx.execute("DELETE FROM refs WHERE from_key = ?1", params![key])
+        .map_err(db_error)?;
+    let mut insert = tx
+        .prepare_cached("INSERT INTO refs (from_key, attr, to_key) VALUES (?1, ?2, ?3)")
+        .map_err(db_error)?;
+    for (attr, target) in references(&key, &row.attributes) {
+        insert
+            .execute(params![key, attr, target])
+            .map_err(db_error)?;
+    }
     Ok(())
 }
 
+/// The ids of other resources an object's arguments name, lower-cased, with the top-level
+/// argument naming each (its own id and its sub-resources' ids are not references).
+fn references(own: &str, attributes: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) if s.starts_with("/subscriptions/") => {
+                out.push(s.to_lowercase())
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (attr, value) in attributes.as_object().into_iter().flatten() {
+        let mut targets = Vec::new();
+        walk(value, &mut targets);
+        targets.retain(|t| t != own && !t.starts_with(&format!("{own}/")));
+        targets.sort();
+        targets.dedup();
+        out.extend(targets.into_iter().map(|t| (attr.clone(), t)));
+    }
+    out
+}
+
+/// A resource that names another in one of its arguments.
+#[derive(Debug, Clone)]
+pub struct Referrer {
+    pub id: String,
+    pub resource_type: String,
+    pub name: String,
+    pub attr: String,
+}
+
+/// The resources whose arguments name `id`, or with `prefix`, any id under it.
+pub(super) fn referrers(
+    tx: &Connection,
+    id: &str,
+    prefix: bool,
+) -> Result<Vec<Referrer>, BackendError> {
+    let sql = if prefix {
+        "SELECT r.id, r.type, r.name, refs.attr FROM refs JOIN resources r ON r.key = refs.from_key
+         WHERE substr(refs.to_key, 1, length(?1)) = ?1 ORDER BY r.key"
+    } else {
+        "SELECT r.id, r.type, r.name, refs.attr FROM refs JOIN resources r ON r.key = refs.from_key
+         WHERE refs.to_key = ?1 ORDER BY r.key"
+    };
+    let mut stmt = tx.prepare_cached(sql).map_err(db_error)?;
+    let rows = stmt
+        .query_map(params![id.to_lowercase()], |r| {
+            Ok(Referrer {
+                id: r.get(0)?,
+                resource_type: r.get(1)?,
+                name: r.get(2)?,
+                attr: r.get(3)?,
+            })
+        })
+        .map_err(db_error)?;
+    rows.collect::<Result<_, _>>().map_err(db_error)
+}
+
+/// The resources of one type whose ids start with `prefix` (a VNet's subnets), by id.
+pub(super) fn under(
+    tx: &Connection,
+    prefix: &str,
+    resource_type: &str,
+) -> Result<Vec<Row>, BackendError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT id, type, name, resource_group, location, provisioning_state, attributes FROM resources
+             WHERE substr(key, 1, length(?1)) = ?1 AND type = ?2 ORDER BY key",
+        )
+        .map_err(db_error)?;
+    let rows = stmt
+        .query_map(params![prefix.to_lowercase(), resource_type], row_from_sql)
+        .map_err(db_error)?;
+    rows.collect::<Result<_, _>>().map_err(db_error)
+}
+
+/// The name of some resource in resource group `group` other than `except_id`.
+pub(super) fn any_in_group(
+    tx: &Connection,
+    group: &str,
+    except_id: &str,
+) -> Result<Option<String>, BackendError> {
+    tx.query_row(
+        "SELECT name FROM resources WHERE resource_group = ?1 COLLATE NOCASE AND key != ?2 ORDER BY key LIMIT 1",
+        params![group, except_id.to_lowercase()],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db_error)
+}
+
+/// Whether a public IP other than `except_id` holds `address`.
+pub(super) fn public_address_taken(
+    tx: &Connection,
+    address: &str,
+    except_id: &str,
+) -> Result<bool, BackendError> {
+    tx.query_row(
+        "SELECT 1 FROM resources WHERE type = 'azurerm_public_ip' AND key != ?2
+         AND json_extract(attributes, '$.ip_address') = ?1 LIMIT 1",
+        params![address, except_id.to_lowercase()],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
+    .map_err(db_error)
+}
+
 pub(super) fn remove(tx: &Connection, id: &str) -> Result<bool, BackendError> {
+    tx.execute(
+        "DELETE FROM refs WHERE from_key = ?1",
+        params![id.to_lowercase()],
+    )
+    .map_err(db_error)?;
     Ok(tx
         .execute(
             "DELETE FROM resources WHERE key = ?1",
@@ -139,14 +279,6 @@ pub(super) fn all(tx: &Connection) -> Result<Vec<Row>, BackendError> {
         .map_err(db_error)?;
     let rows = stmt.query_map([], row_from_sql).map_err(db_error)?;
     rows.collect::<Result<_, _>>().map_err(db_error)
-}
-
-/// Every resource of one type, sorted by lower-cased id.
-pub(super) fn of_type(tx: &Connection, resource_type: &str) -> Result<Vec<Row>, BackendError> {
-    Ok(all(tx)?
-        .into_iter()
-        .filter(|r| r.resource_type == resource_type)
-        .collect())
 }
 
 fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
