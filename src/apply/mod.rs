@@ -66,6 +66,9 @@ pub struct ApplyOutcome {
     pub skipped: Vec<ResourceAddr>,
 }
 
+/// Makes a batch of completed operations durable (see [`Executor::persist`]).
+pub type Persist<'a> = dyn FnMut(&mut State, &[StateChange]) -> Result<(), StateError> + 'a;
+
 /// What the executor needs from its caller.
 pub struct Executor<'a> {
     pub backend: Arc<dyn Backend>,
@@ -76,7 +79,7 @@ pub struct Executor<'a> {
     /// Makes the state durable; called after every completed operation.
     /// Makes completed operations durable; called once per batch of operations that finished
     /// together, before anything that depends on them starts. `state` already holds them.
-    pub persist: &'a mut dyn FnMut(&mut State, &[StateChange]) -> Result<(), StateError>,
+    pub persist: &'a mut Persist<'a>,
     pub on_event: &'a dyn Fn(&Event),
 }
 
