@@ -256,6 +256,30 @@ mod tests {
     }
 
     #[test]
+    fn groups_instances_under_their_resource_with_index_keys() {
+        let text = r#"{"version":4,"terraform_version":"1.11.4","serial":1,"lineage":"l","outputs":{},
+          "resources":[{"mode":"managed","type":"azurerm_subnet","name":"s","provider":"p",
+            "instances":[{"index_key":0,"attributes":{"id":"a"}},{"index_key":1,"attributes":{"id":"b"}}]},
+           {"mode":"managed","type":"azurerm_virtual_network","name":"v","provider":"p",
+            "instances":[{"index_key":"web","attributes":{"id":"c"}}]}]}"#;
+        let state = parse(text).unwrap();
+        let addrs: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
+        assert_eq!(
+            addrs,
+            [
+                "azurerm_subnet.s[0]",
+                "azurerm_subnet.s[1]",
+                r#"azurerm_virtual_network.v["web"]"#
+            ]
+        );
+        let rendered: serde_json::Value = serde_json::from_str(&render(&state)).unwrap();
+        assert_eq!(rendered["resources"].as_array().unwrap().len(), 2);
+        assert_eq!(rendered["resources"][0]["instances"][1]["index_key"], 1);
+        assert_eq!(rendered["resources"][1]["instances"][0]["index_key"], "web");
+        assert_eq!(parse(&render(&state)).unwrap(), state);
+    }
+
+    #[test]
     fn refuses_other_versions() {
         let err =
             parse(r#"{"version":3,"terraform_version":"x","serial":1,"lineage":"l"}"#).unwrap_err();

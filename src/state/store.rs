@@ -277,6 +277,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::StateChange;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -339,6 +340,86 @@ mod tests {
             },
         );
         assert!(matches!(b.write(&mut sb), Err(StateError::Stale { .. })));
+    }
+
+    fn resource(name: &str) -> (crate::addr::ResourceAddr, super::super::ResourceState) {
+        let addr = crate::addr::ResourceAddr::managed("azurerm_resource_group", name);
+        let state = super::super::ResourceState {
+            attributes: serde_json::json!({"id": format!("/subscriptions/s/resourceGroups/{name}"), "name": name}),
+            sensitive_attributes: vec![],
+            dependencies: vec![],
+            tainted: false,
+            create_before_destroy: false,
+        };
+        (addr, state)
+    }
+
+    #[test]
+    fn a_journal_left_by_a_killed_run_is_replayed_up_to_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vnetform.tfstate");
+        let mut store = LocalStore::new(path.clone());
+        let mut state = store.read().unwrap();
+        let (a, ra) = resource("a");
+        state.resources.insert(a.clone(), ra.clone());
+        store.write(&mut state).unwrap();
+        let (b, rb) = resource("b");
+        state.resources.insert(b.clone(), rb.clone());
+        state.resources.remove(&a);
+        store
+            .append(
+                &mut state,
+                &[
+                    StateChange::Put(b.clone(), rb),
+                    StateChange::Remove(a.clone()),
+                ],
+            )
+            .unwrap();
+        drop(store); // killed: no final write
+        let journal = dir.path().join("vnetform.tfstate.journal");
+        assert_eq!(
+            std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let mut torn = std::fs::read_to_string(&journal).unwrap();
+        torn.push_str("{\"put\":[\"azurerm_resource_group.c\",{\"attri");
+        std::fs::write(&journal, torn).unwrap();
+
+        let mut store = LocalStore::new(path.clone());
+        let mut recovered = store.read().unwrap();
+        let names: Vec<String> = recovered
+            .resources
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(names, ["azurerm_resource_group.b"]);
+        store.write(&mut recovered).unwrap();
+        assert_eq!(recovered.serial, 2);
+        assert!(!journal.exists(), "a full write folds the journal in");
+    }
+
+    #[test]
+    fn a_journal_for_another_serial_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.tfstate");
+        let mut store = LocalStore::new(path.clone());
+        let mut state = store.read().unwrap();
+        store.write(&mut state).unwrap();
+        let (b, rb) = resource("b");
+        state.resources.insert(b.clone(), rb.clone());
+        store
+            .append(&mut state, &[StateChange::Put(b, rb)])
+            .unwrap();
+        let journal = std::fs::read_to_string(dir.path().join("s.tfstate.journal")).unwrap();
+        store.write(&mut state).unwrap();
+        state.resources.clear();
+        store.write(&mut state).unwrap();
+        std::fs::write(dir.path().join("s.tfstate.journal"), journal).unwrap();
+        let recovered = LocalStore::new(path).read().unwrap();
+        assert!(
+            recovered.resources.is_empty(),
+            "a stale journal must not resurrect resources"
+        );
     }
 
     #[test]
