@@ -1,6 +1,7 @@
 //! Data-driven cases from `testdata/`:
 //!
 //! - `plan/<case>/`: the case's `*.tf` is planned against a simulated cloud prepared by
+//!   applying `other/` with a state of its own (objects the case's data sources find),
 //!   applying `before/` (when present) and by the out-of-band changes listed in `sim.txt`
 //!   (`delete ADDR`, `set ADDR ATTR=VALUE`); extra plan flags come from `args`. The plan text
 //!   is compared with `plan.snap`; the plan is then applied and a second plan must show no
@@ -19,6 +20,17 @@ use common::Workspace;
 fn plan_case(main: &Path) -> datatest_stable::Result<()> {
     let case = main.parent().expect("case directory");
     let ws = Workspace::new();
+    let other = case.join("other");
+    if other.is_dir() {
+        ws.use_config(&other);
+        ws.run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-state=other.tfstate",
+        ])
+        .ok();
+    }
     let before = case.join("before");
     if before.is_dir() {
         ws.use_config(&before);

@@ -168,6 +168,18 @@ impl Executor<'_> {
     fn start(&self, plan: &Plan, i: usize, state: &State, running: &mut JoinSet<Finished>) {
         let op = &plan.operations[i];
         let change = &plan.changes[op.change];
+        if change.action == Action::Read {
+            // Data is read when the resources that use it are evaluated again before their
+            // operation; this marker only orders them after what the data depends on.
+            running.spawn(async move {
+                Finished {
+                    op: i,
+                    elapsed: Duration::ZERO,
+                    result: Ok(None),
+                }
+            });
+            return;
+        }
         let addr = change.addr.clone();
         let resource_type = addr.resource_type.clone();
         let backend = Arc::clone(&self.backend);
@@ -246,6 +258,9 @@ impl Executor<'_> {
     ) -> Result<Option<StateChange>, ()> {
         let op = &plan.operations[finished.op];
         let change = &plan.changes[op.change];
+        if change.action == Action::Read {
+            return Ok(None);
+        }
         let verb = verb_of(change.action, op.step);
         let addr = change.addr.clone();
         match &finished.result {

@@ -217,8 +217,9 @@ impl Loader<'_> {
             "variable" => self.variable(file, block),
             "locals" => self.locals(file, block),
             "output" => self.output(file, block),
-            "resource" => self.resource(file, block),
-            kind @ ("data" | "module" | "moved" | "import" | "check" | "removed") => self.error(
+            "resource" => self.resource(file, block, Mode::Managed),
+            "data" => self.resource(file, block, Mode::Data),
+            kind @ ("module" | "moved" | "import" | "check" | "removed") => self.error(
                 &format!("{kind} blocks are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -461,9 +462,15 @@ impl Loader<'_> {
         }
     }
 
-    fn resource(&mut self, file: FileId, block: Block) {
+    /// A `resource` or `data` block.
+    fn resource(&mut self, file: FileId, block: Block, mode: Mode) {
+        let keyword = if mode == Mode::Data {
+            "data"
+        } else {
+            "resource"
+        };
         let Some([resource_type, name]) =
-            self.labels::<2>(file, &block, "resource \"TYPE\" \"NAME\"")
+            self.labels::<2>(file, &block, &format!("{keyword} \"TYPE\" \"NAME\""))
         else {
             return;
         };
@@ -472,7 +479,10 @@ impl Loader<'_> {
             end: block.body.span().map_or(span.end, |b| b.start),
             ..span
         };
-        let addr = ResourceAddr::managed(resource_type, name);
+        let addr = ResourceAddr {
+            mode,
+            ..ResourceAddr::managed(resource_type, name)
+        };
         let resource = ResourceBlock {
             repetition: self.repetition(file, &block.body),
             depends_on: self.depends_on(file, &block.body),
@@ -489,7 +499,7 @@ impl Loader<'_> {
             .is_some()
         {
             self.duplicate(
-                &format!("resource \"{}\" \"{}\"", addr.resource_type, addr.name),
+                &format!("{keyword} \"{}\" \"{}\"", addr.resource_type, addr.name),
                 header,
             );
         }

@@ -29,6 +29,10 @@ pub use error::{EvalError, EvalErrors, EvalWarning};
 use expr::{Evaluator, Frame, Scope};
 use value::Value;
 
+/// Reads the object a data source names: (managed resource type, ARM id) → its attributes,
+/// `None` when it does not exist, `Err` with a message when the read failed.
+pub type DataReader<'a> = dyn Fn(&str, &str) -> Result<Option<serde_json::Value>, String> + 'a;
+
 /// What evaluation needs besides the configuration.
 pub struct EvalRequest<'a> {
     pub config: &'a Config,
@@ -36,8 +40,12 @@ pub struct EvalRequest<'a> {
     /// Refreshed prior attributes of every resource in state.
     pub prior: &'a BTreeMap<ResourceAddr, serde_json::Value>,
     pub working_dir: &'a Path,
-    /// `ARM_SUBSCRIPTION_ID`, used when the provider block sets no `subscription_id`.
-    pub env_subscription: Option<String>,
+    /// The environment: `ARM_SUBSCRIPTION_ID` is used when the provider block sets no
+    /// `subscription_id`, `ARM_TENANT_ID` and `ARM_CLIENT_ID` by `azurerm_client_config`.
+    pub env: &'a BTreeMap<String, String>,
+    /// Reads existing objects for data sources; `None` defers every read to apply
+    /// (`validate` has no backend).
+    pub data: Option<&'a DataReader<'a>>,
 }
 
 /// The end state the configuration describes.
@@ -59,6 +67,17 @@ pub struct DesiredResource {
     pub deps: BTreeSet<ResourceAddr>,
     pub span: Span,
     pub lifecycle: Lifecycle,
+    /// For a data source: why it cannot be read until apply (`None`: read during plan).
+    pub read_during_apply: Option<DeferredRead>,
+}
+
+/// Why a data source is read during apply rather than during plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeferredRead {
+    /// Its arguments refer to values known only after apply.
+    ConfigUnknown,
+    /// It `depends_on` a resource that does not exist yet.
+    DependencyPending,
 }
 
 /// A root output's value.
@@ -194,7 +213,7 @@ impl<'a> ConfigScope<'a> {
             });
         configured
             .and_then(|v| v.as_str().map(str::to_owned))
-            .or_else(|| self.req.env_subscription.clone())
+            .or_else(|| self.req.env.get("ARM_SUBSCRIPTION_ID").cloned())
             .unwrap_or_else(|| model::DEFAULT_SUBSCRIPTION.to_owned())
     }
 
@@ -333,12 +352,32 @@ impl Scope for ConfigScope<'_> {
                 None,
                 span,
             )),
-            "self" | "data" | "module" => Err(self.error_at(
+            "self" | "module" => Err(self.error_at(
                 &format!("\"{root}\" references are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
                 span,
             )),
+            "data" => {
+                let names = (
+                    first,
+                    ops.get(1)
+                        .and_then(|op| expr::leading_name(std::slice::from_ref(op))),
+                );
+                let (Some(data_type), Some(name)) = names else {
+                    return Err(self.error_at(
+                        "Invalid data reference",
+                        "expected data.TYPE.NAME",
+                        None,
+                        span,
+                    ));
+                };
+                let addr = ResourceAddr {
+                    mode: crate::addr::Mode::Data,
+                    ..ResourceAddr::managed(data_type, name)
+                };
+                Ok((self.block_reference(&addr, span)?, 2))
+            }
             resource_type => {
                 let name = first.ok_or_else(|| {
                     self.error_at(
@@ -348,21 +387,30 @@ impl Scope for ConfigScope<'_> {
                         span,
                     )
                 })?;
-                let addr = ResourceAddr::managed(resource_type, name);
-                if !self.req.config.resources.contains_key(&addr) {
-                    return Err(self.undeclared_resource(&addr, span));
-                }
-                self.note_dependencies([addr.clone()]);
-                if matches!(self.resources.borrow().get(&addr), Some(Slot::InProgress)) {
-                    return Err(self.error_at(
-                        "Cycle between resources",
-                        format!("{addr} refers back to a resource that refers to it"),
-                        Some("break the cycle by removing one of the references".into()),
-                        span,
-                    ));
-                }
-                Ok((self.resource(&addr).unwrap_or(Value::Unknown), 1))
+                Ok((
+                    self.block_reference(&ResourceAddr::managed(resource_type, name), span)?,
+                    1,
+                ))
             }
         }
+    }
+}
+
+impl ConfigScope<'_> {
+    /// The value a reference to a resource or data block sees, recording the dependency.
+    fn block_reference(&self, addr: &ResourceAddr, span: Span) -> Result<Value, EvalError> {
+        if !self.req.config.resources.contains_key(addr) {
+            return Err(self.undeclared_resource(addr, span));
+        }
+        self.note_dependencies([addr.clone()]);
+        if matches!(self.resources.borrow().get(addr), Some(Slot::InProgress)) {
+            return Err(self.error_at(
+                "Cycle between resources",
+                format!("{addr} refers back to a resource that refers to it"),
+                Some("break the cycle by removing one of the references".into()),
+                span,
+            ));
+        }
+        Ok(self.resource(addr).unwrap_or(Value::Unknown))
     }
 }

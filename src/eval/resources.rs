@@ -9,10 +9,10 @@ use hcl_edit::structure::{Block as HclBlock, Body, Structure};
 
 use super::expr::Frame;
 use super::value::{self, Value};
-use super::{ConfigScope, DesiredResource, EvalError, Slot};
-use crate::addr::{InstanceKey, ResourceAddr};
+use super::{ConfigScope, DeferredRead, DesiredResource, EvalError, Slot};
+use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
-use crate::model::{self, Block, Kind, Ty};
+use crate::model::{self, Block, DataSchema, Kind, Ty};
 use crate::source::{FileId, Span};
 
 impl ConfigScope<'_> {
@@ -37,15 +37,10 @@ impl ConfigScope<'_> {
 
     fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {
         let block = &self.req.config.resources[addr];
-        let Some(schema) = model::schema(&addr.resource_type) else {
-            let types: Vec<&str> = model::resource_types().collect();
-            self.errors.borrow_mut().push(self.error_at(
-                &format!("Unsupported resource type \"{}\"", addr.resource_type),
-                "not a resource type this tool models",
-                Some(format!("supported types: {}", types.join(", "))),
-                block.span,
-            ));
-            return None;
+        let kind = self.kind_of(addr, block.span)?;
+        let body_schema = match kind {
+            BlockKind::Managed(schema) => &schema.body,
+            BlockKind::Data(data) => &data.schema.body,
         };
         self.dep_stack
             .borrow_mut()
@@ -64,7 +59,7 @@ impl ConfigScope<'_> {
                 .map(|(key, frame)| {
                     Some((
                         key,
-                        self.body(&schema.body, &block.body, block.file, block.span, &frame)?,
+                        self.body(body_schema, &block.body, block.file, block.span, &frame)?,
                     ))
                 })
                 .collect();
@@ -74,9 +69,27 @@ impl ConfigScope<'_> {
         let mut planned = Vec::new();
         for (key, mut config) in configs? {
             let instance = addr.instance(key);
-            let prior = self.req.prior.get(&instance);
-            apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
-            let object = model::plan_object(schema, &self.subscription.borrow(), &config, prior);
+            let (object, read_during_apply) = match kind {
+                BlockKind::Managed(schema) => {
+                    let prior = self.req.prior.get(&instance);
+                    apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
+                    (
+                        model::plan_object(schema, &self.subscription.borrow(), &config, prior),
+                        None,
+                    )
+                }
+                BlockKind::Data(data) => {
+                    let (value, deferred) =
+                        self.guard(self.read_data(data, &config, block, &deps))?;
+                    (
+                        model::PlannedObject {
+                            value,
+                            replace_paths: Vec::new(),
+                        },
+                        deferred,
+                    )
+                }
+            };
             planned.push((instance.key.clone(), object.value.clone()));
             self.desired.borrow_mut().insert(
                 instance.clone(),
@@ -86,10 +99,106 @@ impl ConfigScope<'_> {
                     deps: deps.clone(),
                     span: block.span,
                     lifecycle: block.lifecycle.clone(),
+                    read_during_apply,
                 },
             );
         }
         Some(reference_value(block.repetition.as_ref(), planned))
+    }
+
+    /// The schema of a `resource` or `data` block, or an error naming the unknown type.
+    fn kind_of(&self, addr: &ResourceAddr, span: Span) -> Option<BlockKind> {
+        let found = match addr.mode {
+            Mode::Managed => model::schema(&addr.resource_type).map(BlockKind::Managed),
+            Mode::Data => model::data_schema(&addr.resource_type).map(BlockKind::Data),
+        };
+        if found.is_none() {
+            let (what, types): (&str, Vec<&str>) = match addr.mode {
+                Mode::Managed => ("resource type", model::resource_types().collect()),
+                Mode::Data => ("data source", model::data_types().collect()),
+            };
+            self.errors.borrow_mut().push(self.error_at(
+                &format!("Unsupported {what} \"{}\"", addr.resource_type),
+                format!("not a {what} this tool models"),
+                Some(format!("supported: {}", types.join(", "))),
+                span,
+            ));
+        }
+        found
+    }
+
+    /// A data source's object: read now when its arguments are known and what it depends on
+    /// exists, else unknown until apply.
+    fn read_data(
+        &self,
+        data: &DataSchema,
+        config: &Value,
+        block: &ResourceBlock,
+        deps: &BTreeSet<ResourceAddr>,
+    ) -> Result<(Value, Option<DeferredRead>), EvalError> {
+        let schema = &data.schema;
+        let Some(reads) = data.reads else {
+            return Ok((self.client_config(config), None));
+        };
+        // A managed resource it depends on that does not exist yet: the object may be created
+        // by this very apply, so it cannot be looked up before then.
+        let pending_dependency = deps
+            .iter()
+            .filter(|dep| dep.mode == Mode::Managed)
+            .any(|dep| !self.req.prior.keys().any(|a| a.config() == *dep));
+        let deferred = if !config.is_wholly_known() {
+            Some(DeferredRead::ConfigUnknown)
+        } else if pending_dependency {
+            Some(DeferredRead::DependencyPending)
+        } else {
+            None
+        };
+        let (Some(reader), None) = (self.req.data, deferred) else {
+            return Ok((
+                with_computed(schema, config, None),
+                Some(deferred.unwrap_or(DeferredRead::ConfigUnknown)),
+            ));
+        };
+        let id = model::arm_id(schema.id_shape, &self.subscription.borrow(), config);
+        let id = id.as_str().unwrap_or_default().to_owned();
+        match reader(reads, &id) {
+            Ok(Some(found)) => Ok((with_computed(schema, config, Some(&found)), None)),
+            Ok(None) => Err(self.error_at(
+                &format!("{} not found", schema.type_name),
+                format!("no object with the id {id} exists"),
+                Some("check the name and resource group, or create the object first".into()),
+                block.span,
+            )),
+            Err(why) => Err(self.error_at(
+                &format!("Failed to read {}", schema.type_name),
+                why,
+                None,
+                block.span,
+            )),
+        }
+    }
+
+    /// `azurerm_client_config`: who the provider acts as.
+    fn client_config(&self, config: &Value) -> Value {
+        let zero = model::DEFAULT_SUBSCRIPTION;
+        let env = |key: &str| {
+            self.req
+                .env
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| zero.to_owned())
+        };
+        let subscription = self.subscription.borrow().clone();
+        let (tenant, client) = (env("ARM_TENANT_ID"), env("ARM_CLIENT_ID"));
+        let id = format!(
+            "clientConfigs/clientId={client};objectId={zero};subscriptionId={subscription};tenantId={tenant}"
+        );
+        let found = serde_json::json!({
+            "client_id": client, "tenant_id": tenant, "subscription_id": subscription, "object_id": zero, "id": id,
+        });
+        let data =
+            model::data_schema("azurerm_client_config").expect("client config is a data source");
+        with_computed(&data.schema, config, Some(&found))
     }
 
     /// The instances a block declares, each with the frame its body is evaluated in
@@ -468,6 +577,46 @@ impl ConfigScope<'_> {
         }
         ok
     }
+}
+
+/// The schema a block is evaluated against.
+#[derive(Clone, Copy)]
+enum BlockKind {
+    Managed(&'static model::ResourceSchema),
+    Data(&'static DataSchema),
+}
+
+/// A data source's arguments plus its computed attributes, from what was read (`None`:
+/// unknown until apply).
+fn with_computed(
+    schema: &model::ResourceSchema,
+    config: &Value,
+    found: Option<&serde_json::Value>,
+) -> Value {
+    let mut out = config.as_map().cloned().unwrap_or_default();
+    for attr in schema
+        .body
+        .attrs
+        .iter()
+        .filter(|a| a.kind == Kind::Computed)
+    {
+        let value = match found {
+            Some(found) => {
+                Value::from_json(found.get(attr.name).unwrap_or(&serde_json::Value::Null))
+            }
+            None => Value::Unknown,
+        };
+        out.insert(attr.name.to_owned(), value);
+    }
+    for attr in schema
+        .body
+        .attrs
+        .iter()
+        .filter(|a| a.kind != Kind::Computed)
+    {
+        out.entry(attr.name.to_owned()).or_insert(Value::Null);
+    }
+    Value::Map(out)
 }
 
 /// What a body conversion has gathered so far.

@@ -7,6 +7,7 @@
 //! IO, no evaluation of expressions, no knowledge of a backend or of the state file.
 
 mod azurerm;
+mod data;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,20 @@ pub fn schema(resource_type: &str) -> Option<&'static ResourceSchema> {
     azurerm::RESOURCE_SCHEMAS
         .iter()
         .find(|s| s.type_name == resource_type)
+}
+
+pub use data::DataSchema;
+
+/// Looks up a data source type.
+pub fn data_schema(data_type: &str) -> Option<&'static DataSchema> {
+    data::DATA_SCHEMAS
+        .iter()
+        .find(|s| s.schema.type_name == data_type)
+}
+
+/// All data source types, sorted.
+pub fn data_types() -> impl Iterator<Item = &'static str> {
+    data::DATA_SCHEMAS.iter().map(|s| s.schema.type_name)
 }
 
 /// All modelled resource types, sorted.

@@ -142,7 +142,8 @@ impl Run<'_> {
     fn execute(&self, store: &mut LocalStore, state: State, plan: &Plan) -> Result<()> {
         let ui = self.ui;
         let finalize = |addr: &crate::addr::ResourceAddr, now: &State| {
-            let desired = evaluate(self.wd, self.config, self.variables, now).ok()?;
+            let desired =
+                evaluate(self.wd, &self.backend, self.config, self.variables, now).ok()?;
             desired.resources.get(addr).map(|d| d.planned.value.clone())
         };
         let on_event =
@@ -163,7 +164,9 @@ impl Run<'_> {
         let mut state = outcome.state.clone();
         if plan.destroy {
             state.outputs.clear();
-        } else if let Ok(desired) = evaluate(self.wd, self.config, self.variables, &state) {
+        } else if let Ok(desired) =
+            evaluate(self.wd, &self.backend, self.config, self.variables, &state)
+        {
             state.outputs = state_outputs(&desired);
         }
         store.write(&mut state)?;

@@ -143,7 +143,14 @@ pub fn graph(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
     let loaded = load(ui, wd, common)?;
     let state = LocalStore::new(wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?)
         .read()?;
-    let desired = evaluate(wd, &loaded.config, &loaded.variables.values, &state)?;
+    let backend = wd.backend()?;
+    let desired = evaluate(
+        wd,
+        &backend,
+        &loaded.config,
+        &loaded.variables.values,
+        &state,
+    )?;
     let graph = ResourceGraph::build(&desired, &state)?;
     ui.out(&graph.to_dot());
     Ok(())

@@ -150,6 +150,7 @@ fn open_state(
 
 fn evaluate(
     wd: &Workdir,
+    backend: &Arc<dyn Backend>,
     config: &Config,
     variables: &BTreeMap<String, Value>,
     prior: &State,
@@ -160,9 +161,38 @@ fn evaluate(
         variables,
         prior: &attributes,
         working_dir: &wd.dir,
-        env_subscription: wd.env.get("ARM_SUBSCRIPTION_ID").cloned(),
+        env: &wd.env,
+        data: Some(&|resource_type: &str, id: &str| read_now(backend, resource_type, id)),
     };
     Ok(eval::evaluate(&req)?)
+}
+
+/// One backend read, from synchronous code that may itself run inside the async runtime
+/// (evaluation is synchronous, and apply re-evaluates while its runtime is running): the
+/// read runs on a short-lived thread of its own.
+fn read_now(
+    backend: &Arc<dyn Backend>,
+    resource_type: &str,
+    id: &str,
+) -> Result<Option<serde_json::Value>, String> {
+    let req = crate::backend::ReadRequest {
+        resource_type: resource_type.to_owned(),
+        id: id.to_owned(),
+    };
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                rt.block_on(backend.read(req))
+                    .map(|r| r.attributes)
+                    .map_err(|e| e.to_string())
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the read panicked".into()))
+    })
 }
 
 /// Reads every resource in state back from the backend, at most `parallelism` at a time;
@@ -238,6 +268,7 @@ fn check_modelled(backend: &dyn Backend, desired: &DesiredState) -> Result<()> {
     let missing: std::collections::BTreeSet<&str> = desired
         .resources
         .keys()
+        .filter(|a| a.mode == crate::addr::Mode::Managed)
         .map(|a| a.resource_type.as_str())
         .filter(|t| !backend.models(t))
         .collect();

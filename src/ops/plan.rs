@@ -68,7 +68,13 @@ pub(super) fn prepare(
     } else {
         recorded.clone()
     };
-    let desired = evaluate(wd, &loaded.config, &loaded.variables.values, &state)?;
+    let desired = evaluate(
+        wd,
+        &backend,
+        &loaded.config,
+        &loaded.variables.values,
+        &state,
+    )?;
     super::check_modelled(backend.as_ref(), &desired)?;
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);

@@ -51,7 +51,8 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         variables: &variables.values,
         prior: &prior,
         working_dir: &wd.dir,
-        env_subscription: wd.env.get("ARM_SUBSCRIPTION_ID").cloned(),
+        env: &wd.env,
+        data: None,
     };
     let eval_errors = eval::evaluate(&req)
         .err()

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::addr::{InstanceKey, ResourceAddr};
+use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::eval::value::Value;
-use crate::eval::{DesiredState, OutputValue};
+use crate::eval::{DeferredRead, DesiredState, OutputValue};
 use crate::graph::ResourceGraph;
 use crate::model::{self, Path};
 use crate::state::State;
@@ -28,6 +28,8 @@ pub enum Action {
     DeleteThenCreate,
     CreateThenDelete,
     Delete,
+    /// A data source read during apply, since its arguments are not known yet.
+    Read,
 }
 
 impl Action {
@@ -40,6 +42,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Read => "<=",
         }
     }
 
@@ -52,6 +55,7 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Read => &["read"],
         }
     }
 
@@ -63,8 +67,10 @@ impl Action {
         self.is_replace() || self == Action::Delete
     }
 
+    /// True for the actions that run in the apply step (a deferred read runs there too,
+    /// as a marker dependents wait for; the read itself happens when they are evaluated).
     fn applies(self) -> bool {
-        matches!(self, Action::Create | Action::Update) || self.is_replace()
+        matches!(self, Action::Create | Action::Update | Action::Read) || self.is_replace()
     }
 }
 
@@ -84,6 +90,10 @@ pub enum Reason {
     EachKey,
     /// Deleted because the block switched between single and repeated instances.
     WrongRepetition,
+    /// Read during apply because its arguments refer to values not yet known.
+    ReadConfigUnknown,
+    /// Read during apply because it depends on a resource with changes pending.
+    ReadDependencyPending,
 }
 
 impl Reason {
@@ -95,6 +105,8 @@ impl Reason {
             Reason::CountIndex => Some("delete_because_count_index"),
             Reason::EachKey => Some("delete_because_each_key"),
             Reason::WrongRepetition => Some("delete_because_wrong_repetition"),
+            Reason::ReadConfigUnknown => Some("read_because_config_unknown"),
+            Reason::ReadDependencyPending => Some("read_because_dependency_pending"),
             Reason::DestroyMode => None,
         }
     }
@@ -216,13 +228,14 @@ impl Plan {
                 Action::Update => (a, c + 1, d),
                 Action::Delete => (a, c, d + 1),
                 Action::DeleteThenCreate | Action::CreateThenDelete => (a + 1, c, d + 1),
-                Action::NoOp => (a, c, d),
+                Action::NoOp | Action::Read => (a, c, d),
             })
     }
 
-    /// True when applying would change resources or outputs.
+    /// True when applying would change resources or outputs (reading data is no change).
     pub fn has_changes(&self) -> bool {
-        self.actions().next().is_some() || self.outputs.values().any(OutputChange::is_change)
+        self.actions().any(|c| c.action != Action::Read)
+            || self.outputs.values().any(OutputChange::is_change)
     }
 }
 
@@ -266,6 +279,15 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
     for addr in &order {
         let prior = state.resources.get(addr);
         let desired_resource = desired.resources.get(addr).filter(|_| !destroy);
+        if addr.mode == Mode::Data {
+            // Data sources read during plan need nothing at apply; the others are shown.
+            if let Some(deferred) =
+                desired_resource.and_then(|d| d.read_during_apply.map(|r| (d, r)))
+            {
+                changes.insert(addr.clone(), read_change(deferred.0, deferred.1, graph));
+            }
+            continue;
+        }
         let (action, reason, after, replace_paths) = match (desired_resource, prior) {
             (None, None) => continue,
             (None, Some(_)) => (
@@ -329,6 +351,27 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
     }
 }
 
+fn read_change(
+    d: &crate::eval::DesiredResource,
+    why: DeferredRead,
+    graph: &ResourceGraph,
+) -> ResourceChange {
+    ResourceChange {
+        addr: d.addr.clone(),
+        action: Action::Read,
+        reason: Some(match why {
+            DeferredRead::ConfigUnknown => Reason::ReadConfigUnknown,
+            DeferredRead::DependencyPending => Reason::ReadDependencyPending,
+        }),
+        before: None,
+        after: Some(d.planned.value.clone()),
+        replace_paths: Vec::new(),
+        before_sensitive: Vec::new(),
+        dependencies: graph.transitive_dependencies(&d.addr),
+        create_before_destroy: false,
+    }
+}
+
 /// Why an instance in state but not in the desired state is deleted.
 fn delete_reason(addr: &ResourceAddr, desired: &DesiredState, destroy: bool) -> Reason {
     if destroy {
@@ -386,10 +429,8 @@ fn schedule(
     }
     for (addr, change) in &changes {
         if change.action.applies() {
-            let mut after: BTreeSet<_> = graph
-                .dependencies(addr)
+            let mut after: BTreeSet<_> = applied_dependencies(addr, graph, &has)
                 .into_iter()
-                .filter(|d| has(d, Step::Apply))
                 .map(|d| (d, Step::Apply))
                 .collect();
             if change.action == Action::DeleteThenCreate {
@@ -454,6 +495,29 @@ fn schedule(
         })
         .collect();
     (changes, operations)
+}
+
+/// The dependencies of `addr` that are created or updated by this plan, looking through
+/// data sources (which have no operation of their own) to what they depend on.
+fn applied_dependencies(
+    addr: &ResourceAddr,
+    graph: &ResourceGraph,
+    has: &dyn Fn(&ResourceAddr, Step) -> bool,
+) -> BTreeSet<ResourceAddr> {
+    let mut out = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<ResourceAddr> = graph.dependencies(addr).into_iter().collect();
+    while let Some(dep) = stack.pop() {
+        if !seen.insert(dep.clone()) {
+            continue;
+        }
+        if has(&dep, Step::Apply) {
+            out.insert(dep);
+        } else if dep.mode == Mode::Data {
+            stack.extend(graph.dependencies(&dep));
+        }
+    }
+    out
 }
 
 /// Kahn's algorithm over operations, ties broken by (address, step).

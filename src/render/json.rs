@@ -71,6 +71,7 @@ fn action_word(action: Action) -> &'static str {
         Action::Update => "update",
         Action::Delete => "delete",
         Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
+        Action::Read => "read",
     }
 }
 

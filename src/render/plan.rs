@@ -52,10 +52,19 @@ fn legend(plan: &Plan, painter: Painter, out: &mut String) {
             format!("{}/{}", painter.green("+"), painter.red("-")),
             "create replacement and then destroy",
         ),
+        (
+            Action::Read,
+            painter.paint("<=", anstyle::AnsiColor::Cyan.on_default()),
+            "read (data resources)",
+        ),
     ];
     for (action, symbol, text) in symbols {
         if plan.actions().any(|c| c.action == action) {
-            let pad = if action.is_replace() { "" } else { "  " };
+            let pad = match action {
+                Action::Read => " ",
+                a if a.is_replace() => "",
+                _ => "  ",
+            };
             out.push_str(&format!("{pad}{symbol} {text}\n"));
         }
     }
@@ -88,6 +97,14 @@ fn header(change: &crate::plan::ResourceChange) -> String {
             because("resource uses count or for_each differently now".into())
         }
         (Action::Delete, _) => format!("# {addr} will be destroyed"),
+        (Action::Read, Some(Reason::ReadDependencyPending)) => {
+            format!(
+                "# {addr} will be read during apply\n  # (depends on a resource or a module with changes pending)"
+            )
+        }
+        (Action::Read, _) => format!(
+            "# {addr} will be read during apply\n  # (config refers to values not yet known)"
+        ),
         (_, Some(Reason::Tainted)) => format!("# {addr} is tainted, so must be replaced"),
         _ => format!("# {addr} must be replaced"),
     }
@@ -100,9 +117,13 @@ fn change_text(change: &crate::plan::ResourceChange, painter: Painter, out: &mut
         Action::Delete => format!("  {}", painter.red("-")),
         Action::DeleteThenCreate => format!("{}/{}", painter.red("-"), painter.green("+")),
         Action::CreateThenDelete => format!("{}/{}", painter.green("+"), painter.red("-")),
+        Action::Read => format!(
+            " {}",
+            painter.paint("<=", anstyle::AnsiColor::Cyan.on_default())
+        ),
         Action::NoOp => "   ".into(),
     };
-    let block = model::schema(&change.addr.resource_type).map(|s| &s.body);
+    let block = schema_body(&change.addr);
     let before = change
         .before
         .as_ref()
@@ -114,6 +135,14 @@ fn change_text(change: &crate::plan::ResourceChange, painter: Painter, out: &mut
         after: change.after.as_ref(),
     };
     resource_block(&change.addr, &shown, &change.replace_paths, painter, out);
+}
+
+/// The schema of a resource or data source, for laying out its attributes.
+fn schema_body(addr: &crate::addr::ResourceAddr) -> Option<&'static model::Block> {
+    match addr.mode {
+        crate::addr::Mode::Managed => model::schema(&addr.resource_type).map(|s| &s.body),
+        crate::addr::Mode::Data => model::data_schema(&addr.resource_type).map(|d| &d.schema.body),
+    }
 }
 
 /// What one resource entry of a plan shows.
@@ -133,11 +162,16 @@ fn resource_block(
     out: &mut String,
 ) {
     out.push_str(&format!("  {}\n", painter.bold(shown.title)));
+    let keyword = if addr.mode == crate::addr::Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
     out.push_str(&format!(
-        "{} resource \"{}\" \"{}\" {{\n",
+        "{} {keyword} \"{}\" \"{}\" {{\n",
         shown.symbol, addr.resource_type, addr.name
     ));
-    let block = model::schema(&addr.resource_type).map(|s| &s.body);
+    let block = schema_body(addr);
     BodyWriter {
         painter,
         out,

@@ -1,8 +1,10 @@
-data "azurerm_client_config" "current" {} # ERROR: data blocks are not supported yet
+module "hub" { # ERROR: module blocks are not supported yet
+  source = "./modules/hub"
+}
 
-resource "azurerm_resource_group" "rg" {
-  name     = "rg"
-  location = "westeurope"
+data "azurerm_firewall" "fw" { # ERROR: Unsupported data source "azurerm_firewall"
+  name                = "fw"
+  resource_group_name = "rg"
 }
 
 terraform {

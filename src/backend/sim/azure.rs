@@ -444,6 +444,30 @@ fn inline_subnet_exists(tx: &Connection, vnet_id: &str, name: &str) -> Result<bo
     }))
 }
 
+/// A subnet declared inside its VNet, in the shape of an `azurerm_subnet`.
+pub(super) fn inline_subnet(tx: &Connection, id: &str) -> Result<Option<Json>, BackendError> {
+    let Some((vnet_id, name)) = id.rsplit_once("/subnets/") else {
+        return Ok(None);
+    };
+    let Some(vnet) = store::get(tx, vnet_id)? else {
+        return Ok(None);
+    };
+    let Some(subnet) = list(&vnet.attributes, "subnet")
+        .iter()
+        .find(|s| text(s, "name").eq_ignore_ascii_case(name))
+    else {
+        return Ok(None);
+    };
+    let mut attrs = subnet.clone();
+    set(
+        &mut attrs,
+        "resource_group_name",
+        json!(vnet.resource_group),
+    );
+    set(&mut attrs, "virtual_network_name", json!(vnet.name));
+    Ok(Some(attrs))
+}
+
 /// The lower-cased id of the VNet a gateway sits in.
 pub(super) fn gateway_vnet(attrs: &Json) -> Option<String> {
     let subnet = list(attrs, "ip_configuration")

@@ -235,9 +235,15 @@ impl Backend for SimCloud {
         if let Some(row) = &row {
             self.injected_failure(Op::Read, &row.id, &row.name)?;
         }
-        Ok(ReadResponse {
-            attributes: row.map(|r| r.attributes),
-        })
+        let attributes = match row {
+            Some(row) => Some(row.attributes),
+            // As in Azure, a subnet declared inside its VNet can be read on its own.
+            None if req.resource_type == "azurerm_subnet" => {
+                self.with_tx(|tx| azure::inline_subnet(tx, &req.id))?
+            }
+            None => None,
+        };
+        Ok(ReadResponse { attributes })
     }
 
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError> {
