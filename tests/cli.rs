@@ -653,6 +653,18 @@ fn resources_doc_matches_the_schemas() {
         ));
         table(&mut doc, &s.body, "");
     }
+    doc.push_str(
+        "\n# Data sources\n\n\
+         A data source looks up an existing object by the arguments that form its ARM id, through the\n\
+         backend's read, during plan; when those arguments are not known yet, or it depends on a\n\
+         resource that does not exist yet, it is read during apply (`<= read` in the plan). Its\n\
+         computed attributes are those of the object found.\n",
+    );
+    for name in model::data_types() {
+        let d = model::data_schema(name).unwrap();
+        doc.push_str(&format!("\n## data `{name}`\n\n| argument | type | kind | default | notes |\n|---|---|---|---|---|\n"));
+        table(&mut doc, &d.schema.body, "");
+    }
     let path = root().join("docs/resources.md");
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(&path, &doc).unwrap();
