@@ -644,7 +644,8 @@ fn resources_doc_matches_the_schemas() {
          resource's `id` is its ARM id, derived from the subscription, resource group and name, so it is\n\
          known at plan time. `location` is compared in Azure's normalised form (`West Europe` =\n\
          `westeurope`); sets are compared without regard to order. `timeouts {}` is accepted and stored\n\
-         but has no effect. Resource types not listed here are refused with an error naming them.\n",
+         but has no effect. Resource types not listed here are planned as opaque resources (see\n\
+         language.md).\n",
     );
     for name in model::resource_types() {
         let s = model::schema(name).unwrap();

@@ -187,8 +187,11 @@ impl Executor<'_> {
         let prior_id = model::id_of(&before).map(str::to_owned);
         let verb = verb_of(change.action, op.step);
         let after = change.after.clone().map(|after| {
-            let needs_final = model::schema(&resource_type)
-                .is_some_and(|s| model::has_unknown_arguments(s, &after));
+            let needs_final = match model::schema(&resource_type) {
+                Some(schema) => model::has_unknown_arguments(schema, &after),
+                // Without a schema, every unknown is an argument still to be resolved.
+                None => !after.is_wholly_known(),
+            };
             if needs_final {
                 (self.finalize)(&addr, state).unwrap_or(after)
             } else {

@@ -124,6 +124,16 @@ pub enum EvalWarning {
         help("the value is ignored; declare the variable or remove the assignment")
     )]
     UndeclaredVariable { name: String, origin: String },
+
+    #[error("Resource types without domain checks: {types}")]
+    #[diagnostic(
+        code(eval::opaque),
+        severity(Warning),
+        help(
+            "vnetform has no schema for these types: their arguments are stored and applied as written, and no Azure rule is checked for them"
+        )
+    )]
+    Opaque { types: String },
 }
 
 /// Every evaluation problem of a run, reported together.

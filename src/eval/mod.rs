@@ -54,6 +54,8 @@ pub struct DesiredState {
     pub subscription: String,
     /// Every resource block of the configuration (addresses without instance keys).
     pub declared: BTreeSet<ResourceAddr>,
+    /// Resource types planned without a schema, so without any domain checks.
+    pub opaque_types: BTreeSet<String>,
     pub resources: BTreeMap<ResourceAddr, DesiredResource>,
     pub outputs: BTreeMap<String, OutputValue>,
 }
@@ -122,6 +124,15 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
     Ok(DesiredState {
         subscription,
         declared: req.config.resources.keys().cloned().collect(),
+        opaque_types: req
+            .config
+            .resources
+            .keys()
+            .filter(|a| {
+                a.mode == crate::addr::Mode::Managed && model::schema(&a.resource_type).is_none()
+            })
+            .map(|a| a.resource_type.clone())
+            .collect(),
         resources: scope.desired.into_inner(),
         outputs,
     })
@@ -132,6 +143,20 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
 struct LocalValue {
     value: Value,
     deps: BTreeSet<ResourceAddr>,
+}
+
+/// The warning that lists the resource types planned without domain checks, if any.
+pub fn opaque_warning(desired: &DesiredState) -> Option<EvalWarning> {
+    if desired.opaque_types.is_empty() {
+        return None;
+    }
+    let types = desired
+        .opaque_types
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(EvalWarning::Opaque { types })
 }
 
 enum Slot<T> {
@@ -387,16 +412,43 @@ impl Scope for ConfigScope<'_> {
                         span,
                     )
                 })?;
-                Ok((
-                    self.block_reference(&ResourceAddr::managed(resource_type, name), span)?,
-                    1,
-                ))
+                let addr = ResourceAddr::managed(resource_type, name);
+                let value = self.block_reference(&addr, span)?;
+                Ok(self
+                    .opaque_attribute(&addr, &value, ops)
+                    .unwrap_or((value, 1)))
             }
         }
     }
 }
 
 impl ConfigScope<'_> {
+    /// `TYPE.NAME.attribute` of a resource type the tool does not model, when the attribute
+    /// was not configured: the backend may set it, so it is unknown until the object exists
+    /// (and null after, if it did not). Consumes the attribute step.
+    fn opaque_attribute(
+        &self,
+        addr: &ResourceAddr,
+        value: &Value,
+        ops: &[Decorated<TraversalOperator>],
+    ) -> Option<(Value, usize)> {
+        let repeated = self
+            .req
+            .config
+            .resources
+            .get(addr)
+            .is_some_and(|b| b.repetition.is_some());
+        if model::schema(&addr.resource_type).is_some() || repeated {
+            return None;
+        }
+        let attribute = expr::leading_name(ops.get(1..)?)?;
+        if value.as_map().is_none_or(|m| m.contains_key(attribute)) {
+            return None;
+        }
+        let exists = self.req.prior.contains_key(addr);
+        Some((if exists { Value::Null } else { Value::Unknown }, 2))
+    }
+
     /// The value a reference to a resource or data block sees, recording the dependency.
     fn block_reference(&self, addr: &ResourceAddr, span: Span) -> Result<Value, EvalError> {
         if !self.req.config.resources.contains_key(addr) {

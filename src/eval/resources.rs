@@ -41,6 +41,7 @@ impl ConfigScope<'_> {
         let body_schema = match kind {
             BlockKind::Managed(schema) => &schema.body,
             BlockKind::Data(data) => &data.schema.body,
+            BlockKind::Opaque => &model::OPEN,
         };
         self.dep_stack
             .borrow_mut()
@@ -78,6 +79,18 @@ impl ConfigScope<'_> {
                         None,
                     )
                 }
+                BlockKind::Opaque => {
+                    let address = instance.to_string();
+                    (
+                        model::plan_opaque(
+                            &addr.resource_type,
+                            &address,
+                            &self.subscription.borrow(),
+                            &config,
+                        ),
+                        None,
+                    )
+                }
                 BlockKind::Data(data) => {
                     let (value, deferred) =
                         self.guard(self.read_data(data, &config, block, &deps))?;
@@ -109,7 +122,9 @@ impl ConfigScope<'_> {
     /// The schema of a `resource` or `data` block, or an error naming the unknown type.
     fn kind_of(&self, addr: &ResourceAddr, span: Span) -> Option<BlockKind> {
         let found = match addr.mode {
-            Mode::Managed => model::schema(&addr.resource_type).map(BlockKind::Managed),
+            Mode::Managed => Some(
+                model::schema(&addr.resource_type).map_or(BlockKind::Opaque, BlockKind::Managed),
+            ),
             Mode::Data => model::data_schema(&addr.resource_type).map(BlockKind::Data),
         };
         if found.is_none() {
@@ -385,7 +400,11 @@ impl ConfigScope<'_> {
                         continue;
                     };
                     match self.body(nested_schema, &nested.body, file, span, frame) {
-                        Some(v) => built.blocks.entry(nested_schema.name).or_default().push(v),
+                        Some(v) => built
+                            .blocks
+                            .entry(block_key(schema, nested_schema, name))
+                            .or_default()
+                            .push(v),
                         None => built.ok = false,
                     }
                 }
@@ -394,7 +413,7 @@ impl ConfigScope<'_> {
         built.ok &= self.check_required(schema, &built.present, owner);
         built.ok &= self.check_block_counts(schema, &built.blocks, owner);
         for (name, items) in built.blocks {
-            built.out.insert(name.to_owned(), Value::List(items));
+            built.out.insert(name, Value::List(items));
         }
         built.ok.then_some(Value::Map(built.out))
     }
@@ -408,6 +427,9 @@ impl ConfigScope<'_> {
         expr: &Expr,
         frame: &Frame,
     ) -> Option<Value> {
+        if schema.open {
+            return self.guard(self.eval_in(expr, frame));
+        }
         let Some(attr_schema) = schema.attr(key) else {
             self.errors.borrow_mut().push(self.error_at(
                 "Unsupported argument",
@@ -435,6 +457,9 @@ impl ConfigScope<'_> {
     }
 
     fn nested_schema<'s>(&self, schema: &'s Block, name: &str, span: Span) -> Option<&'s Block> {
+        if schema.open {
+            return Some(&model::OPEN_NESTED);
+        }
         let found = schema.block(name);
         if found.is_none() {
             self.errors.borrow_mut().push(self.error_at(
@@ -449,13 +474,13 @@ impl ConfigScope<'_> {
 
     /// `dynamic "NAME" { for_each = ..., iterator = IT, content { ... } }`: one `NAME` block
     /// per element, with `IT.key` and `IT.value` (the iterator defaults to NAME).
-    fn dynamic_block<'s>(
+    fn dynamic_block(
         &self,
-        schema: &'s Block,
+        schema: &Block,
         dynamic: &HclBlock,
         file: FileId,
         frame: &Frame,
-        blocks: &mut BTreeMap<&'s str, Vec<Value>>,
+        blocks: &mut BTreeMap<String, Vec<Value>>,
     ) -> bool {
         let span = Span::new(file, dynamic.ident.span().unwrap_or(0..0));
         let Some(name) = dynamic.labels.first().map(|l| l.as_str().to_owned()) else {
@@ -518,7 +543,10 @@ impl ConfigScope<'_> {
                 ])),
             );
             match self.body(nested_schema, &content.body, file, span, &inner) {
-                Some(v) => blocks.entry(nested_schema.name).or_default().push(v),
+                Some(v) => blocks
+                    .entry(block_key(schema, nested_schema, &name))
+                    .or_default()
+                    .push(v),
                 None => ok = false,
             }
         }
@@ -549,7 +577,7 @@ impl ConfigScope<'_> {
     fn check_block_counts(
         &self,
         schema: &Block,
-        blocks: &BTreeMap<&str, Vec<Value>>,
+        blocks: &BTreeMap<String, Vec<Value>>,
         owner: Span,
     ) -> bool {
         let mut ok = true;
@@ -584,6 +612,8 @@ impl ConfigScope<'_> {
 enum BlockKind {
     Managed(&'static model::ResourceSchema),
     Data(&'static DataSchema),
+    /// A resource type without a schema: planned and applied as written, unchecked.
+    Opaque,
 }
 
 /// A data source's arguments plus its computed attributes, from what was read (`None`:
@@ -621,15 +651,15 @@ fn with_computed(
 
 /// What a body conversion has gathered so far.
 #[derive(Default)]
-struct Built<'s> {
+struct Built {
     out: BTreeMap<String, Value>,
-    blocks: BTreeMap<&'s str, Vec<Value>>,
+    blocks: BTreeMap<String, Vec<Value>>,
     /// Arguments written in the body, whether or not they evaluated.
     present: BTreeSet<String>,
     ok: bool,
 }
 
-impl Built<'_> {
+impl Built {
     fn default() -> Self {
         Built {
             out: BTreeMap::new(),
@@ -637,6 +667,15 @@ impl Built<'_> {
             present: BTreeSet::new(),
             ok: true,
         }
+    }
+}
+
+/// The name a nested block is stored under: its schema's, or as written in an opaque body.
+fn block_key(parent: &Block, nested: &Block, written: &str) -> String {
+    if parent.open {
+        written.to_owned()
+    } else {
+        nested.name.to_owned()
     }
 }
 

@@ -13,7 +13,7 @@ pub mod schema;
 use std::collections::BTreeMap;
 
 use crate::eval::value::Value;
-pub use schema::{Attr, Block, IdShape, Kind, ResourceSchema, Ty};
+pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
 /// The all-zero subscription used when none is configured.
 pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
@@ -81,6 +81,39 @@ pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
             }),
     };
     id.map_or(Value::Unknown, Value::String)
+}
+
+/// The id of an object of a type the tool does not model: ARM-shaped when it has a name and
+/// resource group (as azurerm objects do), else derived from its address; known at plan time.
+pub fn opaque_id(resource_type: &str, address: &str, subscription: &str, object: &Value) -> Value {
+    let part = |key: &str| object.get(key);
+    match (part("name"), part("resource_group_name")) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+        (Value::String(name), Value::String(rg)) => Value::String(format!(
+            "/subscriptions/{subscription}/resourceGroups/{rg}/providers/vnetform.opaque/{resource_type}/{name}"
+        )),
+        _ => Value::String(
+            uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, address.as_bytes()).to_string(),
+        ),
+    }
+}
+
+/// Plans an object of a type the tool does not model: its arguments as written, plus its id.
+pub fn plan_opaque(
+    resource_type: &str,
+    address: &str,
+    subscription: &str,
+    config: &Value,
+) -> PlannedObject {
+    let mut value = config.clone();
+    let id = opaque_id(resource_type, address, subscription, config);
+    if let Value::Map(map) = &mut value {
+        map.insert("id".into(), id);
+    }
+    PlannedObject {
+        value,
+        replace_paths: Vec::new(),
+    }
 }
 
 /// The outcome of planning one object: its new value and the paths that force replacement.

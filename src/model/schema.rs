@@ -106,7 +106,22 @@ pub struct Block {
     pub optional_computed: bool,
     /// Unordered: stored sorted so configuration order never shows as a diff.
     pub set: bool,
+    /// Any argument and any nested block is accepted as written (opaque resources).
+    pub open: bool,
 }
+
+/// The body of a resource type the tool does not model: anything goes, kept as written.
+pub const OPEN: Block = Block {
+    open: true,
+    ..Block::new("", &[], &[])
+};
+
+/// A nested block of an [`OPEN`] body (named, unlike a body, so meta-arguments are only
+/// recognised at the top).
+pub const OPEN_NESTED: Block = Block {
+    open: true,
+    ..Block::new("*", &[], &[])
+};
 
 impl Block {
     pub const fn new(
@@ -123,6 +138,7 @@ impl Block {
             force_new: false,
             optional_computed: false,
             set: false,
+            open: false,
         }
     }
     pub const fn items(mut self, min: usize, max: usize) -> Block {

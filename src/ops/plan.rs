@@ -76,6 +76,9 @@ pub(super) fn prepare(
         &state,
     )?;
     super::check_modelled(backend.as_ref(), &desired)?;
+    if let Some(warning) = crate::eval::opaque_warning(&desired) {
+        ui.diagnostic(&warning);
+    }
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);
     plan.drift = plan::detect_drift(&recorded, &state);

@@ -71,8 +71,9 @@ pub(super) fn admit(
     mut attrs: Json,
     prior: Option<&Row>,
 ) -> Result<Json, BackendError> {
-    if resource_type != "azurerm_resource_group" {
-        require_resource_group(tx, text(&attrs, "resource_group_name"), text(&attrs, "id"))?;
+    let group = text(&attrs, "resource_group_name").to_owned();
+    if resource_type != "azurerm_resource_group" && !group.is_empty() {
+        require_resource_group(tx, &group, text(&attrs, "id"))?;
     }
     match resource_type {
         "azurerm_virtual_network" => virtual_network(&mut attrs)?,

@@ -225,9 +225,9 @@ impl Backend for SimCloud {
         "sim"
     }
 
-    /// The simulator models every resource type the tool has a schema for.
-    fn models(&self, resource_type: &str) -> bool {
-        model::schema(resource_type).is_some()
+    /// The simulator holds any resource type: those without a schema as written.
+    fn models(&self, _resource_type: &str) -> bool {
+        true
     }
 
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError> {
