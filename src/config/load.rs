@@ -206,8 +206,13 @@ impl Loader<'_> {
             "provider" => {
                 if let Some([name]) = self.labels::<1>(file, &block, "provider \"NAME\"") {
                     let span = span_of(file, &block);
+                    let alias = block
+                        .body
+                        .get_attribute("alias")
+                        .and_then(|a| literal_string(&a.value));
                     self.config.providers.push(ProviderBlock {
                         name,
+                        alias,
                         body: block.body,
                         file,
                         span,
@@ -484,6 +489,7 @@ impl Loader<'_> {
             ..ResourceAddr::managed(resource_type, name)
         };
         let resource = ResourceBlock {
+            provider_alias: self.provider_alias(file, &block.body),
             repetition: self.repetition(file, &block.body),
             depends_on: self.depends_on(file, &block.body),
             lifecycle: self.lifecycle(file, &block.body),
@@ -502,6 +508,39 @@ impl Loader<'_> {
                 &format!("{keyword} \"{}\" \"{}\"", addr.resource_type, addr.name),
                 header,
             );
+        }
+    }
+
+    /// `provider = azurerm.ALIAS` (or the legacy quoted `"azurerm.ALIAS"`): the alias.
+    fn provider_alias(&mut self, file: FileId, body: &Body) -> Option<(String, Span)> {
+        let attr = body.get_attribute("provider")?;
+        let span = span_of(file, &attr.value);
+        let text = match &attr.value {
+            Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+                (Expression::Variable(name), [op]) => match op.value() {
+                    TraversalOperator::GetAttr(alias) => {
+                        Some(format!("{}.{}", name.as_str(), alias.as_str()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expression::Variable(name) => Some(name.as_str().to_owned()),
+            Expression::String(s) => Some(s.as_str().to_owned()),
+            _ => None,
+        };
+        match text.as_deref().map(|t| t.split_once('.')) {
+            Some(Some((_, alias))) => Some((alias.to_owned(), span)),
+            Some(None) => None,
+            None => {
+                self.error(
+                    "Invalid provider reference",
+                    "expected PROVIDER.ALIAS, e.g. azurerm.spoke",
+                    None,
+                    span,
+                );
+                None
+            }
         }
     }
 

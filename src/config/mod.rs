@@ -57,6 +57,8 @@ pub struct TerraformSettings {
 #[derive(Debug)]
 pub struct ProviderBlock {
     pub name: String,
+    /// `alias = "..."`: a second configuration of the same provider.
+    pub alias: Option<String>,
     pub body: Body,
     pub file: FileId,
     pub span: Span,
@@ -104,6 +106,8 @@ pub struct ResourceBlock {
     pub depends_on: Vec<(ResourceAddr, Span)>,
     pub lifecycle: Lifecycle,
     pub repetition: Option<Repetition>,
+    /// `provider = azurerm.ALIAS`: the alias of the provider configuration to use.
+    pub provider_alias: Option<(String, Span)>,
 }
 
 /// How many instances a resource block declares.

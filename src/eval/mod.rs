@@ -92,8 +92,9 @@ pub struct OutputValue {
 /// Evaluates the whole configuration, reporting every problem at once.
 pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
     let scope = ConfigScope::new(req);
-    let subscription = scope.subscription();
-    *scope.subscription.borrow_mut() = subscription.clone();
+    let subscriptions = scope.subscriptions();
+    let subscription = subscriptions[&None].clone();
+    *scope.subscriptions.borrow_mut() = subscriptions;
     for addr in req.config.resources.keys() {
         scope.resource(addr);
     }
@@ -167,7 +168,7 @@ enum Slot<T> {
 
 struct ConfigScope<'a> {
     req: &'a EvalRequest<'a>,
-    subscription: RefCell<String>,
+    subscriptions: RefCell<BTreeMap<Option<String>, String>>,
     locals: RefCell<BTreeMap<String, Slot<LocalValue>>>,
     resources: RefCell<BTreeMap<ResourceAddr, Slot<Value>>>,
     desired: RefCell<BTreeMap<ResourceAddr, DesiredResource>>,
@@ -180,7 +181,7 @@ impl<'a> ConfigScope<'a> {
     fn new(req: &'a EvalRequest<'a>) -> Self {
         ConfigScope {
             req,
-            subscription: RefCell::new(model::DEFAULT_SUBSCRIPTION.to_owned()),
+            subscriptions: RefCell::default(),
             locals: RefCell::default(),
             resources: RefCell::default(),
             desired: RefCell::default(),
@@ -221,25 +222,58 @@ impl<'a> ConfigScope<'a> {
         EvalError::invalid(summary, label, detail, self.sources_ref().locate(span))
     }
 
-    /// The subscription ids are formed in: the azurerm provider's, else the environment's.
-    fn subscription(&self) -> String {
-        let configured = self
+    /// The subscription of every azurerm provider configuration, by alias (`None`: the
+    /// default one): its `subscription_id`, else `ARM_SUBSCRIPTION_ID`, else the all-zero GUID.
+    fn subscriptions(&self) -> BTreeMap<Option<String>, String> {
+        let fallback = self
+            .req
+            .env
+            .get("ARM_SUBSCRIPTION_ID")
+            .cloned()
+            .unwrap_or_else(|| model::DEFAULT_SUBSCRIPTION.to_owned());
+        let mut out = BTreeMap::from([(None, fallback.clone())]);
+        for p in self
             .req
             .config
             .providers
             .iter()
             .filter(|p| p.name == "azurerm")
-            .find_map(|p| {
-                let attr = p.body.get_attribute("subscription_id")?;
+        {
+            let configured = p.body.get_attribute("subscription_id").and_then(|attr| {
                 self.guard(self.eval(&Expr {
                     expr: attr.value.clone(),
                     file: p.file,
                 }))
             });
-        configured
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .or_else(|| self.req.env.get("ARM_SUBSCRIPTION_ID").cloned())
-            .unwrap_or_else(|| model::DEFAULT_SUBSCRIPTION.to_owned())
+            let subscription = configured
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| fallback.clone());
+            out.insert(p.alias.clone(), subscription);
+        }
+        out
+    }
+
+    /// The subscription a resource block's ids are formed in, by its `provider` alias.
+    fn subscription_of(&self, block: &crate::config::ResourceBlock) -> Result<String, EvalError> {
+        let subscriptions = self.subscriptions.borrow();
+        match &block.provider_alias {
+            None => Ok(subscriptions[&None].clone()),
+            Some((alias, span)) => {
+                subscriptions
+                    .get(&Some(alias.clone()))
+                    .cloned()
+                    .ok_or_else(|| {
+                        self.error_at(
+                            "Provider configuration not present",
+                            format!("no provider \"azurerm\" block has alias = \"{alias}\""),
+                            Some(format!(
+                                "add provider \"azurerm\" {{ alias = \"{alias}\" ... }}"
+                            )),
+                            *span,
+                        )
+                    })
+            }
+        }
     }
 
     fn note_dependencies(&self, deps: impl IntoIterator<Item = ResourceAddr>) {

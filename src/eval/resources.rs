@@ -67,6 +67,7 @@ impl ConfigScope<'_> {
             evaluated.into_iter().collect()
         });
         let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
+        let subscription = self.guard(self.subscription_of(block))?;
         let mut planned = Vec::new();
         for (key, mut config) in configs? {
             let instance = addr.instance(key);
@@ -75,25 +76,20 @@ impl ConfigScope<'_> {
                     let prior = self.req.prior.get(&instance);
                     apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
                     (
-                        model::plan_object(schema, &self.subscription.borrow(), &config, prior),
+                        model::plan_object(schema, &subscription, &config, prior),
                         None,
                     )
                 }
                 BlockKind::Opaque => {
                     let address = instance.to_string();
                     (
-                        model::plan_opaque(
-                            &addr.resource_type,
-                            &address,
-                            &self.subscription.borrow(),
-                            &config,
-                        ),
+                        model::plan_opaque(&addr.resource_type, &address, &subscription, &config),
                         None,
                     )
                 }
                 BlockKind::Data(data) => {
                     let (value, deferred) =
-                        self.guard(self.read_data(data, &config, block, &deps))?;
+                        self.guard(self.read_data(data, &config, block, &deps, &subscription))?;
                     (
                         model::PlannedObject {
                             value,
@@ -150,10 +146,11 @@ impl ConfigScope<'_> {
         config: &Value,
         block: &ResourceBlock,
         deps: &BTreeSet<ResourceAddr>,
+        subscription: &str,
     ) -> Result<(Value, Option<DeferredRead>), EvalError> {
         let schema = &data.schema;
         let Some(reads) = data.reads else {
-            return Ok((self.client_config(config), None));
+            return Ok((self.client_config(config, subscription), None));
         };
         // A managed resource it depends on that does not exist yet: the object may be created
         // by this very apply, so it cannot be looked up before then.
@@ -174,7 +171,7 @@ impl ConfigScope<'_> {
                 Some(deferred.unwrap_or(DeferredRead::ConfigUnknown)),
             ));
         };
-        let id = model::arm_id(schema.id_shape, &self.subscription.borrow(), config);
+        let id = model::arm_id(schema.id_shape, subscription, config);
         let id = id.as_str().unwrap_or_default().to_owned();
         match reader(reads, &id) {
             Ok(Some(found)) => Ok((with_computed(schema, config, Some(&found)), None)),
@@ -194,7 +191,7 @@ impl ConfigScope<'_> {
     }
 
     /// `azurerm_client_config`: who the provider acts as.
-    fn client_config(&self, config: &Value) -> Value {
+    fn client_config(&self, config: &Value, subscription: &str) -> Value {
         let zero = model::DEFAULT_SUBSCRIPTION;
         let env = |key: &str| {
             self.req
@@ -203,7 +200,6 @@ impl ConfigScope<'_> {
                 .cloned()
                 .unwrap_or_else(|| zero.to_owned())
         };
-        let subscription = self.subscription.borrow().clone();
         let (tenant, client) = (env("ARM_TENANT_ID"), env("ARM_CLIENT_ID"));
         let id = format!(
             "clientConfigs/clientId={client};objectId={zero};subscriptionId={subscription};tenantId={tenant}"
