@@ -84,3 +84,23 @@ pub struct ConfigErrors {
     #[related]
     pub errors: Vec<ConfigError>,
 }
+
+/// Something in the configuration that works but should change.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ConfigWarning {
+    #[error("Quoted type constraints are deprecated")]
+    #[diagnostic(
+        code(config::quoted_type),
+        severity(Warning),
+        help(
+            "Terraform 0.11 wrote types in quotes, and Terraform 1.x refuses them; write {keyword} without the quotes"
+        )
+    )]
+    QuotedType {
+        keyword: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("remove the quotes")]
+        span: SourceSpan,
+    },
+}

@@ -5,12 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hcl_edit::Span as _;
-use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::{
-    Config, ConfigError, ConfigErrors, Expr, Lifecycle, OutputBlock, ProviderBlock, Repetition,
-    ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
+    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, OutputBlock, ProviderBlock,
+    Repetition, ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
@@ -55,22 +55,31 @@ pub fn load_dir_partially(dir: &Path) -> Result<(Config, Vec<ConfigError>), Conf
     }
     let mut loader = Loader {
         sources: &sources,
+        warnings: Vec::new(),
         errors,
         config: ConfigParts::default(),
     };
     for (file, body) in bodies {
         loader.top_level(file, body);
     }
-    let Loader { errors, config, .. } = loader;
+    let Loader {
+        errors,
+        config,
+        warnings,
+        ..
+    } = loader;
     if errors
         .iter()
         .any(|e| matches!(e, ConfigError::Syntax { .. } | ConfigError::Io { .. }))
     {
         return Err(ConfigErrors { errors });
     }
+    let mut terraform = config.terraform;
+    terraform.azurerm_locked = locked_azurerm_version(dir);
     let config = Config {
         sources: Arc::new(sources),
-        terraform: config.terraform,
+        terraform,
+        warnings,
         providers: config.providers,
         variables: config.variables,
         locals: config.locals,
@@ -115,6 +124,21 @@ pub fn parse_tfvars(
     } else {
         Err(ConfigErrors { errors })
     }
+}
+
+/// The azurerm version `.terraform.lock.hcl` pins, if the file exists and names one.
+fn locked_azurerm_version(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(".terraform.lock.hcl")).ok()?;
+    let body = hcl_edit::parser::parse_body(&text).ok()?;
+    body.get_blocks("provider")
+        .find(|b| {
+            b.labels
+                .first()
+                .map(label_text)
+                .is_some_and(|l| l.ends_with("hashicorp/azurerm"))
+        })
+        .and_then(|b| b.body.get_attribute("version"))
+        .and_then(|a| literal_string(&a.value))
 }
 
 fn tf_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -169,6 +193,7 @@ struct ConfigParts {
 struct Loader<'a> {
     sources: &'a Sources,
     errors: Vec<ConfigError>,
+    warnings: Vec<ConfigWarning>,
     config: ConfigParts,
 }
 
@@ -210,6 +235,13 @@ impl Loader<'_> {
                         .body
                         .get_attribute("alias")
                         .and_then(|a| literal_string(&a.value));
+                    let legacy_version = block
+                        .body
+                        .get_attribute("version")
+                        .and_then(|a| literal_string(&a.value));
+                    if name == "azurerm" && self.config.terraform.azurerm_constraint.is_none() {
+                        self.config.terraform.azurerm_constraint = legacy_version;
+                    }
                     self.config.providers.push(ProviderBlock {
                         name,
                         alias,
@@ -262,6 +294,26 @@ impl Loader<'_> {
     }
 
     fn terraform(&mut self, file: FileId, block: &Block) {
+        for required in block.body.get_blocks("required_providers") {
+            let constraint = required
+                .body
+                .get_attribute("azurerm")
+                .and_then(|a| match &a.value {
+                    Expression::Object(fields) => fields.iter().find_map(|(k, v)| {
+                        let key = match k {
+                            ObjectKey::Ident(i) => i.as_str().to_owned(),
+                            ObjectKey::Expression(e) => literal_string(e)?,
+                        };
+                        (key == "version")
+                            .then(|| literal_string(v.expr()))
+                            .flatten()
+                    }),
+                    other => literal_string(other),
+                });
+            if constraint.is_some() {
+                self.config.terraform.azurerm_constraint = constraint;
+            }
+        }
         for backend in block.body.get_blocks("backend") {
             match backend.labels.first().map(label_text).as_deref() {
                 Some("local") => {
@@ -293,6 +345,16 @@ impl Loader<'_> {
             return;
         };
         let span = span_of(file, &block.ident);
+        if let Some(Expression::String(quoted)) = block.body.get_attribute("type").map(|a| &a.value)
+            && matches!(quoted.as_str(), "string" | "list" | "map")
+        {
+            let at = self.sources.locate(span_of(file, quoted));
+            self.warnings.push(ConfigWarning::QuotedType {
+                keyword: quoted.as_str().to_owned(),
+                src: at.src,
+                span: at.span,
+            });
+        }
         let ty = match block.body.get_attribute("type") {
             None => TypeConstraint::Any,
             Some(attr) => TypeConstraint::parse(&attr.value).unwrap_or_else(|why| {

@@ -17,7 +17,7 @@ use hcl_edit::structure::Body;
 
 use crate::addr::ResourceAddr;
 use crate::source::{FileId, Sources, Span};
-pub use error::{ConfigError, ConfigErrors};
+pub use error::{ConfigError, ConfigErrors, ConfigWarning};
 pub use load::{load_dir, load_dir_partially, parse_tfvars};
 pub use types::TypeConstraint;
 
@@ -39,6 +39,8 @@ impl Expr {
 pub struct Config {
     pub sources: Arc<Sources>,
     pub terraform: TerraformSettings,
+    /// Things that work but should change (reported, never fatal).
+    pub warnings: Vec<ConfigWarning>,
     pub providers: Vec<ProviderBlock>,
     pub variables: BTreeMap<String, VariableBlock>,
     pub locals: BTreeMap<String, Expr>,
@@ -51,6 +53,51 @@ pub struct Config {
 pub struct TerraformSettings {
     /// `backend "local" { path = ... }`: where the state file lives.
     pub local_state_path: Option<String>,
+    /// The azurerm version constraint of `required_providers` (or of the legacy provider-block
+    /// `version` argument).
+    pub azurerm_constraint: Option<String>,
+    /// The exact azurerm version `.terraform.lock.hcl` pins, when there is one.
+    pub azurerm_locked: Option<String>,
+}
+
+/// The newest azurerm major version the tool follows when nothing constrains it.
+pub const NEWEST_AZURERM_MAJOR: u64 = 4;
+
+impl TerraformSettings {
+    /// The azurerm major version whose argument names and defaults apply: the locked
+    /// version's, else the highest the constraint allows, else the newest.
+    pub fn azurerm_major(&self) -> u64 {
+        let major_of = |v: &str| {
+            v.trim()
+                .trim_start_matches('v')
+                .split('.')
+                .next()
+                .and_then(|m| m.parse().ok())
+        };
+        if let Some(major) = self.azurerm_locked.as_deref().and_then(major_of) {
+            return major;
+        }
+        let Some(constraint) = &self.azurerm_constraint else {
+            return NEWEST_AZURERM_MAJOR;
+        };
+        constraint
+            .split(',')
+            .filter_map(|clause| {
+                let clause = clause.trim();
+                let (op, version) = clause.split_at(clause.find(|c: char| c.is_ascii_digit())?);
+                let major: u64 = major_of(version)?;
+                let minor_zero = version.split('.').skip(1).all(|part| part.trim() == "0");
+                match op.trim() {
+                    "" | "=" | "~>" | "<=" => Some(major),
+                    "<" if minor_zero => Some(major.saturating_sub(1)),
+                    "<" => Some(major),
+                    _ => None,
+                }
+            })
+            .min()
+            .unwrap_or(NEWEST_AZURERM_MAJOR)
+            .min(NEWEST_AZURERM_MAJOR)
+    }
 }
 
 /// A `provider "NAME" {}` block.
@@ -129,3 +176,32 @@ pub struct Lifecycle {
 
 /// Names in a resource body that are meta-arguments, not arguments of the resource type.
 pub const META_ARGUMENTS: &[&str] = &["depends_on", "lifecycle", "provider", "count", "for_each"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn major(constraint: Option<&str>, locked: Option<&str>) -> u64 {
+        TerraformSettings {
+            azurerm_constraint: constraint.map(str::to_owned),
+            azurerm_locked: locked.map(str::to_owned),
+            ..TerraformSettings::default()
+        }
+        .azurerm_major()
+    }
+
+    #[test]
+    fn picks_the_azurerm_major_version_a_configuration_was_written_for() {
+        assert_eq!(major(None, None), 4);
+        assert_eq!(major(Some("~> 3.0"), None), 3);
+        assert_eq!(major(Some(">= 2.0, < 4.0"), None), 3);
+        assert_eq!(major(Some("=2.99.0"), None), 2);
+        assert_eq!(major(Some(">= 3.0"), None), 4);
+        assert_eq!(major(Some("< 3.5"), None), 3);
+        assert_eq!(
+            major(Some("~> 4.0"), Some("3.117.0")),
+            3,
+            "the lock file decides"
+        );
+    }
+}

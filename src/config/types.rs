@@ -68,10 +68,15 @@ impl TypeConstraint {
                     other => Err(format!("\"{other}\" is not a type constructor")),
                 }
             }
-            Expression::String(s) => Err(format!(
-                "quoted type constraints are not supported; write {} without quotes",
-                s.as_str()
-            )),
+            Expression::String(s) => match s.as_str() {
+                // Terraform 0.11's quoted keywords; read as the types they meant.
+                "string" => Ok(TypeConstraint::String),
+                "list" => Ok(TypeConstraint::List(Box::new(TypeConstraint::Any))),
+                "map" => Ok(TypeConstraint::Map(Box::new(TypeConstraint::Any))),
+                other => Err(format!(
+                    "\"{other}\" is not a type; write a type keyword such as string without quotes"
+                )),
+            },
             _ => Err(
                 "a type constraint must be a type keyword such as string or list(string)".into(),
             ),

@@ -125,6 +125,38 @@ pub enum EvalWarning {
     )]
     UndeclaredVariable { name: String, origin: String },
 
+    #[error("Argument \"{old}\" is deprecated")]
+    #[diagnostic(
+        code(eval::renamed),
+        severity(Warning),
+        help(
+            "the argument was renamed to \"{new}\" in a later azurerm version; the old name is still accepted"
+        )
+    )]
+    Renamed {
+        old: String,
+        new: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("use {new} instead")]
+        span: SourceSpan,
+    },
+
+    #[error("The {name}() function is deprecated")]
+    #[diagnostic(
+        code(eval::removed_function),
+        severity(Warning),
+        help("Terraform 0.15 removed {name}(); write {replacement} instead")
+    )]
+    RemovedFunction {
+        name: String,
+        replacement: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("use {replacement}")]
+        span: SourceSpan,
+    },
+
     #[error("Resource types without domain checks: {types}")]
     #[diagnostic(
         code(eval::opaque),
@@ -142,4 +174,20 @@ pub enum EvalWarning {
 pub struct EvalErrors {
     #[related]
     pub errors: Vec<EvalError>,
+}
+
+impl EvalWarning {
+    /// Where the warning points (file name, byte offset), for listing warnings in source
+    /// order; warnings without a place come first.
+    pub fn position(&self) -> (String, usize) {
+        match self {
+            EvalWarning::Renamed { src, span, .. }
+            | EvalWarning::RemovedFunction { src, span, .. } => {
+                (src.name().to_owned(), span.offset())
+            }
+            EvalWarning::UndeclaredVariable { .. } | EvalWarning::Opaque { .. } => {
+                (String::new(), 0)
+            }
+        }
+    }
 }

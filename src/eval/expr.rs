@@ -25,6 +25,9 @@ pub(crate) trait Scope {
         ops: &[Decorated<TraversalOperator>],
         span: Span,
     ) -> Result<(Value, usize), EvalError>;
+
+    /// Records a warning; scopes that cannot report warnings drop it.
+    fn warn(&self, _warning: super::EvalWarning) {}
 }
 
 /// The name in a reference's first `.name` step (`var.NAME`, `TYPE.NAME`).
@@ -120,6 +123,9 @@ impl Evaluator<'_> {
                     }
                 }
             }
+            Expression::FuncCall(call) if matches!(call.name.name.as_str(), "list" | "map") => {
+                self.removed_constructor(call, frame)?
+            }
             Expression::FuncCall(call) if matches!(call.name.name.as_str(), "can" | "try") => {
                 self.catching(call, frame)?
             }
@@ -181,6 +187,55 @@ impl Evaluator<'_> {
             }
             Expression::ForExpr(f) => self.for_expr(f, frame)?,
         })
+    }
+
+    /// `list(...)` and `map(k, v, ...)`, removed in Terraform 0.15: still read, with a warning
+    /// naming the literal syntax that replaces them.
+    fn removed_constructor(
+        &self,
+        call: &hcl_edit::expr::FuncCall,
+        frame: &Frame,
+    ) -> Result<Value, EvalError> {
+        let name = call.name.name.as_str();
+        let args = call
+            .args
+            .iter()
+            .map(|a| self.eval(a, frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        let at = self.scope.sources().locate(self.span(call));
+        let replacement = if name == "list" {
+            "[a, b]"
+        } else {
+            "{ key = value }"
+        };
+        self.scope.warn(super::EvalWarning::RemovedFunction {
+            name: name.to_owned(),
+            replacement: replacement.to_owned(),
+            src: at.src,
+            span: at.span,
+        });
+        if name == "list" {
+            return Ok(Value::List(args));
+        }
+        if args.len() % 2 != 0 {
+            return Err(self.error(
+                "Error in function call map()",
+                "map() takes key and value pairs",
+                call,
+            ));
+        }
+        let mut map = BTreeMap::new();
+        for pair in args.chunks(2) {
+            let key = to_template_string(&pair[0]).ok().flatten().ok_or_else(|| {
+                self.error(
+                    "Error in function call map()",
+                    "map keys must be strings",
+                    call,
+                )
+            })?;
+            map.insert(key, pair[1].clone());
+        }
+        Ok(Value::Map(map))
     }
 
     /// `can(expr)` and `try(expr, ...)`: the only functions whose arguments may fail.

@@ -56,6 +56,8 @@ pub struct DesiredState {
     pub declared: BTreeSet<ResourceAddr>,
     /// Resource types planned without a schema, so without any domain checks.
     pub opaque_types: BTreeSet<String>,
+    /// Problems worth knowing that do not stop the run (old argument names, ...).
+    pub warnings: Vec<EvalWarning>,
     pub resources: BTreeMap<ResourceAddr, DesiredResource>,
     pub outputs: BTreeMap<String, OutputValue>,
 }
@@ -134,6 +136,7 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
             })
             .map(|a| a.resource_type.clone())
             .collect(),
+        warnings: scope.warnings.into_inner(),
         resources: scope.desired.into_inner(),
         outputs,
     })
@@ -146,18 +149,25 @@ struct LocalValue {
     deps: BTreeSet<ResourceAddr>,
 }
 
-/// The warning that lists the resource types planned without domain checks, if any.
-pub fn opaque_warning(desired: &DesiredState) -> Option<EvalWarning> {
-    if desired.opaque_types.is_empty() {
-        return None;
+impl DesiredState {
+    /// Every warning of the evaluation, with the one that lists the resource types planned
+    /// without domain checks last.
+    pub fn take_warnings(&mut self) -> Vec<EvalWarning> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        warnings.sort_by_key(EvalWarning::position);
+        // A warning inside a repeated block is found once per instance; report it once.
+        warnings.dedup_by(|a, b| a.position() == b.position() && a.to_string() == b.to_string());
+        if !self.opaque_types.is_empty() {
+            let types = self
+                .opaque_types
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            warnings.push(EvalWarning::Opaque { types });
+        }
+        warnings
     }
-    let types = desired
-        .opaque_types
-        .iter()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(EvalWarning::Opaque { types })
 }
 
 enum Slot<T> {
@@ -175,6 +185,7 @@ struct ConfigScope<'a> {
     /// References collected for the resources and locals being evaluated, innermost last.
     dep_stack: RefCell<Vec<BTreeSet<ResourceAddr>>>,
     errors: RefCell<Vec<EvalError>>,
+    warnings: RefCell<Vec<EvalWarning>>,
 }
 
 impl<'a> ConfigScope<'a> {
@@ -187,6 +198,7 @@ impl<'a> ConfigScope<'a> {
             desired: RefCell::default(),
             dep_stack: RefCell::default(),
             errors: RefCell::default(),
+            warnings: RefCell::default(),
         }
     }
 
@@ -346,6 +358,10 @@ impl<'a> ConfigScope<'a> {
 impl Scope for ConfigScope<'_> {
     fn sources(&self) -> &Sources {
         self.sources_ref()
+    }
+
+    fn warn(&self, warning: EvalWarning) {
+        self.warnings.borrow_mut().push(warning);
     }
 
     fn resolve(

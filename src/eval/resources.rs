@@ -12,6 +12,7 @@ use super::value::{self, Value};
 use super::{ConfigScope, DeferredRead, DesiredResource, EvalError, Slot};
 use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
+use crate::model::schema::Convert;
 use crate::model::{self, Block, DataSchema, Kind, Ty};
 use crate::source::{FileId, Span};
 
@@ -75,6 +76,11 @@ impl ConfigScope<'_> {
                 BlockKind::Managed(schema) => {
                     let prior = self.req.prior.get(&instance);
                     apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
+                    model::apply_version_defaults(
+                        &addr.resource_type,
+                        self.req.config.terraform.azurerm_major(),
+                        &mut config,
+                    );
                     (
                         model::plan_object(schema, &subscription, &config, prior),
                         None,
@@ -364,20 +370,25 @@ impl ConfigScope<'_> {
                     if schema.name.is_empty() && META_ARGUMENTS.contains(&key) {
                         continue;
                     }
-                    built.present.insert(key.to_owned());
                     let span = Span::new(file, attr.key.span().unwrap_or(0..0));
-                    match self.attribute(
-                        schema,
-                        key,
-                        span,
-                        &Expr {
-                            expr: attr.value.clone(),
-                            file,
-                        },
-                        frame,
-                    ) {
+                    let key = self.current_name(schema, key, span);
+                    if !built.present.insert(key.clone()) {
+                        self.errors.borrow_mut().push(self.error_at(
+                            "Conflicting arguments",
+                            format!("\"{key}\" is already set under its other name"),
+                            Some("set the argument once, under its current name".into()),
+                            span,
+                        ));
+                        built.ok = false;
+                        continue;
+                    }
+                    let expr = Expr {
+                        expr: attr.value.clone(),
+                        file,
+                    };
+                    match self.attribute(schema, &key, attr.key.as_str(), span, &expr, frame) {
                         Some(v) => {
-                            built.out.insert(key.to_owned(), v);
+                            built.out.insert(key, v);
                         }
                         None => built.ok = false,
                     }
@@ -415,10 +426,13 @@ impl ConfigScope<'_> {
     }
 
     /// One argument, evaluated and converted to its schema type; `None` after an error.
+    /// One argument (`written` under `key` or an older name), evaluated and converted to
+    /// its schema type; `None` after an error.
     fn attribute(
         &self,
         schema: &Block,
         key: &str,
+        written: &str,
         span: Span,
         expr: &Expr,
         frame: &Frame,
@@ -445,11 +459,31 @@ impl ConfigScope<'_> {
             return None;
         }
         let value = self.eval_in(expr, frame).and_then(|v| {
-            convert_attribute(attr_schema.ty, &v).map_err(|why| {
+            convert_attribute(attr_schema.ty, &convert_renamed(schema, written, v)).map_err(|why| {
                 self.error_at("Incorrect attribute value type", why, None, expr.span())
             })
         });
         self.guard(value)
+    }
+
+    /// The current name of an argument, warning when it was written under an older
+    /// provider version's name.
+    fn current_name(&self, schema: &Block, written: &str, span: Span) -> String {
+        match schema.renamed.iter().find(|r| r.old == written) {
+            Some(r) => {
+                let at = self.sources_ref().locate(span);
+                self.warnings
+                    .borrow_mut()
+                    .push(super::EvalWarning::Renamed {
+                        old: r.old.to_owned(),
+                        new: r.new.to_owned(),
+                        src: at.src,
+                        span: at.span,
+                    });
+                r.new.to_owned()
+            }
+            None => written.to_owned(),
+        }
     }
 
     fn nested_schema<'s>(&self, schema: &'s Block, name: &str, span: Span) -> Option<&'s Block> {
@@ -664,6 +698,29 @@ impl Built {
             ok: true,
         }
     }
+}
+
+/// A value written under an old argument name, in the form its current name takes.
+fn convert_renamed(schema: &Block, written: &str, value: Value) -> Value {
+    let Some(rename) = schema.renamed.iter().find(|r| r.old == written) else {
+        return value;
+    };
+    let (inner, sensitive) = value.unmark();
+    let flag = inner.as_bool();
+    let converted = match (rename.convert, flag) {
+        (Convert::Same, _) => inner.clone(),
+        (Convert::ToList, _) if matches!(inner, Value::List(_)) => inner.clone(),
+        (Convert::ToList, _) => Value::List(vec![inner.clone()]),
+        (Convert::EnabledDisabled, Some(b)) => {
+            Value::string(if b { "Enabled" } else { "Disabled" })
+        }
+        (Convert::DisabledEnabled, Some(b)) => {
+            Value::string(if b { "Disabled" } else { "Enabled" })
+        }
+        (Convert::Not, Some(b)) => Value::Bool(!b),
+        _ => inner.clone(),
+    };
+    converted.mark_if(sensitive)
 }
 
 /// The name a nested block is stored under: its schema's, or as written in an opaque body.

@@ -1,7 +1,10 @@
 //! The azurerm resource schemas: argument names, defaults and replace-on-change rules
 //! (see docs/resources.md; source: the azurerm provider's resource definitions).
 
-use super::schema::{Attr, Block, IdShape, ResourceSchema, Ty};
+use super::schema::{Attr, Block, Convert, IdShape, Renamed, ResourceSchema, Ty};
+
+const ADDRESS_PREFIX: Renamed = Renamed::new("address_prefix", "address_prefixes", Convert::ToList);
+const ENABLE_BGP: Renamed = Renamed::new("enable_bgp", "bgp_enabled", Convert::Same);
 
 const NAME: Attr = Attr::required("name", Ty::String).force_new();
 const RESOURCE_GROUP_NAME: Attr = Attr::required("resource_group_name", Ty::String).force_new();
@@ -56,7 +59,8 @@ const INLINE_SUBNET: Block = Block::new(
     &[],
 )
 .set()
-.optional_computed();
+.optional_computed()
+.renamed(&[ADDRESS_PREFIX]);
 
 const VIRTUAL_NETWORK: ResourceSchema = ResourceSchema {
     type_name: "azurerm_virtual_network",
@@ -134,7 +138,25 @@ const SUBNET: ResourceSchema = ResourceSchema {
             ),
             TIMEOUTS,
         ],
-    ),
+    )
+    .renamed(&[
+        ADDRESS_PREFIX,
+        Renamed::new(
+            "enforce_private_link_endpoint_network_policies",
+            "private_endpoint_network_policies",
+            Convert::DisabledEnabled,
+        ),
+        Renamed::new(
+            "private_endpoint_network_policies_enabled",
+            "private_endpoint_network_policies",
+            Convert::EnabledDisabled,
+        ),
+        Renamed::new(
+            "enforce_private_link_service_network_policies",
+            "private_link_service_network_policies_enabled",
+            Convert::Not,
+        ),
+    ]),
 };
 
 const PUBLIC_IP: ResourceSchema = ResourceSchema {
@@ -173,7 +195,12 @@ const PUBLIC_IP: ResourceSchema = ResourceSchema {
             Attr::computed("fqdn", Ty::String),
         ],
         &[TIMEOUTS],
-    ),
+    )
+    .renamed(&[Renamed::new(
+        "public_ip_address_allocation",
+        "allocation_method",
+        Convert::Same,
+    )]),
 };
 
 const GATEWAY_IP_CONFIGURATION: Block = Block::new(
@@ -250,7 +277,8 @@ const VIRTUAL_NETWORK_GATEWAY: ResourceSchema = ResourceSchema {
             .items(0, 1),
             TIMEOUTS,
         ],
-    ),
+    )
+    .renamed(&[ENABLE_BGP]),
 };
 
 const LOCAL_NETWORK_GATEWAY: ResourceSchema = ResourceSchema {
@@ -351,7 +379,8 @@ const CONNECTION: ResourceSchema = ResourceSchema {
             .items(0, 1),
             TIMEOUTS,
         ],
-    ),
+    )
+    .renamed(&[ENABLE_BGP]),
 };
 
 const NETWORK_INTERFACE: ResourceSchema = ResourceSchema {
@@ -400,7 +429,19 @@ const NETWORK_INTERFACE: ResourceSchema = ResourceSchema {
             .items(1, 0),
             TIMEOUTS,
         ],
-    ),
+    )
+    .renamed(&[
+        Renamed::new(
+            "enable_ip_forwarding",
+            "ip_forwarding_enabled",
+            Convert::Same,
+        ),
+        Renamed::new(
+            "enable_accelerated_networking",
+            "accelerated_networking_enabled",
+            Convert::Same,
+        ),
+    ]),
 };
 
 const LINUX_VIRTUAL_MACHINE: ResourceSchema = ResourceSchema {
@@ -502,3 +543,6 @@ pub const RESOURCE_SCHEMAS: &[ResourceSchema] = &[
     VIRTUAL_NETWORK_GATEWAY,
     CONNECTION,
 ];
+
+/// Defaults that changed with azurerm 4.0: (resource type, argument, value before 4.0).
+pub const DEFAULTS_BEFORE_4: &[(&str, &str, &str)] = &[("azurerm_public_ip", "sku", "Basic")];

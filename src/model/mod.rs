@@ -83,6 +83,23 @@ pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
     id.map_or(Value::Unknown, Value::String)
 }
 
+/// Fills the arguments whose default depends on the azurerm major version the configuration
+/// was written for (a public IP without `sku` is Basic before 4.0, Standard from 4.0).
+pub fn apply_version_defaults(resource_type: &str, azurerm_major: u64, config: &mut Value) {
+    let Value::Map(map) = config else { return };
+    if azurerm_major >= 4 {
+        return;
+    }
+    for (_, attr, value) in azurerm::DEFAULTS_BEFORE_4
+        .iter()
+        .filter(|(t, _, _)| *t == resource_type)
+    {
+        if map.get(*attr).is_none_or(Value::is_null) {
+            map.insert((*attr).to_owned(), Value::string(*value));
+        }
+    }
+}
+
 /// The id of an object of a type the tool does not model: ARM-shaped when it has a name and
 /// resource group (as azurerm objects do), else derived from its address; known at plan time.
 pub fn opaque_id(resource_type: &str, address: &str, subscription: &str, object: &Value) -> Value {

@@ -108,6 +108,36 @@ pub struct Block {
     pub set: bool,
     /// Any argument and any nested block is accepted as written (opaque resources).
     pub open: bool,
+    /// Arguments of older provider versions, still accepted under their old names.
+    pub renamed: &'static [Renamed],
+}
+
+/// An argument an older azurerm version spelt differently.
+#[derive(Debug, Clone, Copy)]
+pub struct Renamed {
+    pub old: &'static str,
+    pub new: &'static str,
+    pub convert: Convert,
+}
+
+/// How a value under the old name becomes a value under the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Convert {
+    Same,
+    /// A single value becomes a one-element list (`address_prefix` → `address_prefixes`).
+    ToList,
+    /// A bool becomes `"Enabled"`/`"Disabled"`.
+    EnabledDisabled,
+    /// A bool that meant the opposite becomes `"Disabled"`/`"Enabled"` (`enforce_*` flags).
+    DisabledEnabled,
+    /// A bool that meant the opposite, negated (`enforce_*` flags that became `*_enabled`).
+    Not,
+}
+
+impl Renamed {
+    pub const fn new(old: &'static str, new: &'static str, convert: Convert) -> Renamed {
+        Renamed { old, new, convert }
+    }
 }
 
 /// The body of a resource type the tool does not model: anything goes, kept as written.
@@ -139,7 +169,12 @@ impl Block {
             optional_computed: false,
             set: false,
             open: false,
+            renamed: &[],
         }
+    }
+    pub const fn renamed(mut self, renamed: &'static [Renamed]) -> Block {
+        self.renamed = renamed;
+        self
     }
     pub const fn items(mut self, min: usize, max: usize) -> Block {
         self.min_items = min;

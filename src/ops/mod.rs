@@ -115,6 +115,9 @@ struct Loaded {
 
 fn load(ui: &Ui, wd: &Workdir, opts: &CommonOptions) -> Result<Loaded> {
     let config = config::load_dir(&wd.dir)?;
+    for warning in &config.warnings {
+        ui.diagnostic(warning);
+    }
     let interactive = ui.interactive && opts.input;
     let mut ask = |var: &config::VariableBlock| {
         let description = var

@@ -68,7 +68,7 @@ pub(super) fn prepare(
     } else {
         recorded.clone()
     };
-    let desired = evaluate(
+    let mut desired = evaluate(
         wd,
         &backend,
         &loaded.config,
@@ -76,7 +76,7 @@ pub(super) fn prepare(
         &state,
     )?;
     super::check_modelled(backend.as_ref(), &desired)?;
-    if let Some(warning) = crate::eval::opaque_warning(&desired) {
+    for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
     }
     let graph = ResourceGraph::build(&desired, &state)?;

@@ -42,7 +42,8 @@ pub fn validate(ui: &Ui, wd: &Workdir, json: bool) -> Result<i32> {
 /// warnings included. `Err` is a problem that stops the check early (a file that does not
 /// parse, a directory without configuration).
 fn check(wd: &Workdir) -> Result<Vec<Problem>> {
-    let (config, config_errors) = config::load_dir_partially(&wd.dir)?;
+    let (mut config, config_errors) = config::load_dir_partially(&wd.dir)?;
+    let config_warnings = std::mem::take(&mut config.warnings);
     let (variables, var_errors) = vars::resolve_for_validation(&config, &wd.dir, &wd.env)?;
     let empty = State::new();
     let prior: BTreeMap<_, _> = empty.attributes();
@@ -60,6 +61,7 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         .unwrap_or_default();
     let mut problems: Vec<Problem> = Vec::new();
     problems.extend(config_errors.into_iter().map(|e| Box::new(e) as Problem));
+    problems.extend(config_warnings.into_iter().map(|w| Box::new(w) as Problem));
     problems.extend(var_errors.into_iter().map(|e| Box::new(e) as Problem));
     problems.extend(eval_errors.into_iter().map(|e| Box::new(e) as Problem));
     problems.extend(

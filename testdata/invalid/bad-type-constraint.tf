@@ -1,7 +1,11 @@
 variable "a" {
-  type = "string" # ERROR: Invalid type constraint
+  type = "string" # WARNING: Quoted type constraints are deprecated
 }
 
 variable "b" {
   type = list(strings) # ERROR: Invalid type constraint
+}
+
+variable "c" {
+  type = "strings" # ERROR: Invalid type constraint
 }
