@@ -28,6 +28,12 @@ pub(crate) trait Scope {
 
     /// Records a warning; scopes that cannot report warnings drop it.
     fn warn(&self, _warning: super::EvalWarning) {}
+
+    /// The directory `file()` and `templatefile()` read relative to (`path.module`);
+    /// `None` where reading files is not allowed.
+    fn module_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
 }
 
 /// The name in a reference's first `.name` step (`var.NAME`, `TYPE.NAME`).
@@ -125,6 +131,14 @@ impl Evaluator<'_> {
             }
             Expression::FuncCall(call) if matches!(call.name.name.as_str(), "list" | "map") => {
                 self.removed_constructor(call, frame)?
+            }
+            Expression::FuncCall(call)
+                if matches!(
+                    call.name.name.as_str(),
+                    "file" | "filebase64" | "fileexists" | "templatefile"
+                ) =>
+            {
+                self.file_function(call, frame)?
             }
             Expression::FuncCall(call) if matches!(call.name.name.as_str(), "can" | "try") => {
                 self.catching(call, frame)?
@@ -236,6 +250,64 @@ impl Evaluator<'_> {
             map.insert(key, pair[1].clone());
         }
         Ok(Value::Map(map))
+    }
+
+    /// The functions that read files, relative to the module's directory.
+    fn file_function(
+        &self,
+        call: &hcl_edit::expr::FuncCall,
+        frame: &Frame,
+    ) -> Result<Value, EvalError> {
+        let name = call.name.name.as_str();
+        let fail = |why: String| self.error(format!("Error in function call {name}()"), why, call);
+        let args = call
+            .args
+            .iter()
+            .map(|a| self.eval(a, frame))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sensitive = args.iter().any(Value::contains_sensitive);
+        if !args.iter().all(Value::is_wholly_known) {
+            return Ok(Value::Unknown.mark_if(sensitive));
+        }
+        let Some(dir) = self.scope.module_dir() else {
+            return Err(fail("files cannot be read here".into()));
+        };
+        let path = match args.first().map(Value::unmark_deep) {
+            Some(Value::String(p)) => dir.join(p),
+            _ => return Err(fail("the first argument must be a file path".into())),
+        };
+        let read = || {
+            std::fs::read(&path).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))
+        };
+        let text = |bytes: Vec<u8>| {
+            String::from_utf8(bytes).map_err(|_| {
+                fail(format!(
+                    "{} is not UTF-8 text; use filebase64",
+                    path.display()
+                ))
+            })
+        };
+        let out = match name {
+            "fileexists" => Value::Bool(path.is_file()),
+            "file" => Value::String(text(read()?)?),
+            "filebase64" => Value::String(base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                read()?,
+            )),
+            _ => {
+                let vars = match args.get(1).map(Value::unmark_deep) {
+                    Some(Value::Map(vars)) => vars,
+                    None => BTreeMap::new(),
+                    _ => {
+                        return Err(fail(
+                            "the second argument must be an object of template variables".into(),
+                        ));
+                    }
+                };
+                render_template_file(&text(read()?)?, vars).map_err(fail)?
+            }
+        };
+        Ok(out.mark_if(sensitive))
     }
 
     /// `can(expr)` and `try(expr, ...)`: the only functions whose arguments may fail.
@@ -387,33 +459,34 @@ impl Evaluator<'_> {
         if let [Element::Interpolation(only)] = elements.as_slice() {
             return self.eval(&only.expr, frame);
         }
-        let mut out = String::new();
-        let mut sensitive = false;
-        if !self.render_template(template, frame, &mut out, &mut sensitive)? {
-            return Ok(Value::Unknown.mark_if(sensitive));
-        }
-        Ok(Value::String(out).mark_if(sensitive))
+        let mut out = TemplateOut::default();
+        self.render_template(template, frame, &mut out)?;
+        let value = if out.known {
+            Value::String(out.text)
+        } else {
+            Value::Unknown
+        };
+        Ok(value.mark_if(out.sensitive))
     }
 
-    /// Appends the template's text to `out`; returns false when a part of it is unknown.
+    /// Appends the template's text to `out`, honouring `~` strip markers.
     fn render_template(
         &self,
         template: &Template,
         frame: &Frame,
-        out: &mut String,
-        sensitive: &mut bool,
-    ) -> Result<bool, EvalError> {
-        let mut known = true;
+        out: &mut TemplateOut,
+    ) -> Result<(), EvalError> {
         for element in template.iter() {
             match element {
-                Element::Literal(text) => out.push_str(text.value()),
+                Element::Literal(text) => out.literal(text.value()),
                 Element::Interpolation(i) => {
+                    out.strip(i.strip);
                     let v = self.eval(&i.expr, frame)?;
                     let (inner, s) = v.unmark();
-                    *sensitive |= s || v.contains_sensitive();
+                    out.sensitive |= s || v.contains_sensitive();
                     match to_template_string(inner) {
-                        Ok(Some(text)) => out.push_str(&text),
-                        Ok(None) => known = false,
+                        Ok(Some(text)) => out.value(&text),
+                        Ok(None) => out.known = false,
                         Err(why) => {
                             return Err(self.error(
                                 "Invalid template interpolation value",
@@ -422,62 +495,89 @@ impl Evaluator<'_> {
                             ));
                         }
                     }
+                    out.strip_after(i.strip);
                 }
                 Element::Directive(d) => match d.as_ref() {
-                    Directive::If(d) => {
-                        let cond = self.eval(&d.if_expr.cond_expr, frame)?;
-                        match cond.unmark().0 {
-                            Value::Bool(true) => {
-                                known &= self.render_template(
-                                    &d.if_expr.template,
-                                    frame,
-                                    out,
-                                    sensitive,
-                                )?;
-                            }
-                            Value::Bool(false) => {
-                                if let Some(e) = &d.else_expr {
-                                    known &=
-                                        self.render_template(&e.template, frame, out, sensitive)?;
-                                }
-                            }
-                            Value::Unknown => known = false,
-                            _ => {
-                                return Err(self.error(
-                                    "Invalid template condition",
-                                    "must be a bool",
-                                    &d.if_expr.cond_expr,
-                                ));
-                            }
-                        }
-                    }
-                    Directive::For(d) => {
-                        let f = &d.for_expr;
-                        let collection = self.eval(&f.collection_expr, frame)?;
-                        let Some(pairs) = iteration_pairs(&collection) else {
-                            if collection.is_unknown() {
-                                known = false;
-                                continue;
-                            }
-                            return Err(self.error(
-                                "Iteration over a non-collection",
-                                "expected a list or map",
-                                &f.collection_expr,
-                            ));
-                        };
-                        for (k, v) in pairs {
-                            let mut inner = frame.clone();
-                            if let Some(kv) = &f.key_var {
-                                inner.insert(kv.as_str().to_owned(), k);
-                            }
-                            inner.insert(f.value_var.as_str().to_owned(), v);
-                            known &= self.render_template(&f.template, &inner, out, sensitive)?;
-                        }
-                    }
+                    Directive::If(d) => self.render_if(d, frame, out)?,
+                    Directive::For(d) => self.render_for(d, frame, out)?,
                 },
             }
         }
-        Ok(known)
+        Ok(())
+    }
+
+    fn render_if(
+        &self,
+        d: &hcl_edit::template::IfDirective,
+        frame: &Frame,
+        out: &mut TemplateOut,
+    ) -> Result<(), EvalError> {
+        out.strip(d.if_expr.strip);
+        let cond = self.eval(&d.if_expr.cond_expr, frame)?;
+        let branch = match cond.unmark().0 {
+            Value::Bool(true) => {
+                out.strip_after(d.if_expr.strip);
+                Some((
+                    &d.if_expr.template,
+                    d.else_expr.as_ref().map_or(d.endif_expr.strip, |e| e.strip),
+                ))
+            }
+            Value::Bool(false) => d.else_expr.as_ref().map(|e| {
+                out.strip_after(e.strip);
+                (&e.template, d.endif_expr.strip)
+            }),
+            Value::Unknown => {
+                out.known = false;
+                None
+            }
+            _ => {
+                return Err(self.error(
+                    "Invalid template condition",
+                    "must be a bool",
+                    &d.if_expr.cond_expr,
+                ));
+            }
+        };
+        if let Some((template, closing)) = branch {
+            self.render_template(template, frame, out)?;
+            out.strip(closing);
+        }
+        out.strip_after(d.endif_expr.strip);
+        Ok(())
+    }
+
+    fn render_for(
+        &self,
+        d: &hcl_edit::template::ForDirective,
+        frame: &Frame,
+        out: &mut TemplateOut,
+    ) -> Result<(), EvalError> {
+        let f = &d.for_expr;
+        out.strip(f.strip);
+        let collection = self.eval(&f.collection_expr, frame)?;
+        let Some(pairs) = iteration_pairs(&collection) else {
+            if collection.is_unknown() {
+                out.known = false;
+                return Ok(());
+            }
+            return Err(self.error(
+                "Iteration over a non-collection",
+                "expected a list or map",
+                &f.collection_expr,
+            ));
+        };
+        for (k, v) in pairs {
+            let mut inner = frame.clone();
+            if let Some(kv) = &f.key_var {
+                inner.insert(kv.as_str().to_owned(), k);
+            }
+            inner.insert(f.value_var.as_str().to_owned(), v);
+            out.strip_after(f.strip);
+            self.render_template(&f.template, &inner, out)?;
+            out.strip(d.endfor_expr.strip);
+        }
+        out.strip_after(d.endfor_expr.strip);
+        Ok(())
     }
 
     fn for_expr(&self, f: &hcl_edit::expr::ForExpr, frame: &Frame) -> Result<Value, EvalError> {
@@ -554,6 +654,56 @@ impl Evaluator<'_> {
             Value::List(list)
         };
         Ok(out.mark_if(sensitive))
+    }
+}
+
+/// A template being rendered: its text, whether it is all known and whether any part is
+/// sensitive, and whether the next literal's leading whitespace is to be stripped (`~}`).
+struct TemplateOut {
+    text: String,
+    known: bool,
+    sensitive: bool,
+    strip_next: bool,
+}
+
+impl Default for TemplateOut {
+    fn default() -> Self {
+        TemplateOut {
+            text: String::new(),
+            known: true,
+            sensitive: false,
+            strip_next: false,
+        }
+    }
+}
+
+impl TemplateOut {
+    fn literal(&mut self, text: &str) {
+        let text = if std::mem::take(&mut self.strip_next) {
+            text.trim_start()
+        } else {
+            text
+        };
+        self.text.push_str(text);
+    }
+
+    fn value(&mut self, text: &str) {
+        self.strip_next = false;
+        self.text.push_str(text);
+    }
+
+    /// `{~`: strips the whitespace just written.
+    fn strip(&mut self, strip: hcl_edit::template::Strip) {
+        if strip.strip_start() {
+            self.text.truncate(self.text.trim_end().len());
+        }
+    }
+
+    /// `~}`: strips the whitespace about to be written.
+    fn strip_after(&mut self, strip: hcl_edit::template::Strip) {
+        if strip.strip_end() {
+            self.strip_next = true;
+        }
     }
 }
 
@@ -686,4 +836,125 @@ fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, String>
         }
     };
     Ok(out.mark_if(sensitive))
+}
+
+/// Renders the text of a `templatefile()` with its variables (nothing else is in scope).
+fn render_template_file(text: &str, vars: BTreeMap<String, Value>) -> Result<Value, String> {
+    let template = hcl_edit::parser::parse_template(text)
+        .map_err(|e| format!("the template is not valid: {}", e.message()))?;
+    let mut sources = Sources::default();
+    let file = sources.add("template".into(), text.to_owned());
+    let scope = TemplateScope { sources: &sources };
+    let wrapped = Expression::StringTemplate(hcl_edit::template::StringTemplate::from_iter(
+        template.iter().cloned(),
+    ));
+    Evaluator {
+        scope: &scope,
+        file,
+    }
+    .eval(&wrapped, &vars)
+    .map_err(|e| format!("the template failed: {e}"))
+}
+
+/// A template file sees only its variables.
+struct TemplateScope<'a> {
+    sources: &'a Sources,
+}
+
+impl Scope for TemplateScope<'_> {
+    fn sources(&self) -> &Sources {
+        self.sources
+    }
+
+    fn resolve(
+        &self,
+        root: &str,
+        _: &[Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Result<(Value, usize), EvalError> {
+        Err(EvalError::invalid(
+            "Invalid template reference",
+            format!("\"{root}\" is not one of the variables passed to templatefile()"),
+            None,
+            self.sources.locate(span),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(text: &str, frame: &[(&str, Value)]) -> Value {
+        let mut sources = Sources::default();
+        let file = sources.add("test.tf".into(), format!("x = {text}\n"));
+        let body = hcl_edit::parser::parse_body(&sources.file(file).text).unwrap();
+        let expr = body.get_attribute("x").unwrap().value.clone();
+        let scope = TemplateScope { sources: &sources };
+        let frame: Frame = frame
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        Evaluator {
+            scope: &scope,
+            file,
+        }
+        .eval(&expr, &frame)
+        .unwrap()
+    }
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    #[test]
+    fn interpolation_only_strings_keep_their_type() {
+        assert_eq!(eval(r#""${xs}""#, &[("xs", list(&["a"]))]), list(&["a"]));
+        assert_eq!(
+            eval(r#""n=${n}""#, &[("n", Value::Number(3.0))]),
+            Value::string("n=3")
+        );
+    }
+
+    #[test]
+    fn strip_markers_remove_adjacent_whitespace() {
+        let text = "<<EOT\n%{ for s in xs ~}\nserver ${s}\n%{ endfor ~}\ndone\nEOT";
+        assert_eq!(
+            eval(text, &[("xs", list(&["a", "b"]))]),
+            Value::string("server a\nserver b\ndone\n")
+        );
+        assert_eq!(eval(r#""x ${~ "y" ~} z""#, &[]), Value::string("xyz"));
+        assert_eq!(
+            eval(
+                r#""%{ if c ~}  yes %{~ else }no%{ endif }""#,
+                &[("c", Value::Bool(true))]
+            ),
+            Value::string("yes")
+        );
+    }
+
+    #[test]
+    fn unknown_and_sensitive_marks_flow_through_expressions() {
+        assert_eq!(
+            eval(r#""a-${u}""#, &[("u", Value::Unknown)]),
+            Value::Unknown
+        );
+        assert_eq!(eval("c ? 1 : 2", &[("c", Value::Unknown)]), Value::Unknown);
+        assert_eq!(
+            eval(r#"upper(k)"#, &[("k", Value::string("s").sensitive())]),
+            Value::string("S").sensitive()
+        );
+        assert_eq!(
+            eval(
+                "[for x in xs : x if x != \"b\"]",
+                &[("xs", list(&["a", "b"]))]
+            ),
+            list(&["a"])
+        );
+        let objs = Value::List(vec![
+            Value::Map([("id".to_owned(), Value::string("1"))].into()),
+            Value::Map([("id".to_owned(), Value::string("2"))].into()),
+        ]);
+        assert_eq!(eval("objs[*].id", &[("objs", objs)]), list(&["1", "2"]));
+    }
 }

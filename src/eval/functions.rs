@@ -12,6 +12,8 @@ use super::value::{Value, format_number};
 
 type Result<T> = std::result::Result<T, String>;
 
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
 /// Calls function `name`; `Err` is the message shown at the call site.
 pub(crate) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
     let sensitive = args.iter().any(Value::contains_sensitive);
@@ -248,6 +250,17 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
             Ok(Value::List(out))
         }
         "jsonencode" => Ok(Value::String(arg(args, 0)?.to_json().to_string())),
+        "base64encode" => Ok(Value::String(base64::Engine::encode(
+            &BASE64,
+            str_arg(args, 0)?,
+        ))),
+        "base64decode" => {
+            let bytes = base64::Engine::decode(&BASE64, str_arg(args, 0)?)
+                .map_err(|e| format!("invalid base64: {e}"))?;
+            String::from_utf8(bytes)
+                .map(Value::String)
+                .map_err(|_| "the decoded bytes are not UTF-8 text".into())
+        }
         "sort" => {
             let mut items = list_of(arg(args, 0)?)?
                 .iter()

@@ -364,6 +364,10 @@ impl Scope for ConfigScope<'_> {
         self.warnings.borrow_mut().push(warning);
     }
 
+    fn module_dir(&self) -> Option<&Path> {
+        Some(self.req.working_dir)
+    }
+
     fn resolve(
         &self,
         root: &str,

@@ -62,7 +62,7 @@ impl Workspace {
         std::fs::write(self.path().join(name), text).expect("write file");
     }
 
-    /// Copies every `*.tf` and `*.tfvars` file of `from` into the workspace, replacing the
+    /// Copies the configuration files of `from` into the workspace, replacing the
     /// configuration that was there.
     pub fn use_config(&self, from: &Path) {
         for entry in std::fs::read_dir(self.path()).unwrap().flatten() {
@@ -130,9 +130,14 @@ impl Workspace {
     }
 }
 
+/// Files of a case that belong to its configuration (templates and variable files included),
+/// as opposed to the case's own expectations and scripts.
 fn is_config(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    p.is_file() && (name.ends_with(".tf") || name.ends_with(".tfvars"))
+    let harness = name.ends_with(".snap") || name == "sim.txt" || name == "args";
+    let workspace =
+        name.ends_with(".tfstate") || name.ends_with(".backup") || name.ends_with(".journal");
+    p.is_file() && !harness && !workspace && !name.starts_with('.')
 }
 
 /// The crate root, where `testdata/` and `examples/` live.
