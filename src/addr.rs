@@ -1,7 +1,8 @@
 //! Resource addresses: the key shared by configuration, graph, plan and state.
 //!
-//! Owns parsing and printing of `TYPE.NAME`, `TYPE.NAME[0]`, `TYPE.NAME["key"]` and their
-//! `data.` forms. Knows nothing of evaluation, IO or any backend.
+//! Owns parsing and printing of `TYPE.NAME`, `TYPE.NAME[0]`, `TYPE.NAME["key"]`, their
+//! `data.` forms and their module paths (`module.hub["west"].TYPE.NAME`). Knows nothing of
+//! evaluation, IO or any backend.
 
 use std::fmt;
 use std::str::FromStr;
@@ -39,13 +40,83 @@ impl fmt::Display for InstanceKey {
     }
 }
 
-/// The address of one resource instance, e.g. `azurerm_subnet.gateway` or
-/// `azurerm_subnet.spoke["web"]`.
+/// One step of a module path: a module call and, for `count`/`for_each` calls, the instance.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModuleStep {
+    pub name: String,
+    pub key: Option<InstanceKey>,
+}
+
+/// The module instance a resource lives in; empty for the root module.
+pub type ModulePath = Vec<ModuleStep>;
+
+/// `module.a.module.b["k"]` (empty for the root module).
+pub fn module_path_string(path: &[ModuleStep]) -> String {
+    let mut out = String::new();
+    for (i, step) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        out.push_str("module.");
+        out.push_str(&step.name);
+        if let Some(key) = &step.key {
+            out.push_str(&key.to_string());
+        }
+    }
+    out
+}
+
+/// Parses `module.a.module.b["k"]` (the empty string is the root module).
+pub fn parse_module_path(text: &str) -> Result<ModulePath, AddrParseError> {
+    let mut rest = text;
+    let mut path = Vec::new();
+    while !rest.is_empty() {
+        let (step, after) =
+            split_module_step(rest).ok_or_else(|| AddrParseError(text.to_owned()))?;
+        path.push(step);
+        rest = after.strip_prefix('.').unwrap_or(after);
+        if after.is_empty() {
+            break;
+        }
+        if !after.starts_with('.') {
+            return Err(AddrParseError(text.to_owned()));
+        }
+    }
+    Ok(path)
+}
+
+/// Splits a leading `module.NAME` or `module.NAME[KEY]` off `text`.
+fn split_module_step(text: &str) -> Option<(ModuleStep, &str)> {
+    let rest = text.strip_prefix("module.")?;
+    let end = rest.find(['.', '[']).unwrap_or(rest.len());
+    let name = &rest[..end];
+    if !is_identifier(name) {
+        return None;
+    }
+    let mut after = &rest[end..];
+    let mut key = None;
+    if let Some(bracketed) = after.strip_prefix('[') {
+        let close = bracketed.find(']')?;
+        key = Some(parse_key(&bracketed[..close])?);
+        after = &bracketed[close + 1..];
+    }
+    Some((
+        ModuleStep {
+            name: name.to_owned(),
+            key,
+        },
+        after,
+    ))
+}
+
+/// The address of one resource instance, e.g. `azurerm_subnet.gateway`,
+/// `azurerm_subnet.spoke["web"]` or `module.hub.azurerm_virtual_network.this`.
 ///
-/// Ordering is by mode, type, name, then instance key: the tie-break used everywhere for
-/// determinism.
+/// Ordering is by module path, mode, type, name, then instance key: the tie-break used
+/// everywhere for determinism.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceAddr {
+    pub module: ModulePath,
     pub mode: Mode,
     pub resource_type: String,
     pub name: String,
@@ -55,6 +126,7 @@ pub struct ResourceAddr {
 impl ResourceAddr {
     pub fn managed(resource_type: impl Into<String>, name: impl Into<String>) -> Self {
         ResourceAddr {
+            module: Vec::new(),
             mode: Mode::Managed,
             resource_type: resource_type.into(),
             name: name.into(),
@@ -74,10 +146,26 @@ impl ResourceAddr {
     pub fn config(&self) -> Self {
         self.instance(None)
     }
+
+    /// The same address inside module instance `module`.
+    pub fn in_module(&self, module: &[ModuleStep]) -> Self {
+        ResourceAddr {
+            module: module.to_vec(),
+            ..self.clone()
+        }
+    }
+
+    /// The address as its module writes it (without the module path).
+    pub fn local(&self) -> Self {
+        self.in_module(&[])
+    }
 }
 
 impl fmt::Display for ResourceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_empty() {
+            write!(f, "{}.", module_path_string(&self.module))?;
+        }
         if self.mode == Mode::Data {
             f.write_str("data.")?;
         }
@@ -101,9 +189,16 @@ impl FromStr for ResourceAddr {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || AddrParseError(s.to_owned());
-        let (mode, rest) = match s.strip_prefix("data.") {
-            Some(rest) => (Mode::Data, rest),
-            None => (Mode::Managed, s),
+        let mut module = Vec::new();
+        let mut rest = s;
+        while rest.starts_with("module.") {
+            let (step, after) = split_module_step(rest).ok_or_else(err)?;
+            module.push(step);
+            rest = after.strip_prefix('.').ok_or_else(err)?;
+        }
+        let (mode, rest) = match rest.strip_prefix("data.") {
+            Some(data) => (Mode::Data, data),
+            None => (Mode::Managed, rest),
         };
         let (base, key) = match rest.split_once('[') {
             Some((base, key)) => (
@@ -115,6 +210,7 @@ impl FromStr for ResourceAddr {
         let mut parts = base.split('.');
         match (parts.next(), parts.next(), parts.next()) {
             (Some(t), Some(n), None) if is_identifier(t) && is_identifier(n) => Ok(ResourceAddr {
+                module,
                 mode,
                 resource_type: t.to_owned(),
                 name: n.to_owned(),
@@ -181,6 +277,31 @@ mod tests {
         assert_eq!(k.key, Some(InstanceKey::Key("web".into())));
         assert_eq!(k.to_string(), r#"azurerm_subnet.s["web"]"#);
         assert_eq!(k.config(), ResourceAddr::managed("azurerm_subnet", "s"));
+    }
+
+    #[test]
+    fn parses_and_prints_module_paths() {
+        let text = r#"module.hub.module.spoke["west"].azurerm_subnet.s[1]"#;
+        let a: ResourceAddr = text.parse().unwrap();
+        assert_eq!(a.module.len(), 2);
+        assert_eq!(
+            a.module[1],
+            ModuleStep {
+                name: "spoke".into(),
+                key: Some(InstanceKey::Key("west".into()))
+            }
+        );
+        assert_eq!(a.to_string(), text);
+        assert_eq!(
+            parse_module_path(r#"module.hub.module.spoke["west"]"#).unwrap(),
+            a.module
+        );
+        assert_eq!(
+            module_path_string(&a.module),
+            r#"module.hub.module.spoke["west"]"#
+        );
+        assert!(parse_module_path("").unwrap().is_empty());
+        assert!("module.x".parse::<ResourceAddr>().is_err());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Reading a directory of `*.tf` files into a [`Config`], collecting every problem.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hcl_edit::Span as _;
@@ -9,8 +9,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::{
-    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, OutputBlock, ProviderBlock,
-    Repetition, ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
+    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module, ModuleCall,
+    OutputBlock, ProviderBlock, Repetition, ResourceBlock, TerraformSettings, TypeConstraint,
+    VariableBlock,
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
@@ -27,66 +28,195 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
 /// `validate` can go on to report evaluation problems too. Files that do not parse, and
 /// unreadable or empty directories, are still fatal: what follows would only be noise.
 pub fn load_dir_partially(dir: &Path) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
-    let mut sources = Sources::default();
-    let mut bodies = Vec::new();
-    let mut errors = Vec::new();
-    for path in tf_files(dir).map_err(|e| single(io_error(dir, e)))? {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) => {
-                errors.push(io_error(&path, e));
-                continue;
-            }
-        };
-        let file = sources.add(name, text);
-        match hcl_edit::parser::parse_body(&sources.file(file).text) {
-            Ok(body) => bodies.push((file, body)),
-            Err(e) => errors.push(syntax_error(&sources, file, &e)),
-        }
-    }
-    if sources.files().is_empty() && errors.is_empty() {
-        return Err(single(ConfigError::NoFiles {
-            dir: dir.display().to_string(),
-        }));
-    }
-    let mut loader = Loader {
-        sources: &sources,
+    let mut state = LoadState {
+        sources: Sources::default(),
+        errors: Vec::new(),
         warnings: Vec::new(),
-        errors,
-        config: ConfigParts::default(),
+        stack: Vec::new(),
     };
-    for (file, body) in bodies {
-        loader.top_level(file, body);
-    }
-    let Loader {
+    let (mut root, terraform) = state.module(dir, Path::new(""))?;
+    root.dir = PathBuf::new();
+    let LoadState {
+        sources,
         errors,
-        config,
         warnings,
         ..
-    } = loader;
+    } = state;
     if errors
         .iter()
         .any(|e| matches!(e, ConfigError::Syntax { .. } | ConfigError::Io { .. }))
     {
         return Err(ConfigErrors { errors });
     }
-    let mut terraform = config.terraform;
+    let mut terraform = terraform;
     terraform.azurerm_locked = locked_azurerm_version(dir);
-    let config = Config {
-        sources: Arc::new(sources),
-        terraform,
-        warnings,
-        providers: config.providers,
-        variables: config.variables,
-        locals: config.locals,
-        outputs: config.outputs,
-        resources: config.resources,
-    };
-    Ok((config, errors))
+    Ok((
+        Config {
+            sources: Arc::new(sources),
+            terraform,
+            warnings,
+            root,
+        },
+        errors,
+    ))
+}
+
+/// What loading a tree of modules has gathered so far.
+struct LoadState {
+    sources: Sources,
+    errors: Vec<ConfigError>,
+    warnings: Vec<ConfigWarning>,
+    /// The directories of the modules being loaded, to refuse a module that calls itself.
+    stack: Vec<PathBuf>,
+}
+
+impl LoadState {
+    /// Loads the module in `dir` (shown to users under `shown`) and, recursively, the modules
+    /// it calls. Returns it with the `terraform` settings it declares.
+    fn module(
+        &mut self,
+        dir: &Path,
+        shown: &Path,
+    ) -> Result<(Module, TerraformSettings), ConfigErrors> {
+        let mut bodies = Vec::new();
+        for path in tf_files(dir).map_err(|e| single(io_error(dir, e)))? {
+            let name = shown
+                .join(path.file_name().unwrap_or_default())
+                .display()
+                .to_string();
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    self.errors.push(io_error(&path, e));
+                    continue;
+                }
+            };
+            let file = self.sources.add(name, text);
+            match hcl_edit::parser::parse_body(&self.sources.file(file).text) {
+                Ok(body) => bodies.push((file, body)),
+                Err(e) => self.errors.push(syntax_error(&self.sources, file, &e)),
+            }
+        }
+        if bodies.is_empty() && self.errors.is_empty() {
+            return Err(single(ConfigError::NoFiles {
+                dir: dir.display().to_string(),
+            }));
+        }
+        let mut loader = Loader {
+            sources: &self.sources,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            config: ConfigParts::default(),
+        };
+        for (file, body) in bodies {
+            loader.top_level(file, body);
+        }
+        let Loader {
+            errors,
+            config,
+            warnings,
+            ..
+        } = loader;
+        self.errors.extend(errors);
+        self.warnings.extend(warnings);
+        let mut calls = BTreeMap::new();
+        for (name, call) in config.calls {
+            if let Some(call) = self.child(dir, shown, name.clone(), call) {
+                calls.insert(name, call);
+            }
+        }
+        let module = Module {
+            dir: shown.to_owned(),
+            providers: config.providers,
+            variables: config.variables,
+            locals: config.locals,
+            outputs: config.outputs,
+            resources: config.resources,
+            calls,
+        };
+        Ok((module, config.terraform))
+    }
+
+    /// Loads the module a call names; local paths only.
+    fn child(
+        &mut self,
+        dir: &Path,
+        shown: &Path,
+        name: String,
+        call: PendingCall,
+    ) -> Option<ModuleCall> {
+        let source = call.source.clone();
+        let refuse = |state: &mut LoadState, summary: &str, help: String| {
+            let at = state.sources.locate(call.source_span);
+            state
+                .errors
+                .push(ConfigError::invalid(summary, "this source", Some(help), at));
+            None
+        };
+        if !(source.starts_with("./") || source.starts_with("../")) {
+            let help = if source.starts_with("git::") || source.contains("://") {
+                "vnetform reads modules from local paths; clone the module into the repository and use source = \"./path\"".to_owned()
+            } else {
+                format!(
+                    "registry modules are not downloaded; vendor \"{source}\" into the repository (for example modules/{name}) and use source = \"./modules/{name}\""
+                )
+            };
+            return refuse(self, "Unsupported module source", help);
+        }
+        let child_dir = dir.join(&source);
+        let canonical = child_dir
+            .canonicalize()
+            .unwrap_or_else(|_| child_dir.clone());
+        if !child_dir.is_dir() {
+            let shown_dir = normalize_path(&shown.join(&source));
+            return refuse(
+                self,
+                "Module directory not found",
+                format!("{} is not a directory", shown_dir.display()),
+            );
+        }
+        if self.stack.contains(&canonical) {
+            return refuse(
+                self,
+                "Module calls itself",
+                format!("{source} is already being loaded: a module cannot call itself"),
+            );
+        }
+        self.stack.push(canonical);
+        let loaded = self.module(&child_dir, &normalize_path(&shown.join(&source)));
+        self.stack.pop();
+        match loaded {
+            Ok((module, _)) => Some(ModuleCall {
+                name,
+                source,
+                body: call.body,
+                file: call.file,
+                span: call.span,
+                repetition: call.repetition,
+                providers: call.providers,
+                module,
+            }),
+            Err(e) => {
+                self.errors.extend(e.errors);
+                None
+            }
+        }
+    }
+}
+
+/// `a/./b/../c` → `a/c`, for showing module file names.
+fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if out.file_name().is_some_and(|n| n != "..") => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Parses a `*.tfvars` file into variable assignments (name, expression).
@@ -188,6 +318,18 @@ struct ConfigParts {
     locals: BTreeMap<String, Expr>,
     outputs: BTreeMap<String, OutputBlock>,
     resources: BTreeMap<ResourceAddr, ResourceBlock>,
+    calls: BTreeMap<String, PendingCall>,
+}
+
+/// A module call whose module is not loaded yet.
+struct PendingCall {
+    source: String,
+    source_span: Span,
+    body: Body,
+    file: FileId,
+    span: Span,
+    repetition: Option<Repetition>,
+    providers: Vec<(String, String, Span)>,
 }
 
 struct Loader<'a> {
@@ -256,7 +398,8 @@ impl Loader<'_> {
             "output" => self.output(file, block),
             "resource" => self.resource(file, block, Mode::Managed),
             "data" => self.resource(file, block, Mode::Data),
-            kind @ ("module" | "moved" | "import" | "check" | "removed") => self.error(
+            "module" => self.module_call(file, block),
+            kind @ ("moved" | "import" | "check" | "removed") => self.error(
                 &format!("{kind} blocks are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -573,6 +716,88 @@ impl Loader<'_> {
         }
     }
 
+    /// A `module "NAME" { source = ... }` block; its module is loaded afterwards.
+    fn module_call(&mut self, file: FileId, block: Block) {
+        let Some([name]) = self.labels::<1>(file, &block, "module \"NAME\"") else {
+            return;
+        };
+        let header = span_of(file, &block.ident);
+        let Some(source) = block.body.get_attribute("source") else {
+            self.error(
+                "Missing required argument",
+                "a module block needs a source",
+                Some("e.g. source = \"./modules/vnet\"".into()),
+                header,
+            );
+            return;
+        };
+        let source_span = span_of(file, &source.value);
+        let Some(source_text) = literal_string(&source.value) else {
+            self.error(
+                "Invalid module source",
+                "must be a literal string",
+                None,
+                source_span,
+            );
+            return;
+        };
+        if let Some(depends_on) = block.body.get_attribute("depends_on") {
+            self.error(
+                "depends_on on modules is not supported yet",
+                "not supported yet",
+                None,
+                span_of(file, &depends_on.key),
+            );
+        }
+        let call = PendingCall {
+            source: source_text,
+            source_span,
+            repetition: self.repetition(file, &block.body),
+            providers: self.providers_map(file, &block.body),
+            file,
+            span: header,
+            body: block.body,
+        };
+        if self.config.calls.insert(name.clone(), call).is_some() {
+            self.duplicate(&format!("module \"{name}\""), header);
+        }
+    }
+
+    /// `providers = { azurerm = azurerm.spoke }`: (name in the module, name here, span).
+    fn providers_map(&mut self, file: FileId, body: &Body) -> Vec<(String, String, Span)> {
+        let Some(attr) = body.get_attribute("providers") else {
+            return Vec::new();
+        };
+        let Expression::Object(entries) = &attr.value else {
+            self.error(
+                "Invalid providers map",
+                "expected { azurerm = azurerm.ALIAS }",
+                None,
+                span_of(file, &attr.value),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (key, value) in entries.iter() {
+            let child = match key {
+                ObjectKey::Ident(i) => Some(i.as_str().to_owned()),
+                ObjectKey::Expression(e) => reference_text(e),
+            };
+            match (child, reference_text(value.expr())) {
+                (Some(child), Some(parent)) => {
+                    out.push((child, parent, span_of(file, value.expr())))
+                }
+                _ => self.error(
+                    "Invalid providers map entry",
+                    "expected PROVIDER = PROVIDER.ALIAS",
+                    None,
+                    span_of(file, value.expr()),
+                ),
+            }
+        }
+        out
+    }
+
     /// `provider = azurerm.ALIAS` (or the legacy quoted `"azurerm.ALIAS"`): the alias.
     fn provider_alias(&mut self, file: FileId, body: &Body) -> Option<(String, Span)> {
         let attr = body.get_attribute("provider")?;
@@ -717,6 +942,24 @@ impl Loader<'_> {
             src: at.src,
             span: at.span,
         });
+    }
+}
+
+/// `azurerm` or `azurerm.alias`, written as a reference (or as a legacy quoted string).
+fn reference_text(expr: &Expression) -> Option<String> {
+    match expr {
+        Expression::Variable(name) => Some(name.as_str().to_owned()),
+        Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+            (Expression::Variable(name), [op]) => match op.value() {
+                TraversalOperator::GetAttr(alias) => {
+                    Some(format!("{}.{}", name.as_str(), alias.as_str()))
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        Expression::String(s) => Some(s.as_str().to_owned()),
+        _ => None,
     }
 }
 

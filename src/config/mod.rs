@@ -10,6 +10,7 @@ mod load;
 mod types;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hcl_edit::expr::Expression;
@@ -34,19 +35,54 @@ impl Expr {
     }
 }
 
-/// A whole configuration directory, as written.
+/// A whole configuration, as written: the root module and every module it calls.
 #[derive(Debug)]
 pub struct Config {
     pub sources: Arc<Sources>,
     pub terraform: TerraformSettings,
     /// Things that work but should change (reported, never fatal).
     pub warnings: Vec<ConfigWarning>,
+    pub root: Module,
+}
+
+/// One module: a directory of `*.tf` files.
+#[derive(Debug)]
+pub struct Module {
+    /// The directory relative to the root module's (empty for the root): `path.module`.
+    pub dir: PathBuf,
     pub providers: Vec<ProviderBlock>,
     pub variables: BTreeMap<String, VariableBlock>,
     pub locals: BTreeMap<String, Expr>,
     pub outputs: BTreeMap<String, OutputBlock>,
+    /// Resource and data blocks, by their address within this module.
     pub resources: BTreeMap<ResourceAddr, ResourceBlock>,
+    pub calls: BTreeMap<String, ModuleCall>,
 }
+
+/// A `module "NAME" {}` block and the module it calls.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    /// The block body: its other arguments are the module's input variables.
+    pub body: Body,
+    pub file: FileId,
+    pub span: Span,
+    pub repetition: Option<Repetition>,
+    /// `providers = { CHILD = PARENT }`, e.g. (`azurerm`, `azurerm.spoke`).
+    pub providers: Vec<(String, String, Span)>,
+    pub module: Module,
+}
+
+/// Arguments of a module block that are not the module's input variables.
+pub const MODULE_META_ARGUMENTS: &[&str] = &[
+    "source",
+    "version",
+    "count",
+    "for_each",
+    "depends_on",
+    "providers",
+];
 
 /// The `terraform {}` settings the tool acts on.
 #[derive(Debug, Default)]

@@ -11,22 +11,19 @@ pub mod error;
 mod expr;
 mod functions;
 mod resources;
+mod scope;
 pub mod value;
 pub mod vars;
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use hcl_edit::Decorated;
-use hcl_edit::expr::TraversalOperator;
-
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Expr, Lifecycle};
-use crate::model::{self, PlannedObject};
-use crate::source::{Sources, Span};
+use crate::config::{Config, Lifecycle};
+use crate::model::PlannedObject;
+use crate::source::Span;
 pub use error::{EvalError, EvalErrors, EvalWarning};
-use expr::{Evaluator, Frame, Scope};
+use scope::{ConfigScope, Shared};
 use value::Value;
 
 /// Reads the object a data source names: (managed resource type, ARM id) → its attributes,
@@ -91,20 +88,18 @@ pub struct OutputValue {
     pub sensitive: bool,
 }
 
-/// Evaluates the whole configuration, reporting every problem at once.
+/// Evaluates the whole configuration, every module instance included, reporting every
+/// problem at once.
 pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
-    let scope = ConfigScope::new(req);
-    let subscriptions = scope.subscriptions();
-    let subscription = subscriptions[&None].clone();
-    *scope.subscriptions.borrow_mut() = subscriptions;
-    for addr in req.config.resources.keys() {
-        scope.resource(addr);
-    }
+    let shared = Shared::new(req);
+    let root = ConfigScope::root(&shared);
+    let subscription = shared.default_subscription();
+    root.walk();
     let mut outputs = BTreeMap::new();
-    for (name, output) in &req.config.outputs {
-        if let Some(v) = scope.guard(scope.eval(&output.value)) {
+    for (name, output) in &req.config.root.outputs {
+        if let Some(v) = root.guard(root.eval(&output.value)) {
             if v.contains_sensitive() && !output.sensitive {
-                scope.errors.borrow_mut().push(EvalError::invalid(
+                shared.errors.borrow_mut().push(EvalError::invalid(
                     "Output refers to sensitive values",
                     "this value is sensitive",
                     Some("add sensitive = true to the output block to confirm it may be shown only on request".into()),
@@ -120,33 +115,21 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
             );
         }
     }
-    let errors = scope.errors.into_inner();
-    if !errors.is_empty() {
-        return Err(EvalErrors { errors });
+    drop(root);
+    let shared = shared.finish();
+    if !shared.errors.is_empty() {
+        return Err(EvalErrors {
+            errors: shared.errors,
+        });
     }
     Ok(DesiredState {
         subscription,
-        declared: req.config.resources.keys().cloned().collect(),
-        opaque_types: req
-            .config
-            .resources
-            .keys()
-            .filter(|a| {
-                a.mode == crate::addr::Mode::Managed && model::schema(&a.resource_type).is_none()
-            })
-            .map(|a| a.resource_type.clone())
-            .collect(),
-        warnings: scope.warnings.into_inner(),
-        resources: scope.desired.into_inner(),
+        declared: shared.declared,
+        opaque_types: shared.opaque_types,
+        warnings: shared.warnings,
+        resources: shared.desired,
         outputs,
     })
-}
-
-/// An evaluated local value and the resources it refers to.
-#[derive(Clone)]
-struct LocalValue {
-    value: Value,
-    deps: BTreeSet<ResourceAddr>,
 }
 
 impl DesiredState {
@@ -167,356 +150,5 @@ impl DesiredState {
             warnings.push(EvalWarning::Opaque { types });
         }
         warnings
-    }
-}
-
-enum Slot<T> {
-    InProgress,
-    Done(T),
-    Failed,
-}
-
-struct ConfigScope<'a> {
-    req: &'a EvalRequest<'a>,
-    subscriptions: RefCell<BTreeMap<Option<String>, String>>,
-    locals: RefCell<BTreeMap<String, Slot<LocalValue>>>,
-    resources: RefCell<BTreeMap<ResourceAddr, Slot<Value>>>,
-    desired: RefCell<BTreeMap<ResourceAddr, DesiredResource>>,
-    /// References collected for the resources and locals being evaluated, innermost last.
-    dep_stack: RefCell<Vec<BTreeSet<ResourceAddr>>>,
-    errors: RefCell<Vec<EvalError>>,
-    warnings: RefCell<Vec<EvalWarning>>,
-}
-
-impl<'a> ConfigScope<'a> {
-    fn new(req: &'a EvalRequest<'a>) -> Self {
-        ConfigScope {
-            req,
-            subscriptions: RefCell::default(),
-            locals: RefCell::default(),
-            resources: RefCell::default(),
-            desired: RefCell::default(),
-            dep_stack: RefCell::default(),
-            errors: RefCell::default(),
-            warnings: RefCell::default(),
-        }
-    }
-
-    fn sources_ref(&self) -> &Sources {
-        &self.req.config.sources
-    }
-
-    fn eval(&self, expr: &Expr) -> Result<Value, EvalError> {
-        self.eval_in(expr, &Frame::new())
-    }
-
-    /// Evaluates with iteration variables (`count`, `each`, a dynamic block's iterator).
-    fn eval_in(&self, expr: &Expr, frame: &Frame) -> Result<Value, EvalError> {
-        Evaluator {
-            scope: self,
-            file: expr.file,
-        }
-        .eval(&expr.expr, frame)
-    }
-
-    /// Records an error and turns it into `None`.
-    fn guard<T>(&self, result: Result<T, EvalError>) -> Option<T> {
-        result.map_err(|e| self.errors.borrow_mut().push(e)).ok()
-    }
-
-    fn error_at(
-        &self,
-        summary: &str,
-        label: impl Into<String>,
-        detail: Option<String>,
-        span: Span,
-    ) -> EvalError {
-        EvalError::invalid(summary, label, detail, self.sources_ref().locate(span))
-    }
-
-    /// The subscription of every azurerm provider configuration, by alias (`None`: the
-    /// default one): its `subscription_id`, else `ARM_SUBSCRIPTION_ID`, else the all-zero GUID.
-    fn subscriptions(&self) -> BTreeMap<Option<String>, String> {
-        let fallback = self
-            .req
-            .env
-            .get("ARM_SUBSCRIPTION_ID")
-            .cloned()
-            .unwrap_or_else(|| model::DEFAULT_SUBSCRIPTION.to_owned());
-        let mut out = BTreeMap::from([(None, fallback.clone())]);
-        for p in self
-            .req
-            .config
-            .providers
-            .iter()
-            .filter(|p| p.name == "azurerm")
-        {
-            let configured = p.body.get_attribute("subscription_id").and_then(|attr| {
-                self.guard(self.eval(&Expr {
-                    expr: attr.value.clone(),
-                    file: p.file,
-                }))
-            });
-            let subscription = configured
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| fallback.clone());
-            out.insert(p.alias.clone(), subscription);
-        }
-        out
-    }
-
-    /// The subscription a resource block's ids are formed in, by its `provider` alias.
-    fn subscription_of(&self, block: &crate::config::ResourceBlock) -> Result<String, EvalError> {
-        let subscriptions = self.subscriptions.borrow();
-        match &block.provider_alias {
-            None => Ok(subscriptions[&None].clone()),
-            Some((alias, span)) => {
-                subscriptions
-                    .get(&Some(alias.clone()))
-                    .cloned()
-                    .ok_or_else(|| {
-                        self.error_at(
-                            "Provider configuration not present",
-                            format!("no provider \"azurerm\" block has alias = \"{alias}\""),
-                            Some(format!(
-                                "add provider \"azurerm\" {{ alias = \"{alias}\" ... }}"
-                            )),
-                            *span,
-                        )
-                    })
-            }
-        }
-    }
-
-    fn note_dependencies(&self, deps: impl IntoIterator<Item = ResourceAddr>) {
-        if let Some(top) = self.dep_stack.borrow_mut().last_mut() {
-            top.extend(deps);
-        }
-    }
-
-    fn local(&self, name: &str, span: Span) -> Result<Value, EvalError> {
-        let Some(expr) = self.req.config.locals.get(name) else {
-            return Err(self.error_at(
-                "Reference to undeclared local value",
-                format!("no local value named \"{name}\" is declared"),
-                None,
-                span,
-            ));
-        };
-        match self.locals.borrow().get(name) {
-            Some(Slot::Done(LocalValue { value: v, deps })) => {
-                self.note_dependencies(deps.iter().cloned());
-                return Ok(v.clone());
-            }
-            Some(Slot::InProgress) => {
-                return Err(self.error_at(
-                    "Cycle in local values",
-                    format!("local.{name} refers to itself"),
-                    None,
-                    span,
-                ));
-            }
-            Some(Slot::Failed) => return Ok(Value::Unknown),
-            None => {}
-        }
-        self.locals
-            .borrow_mut()
-            .insert(name.to_owned(), Slot::InProgress);
-        self.dep_stack.borrow_mut().push(BTreeSet::new());
-        let result = self.eval(expr);
-        let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
-        let slot = match &result {
-            Ok(v) => Slot::Done(LocalValue {
-                value: v.clone(),
-                deps: deps.clone(),
-            }),
-            Err(_) => Slot::Failed,
-        };
-        self.locals.borrow_mut().insert(name.to_owned(), slot);
-        match result {
-            Ok(v) => {
-                self.note_dependencies(deps);
-                Ok(v)
-            }
-            Err(e) => {
-                self.errors.borrow_mut().push(e);
-                Ok(Value::Unknown)
-            }
-        }
-    }
-
-    fn undeclared_resource(&self, addr: &ResourceAddr, span: Span) -> EvalError {
-        self.error_at(
-            "Reference to undeclared resource",
-            format!("no resource {addr} is declared"),
-            Some("declare it with a resource block, or correct the reference".into()),
-            span,
-        )
-    }
-}
-
-impl Scope for ConfigScope<'_> {
-    fn sources(&self) -> &Sources {
-        self.sources_ref()
-    }
-
-    fn warn(&self, warning: EvalWarning) {
-        self.warnings.borrow_mut().push(warning);
-    }
-
-    fn module_dir(&self) -> Option<&Path> {
-        Some(self.req.working_dir)
-    }
-
-    fn resolve(
-        &self,
-        root: &str,
-        ops: &[Decorated<TraversalOperator>],
-        span: Span,
-    ) -> Result<(Value, usize), EvalError> {
-        let first = expr::leading_name(ops).map(str::to_owned);
-        let need_name = |what: &str| {
-            self.error_at(
-                &format!("Invalid {what} reference"),
-                format!("expected {what}.NAME"),
-                None,
-                span,
-            )
-        };
-        match root {
-            "var" => {
-                let name = first.ok_or_else(|| need_name("var"))?;
-                let value = self.req.variables.get(&name).cloned().ok_or_else(|| {
-                    self.error_at(
-                        "Reference to undeclared input variable",
-                        format!("no variable named \"{name}\" is declared"),
-                        Some(format!("declare it with a variable \"{name}\" {{}} block")),
-                        span,
-                    )
-                })?;
-                Ok((value, 1))
-            }
-            "local" => Ok((
-                self.local(&first.ok_or_else(|| need_name("local"))?, span)?,
-                1,
-            )),
-            "path" => match first.as_deref() {
-                Some("module" | "root") => Ok((Value::string("."), 1)),
-                Some("cwd") => Ok((Value::string(self.req.working_dir.display().to_string()), 1)),
-                _ => Err(self.error_at(
-                    "Invalid path reference",
-                    "expected path.module, path.root or path.cwd",
-                    None,
-                    span,
-                )),
-            },
-            "terraform" => match first.as_deref() {
-                Some("workspace") => Ok((Value::string("default"), 1)),
-                _ => Err(self.error_at(
-                    "Invalid terraform reference",
-                    "only terraform.workspace is available",
-                    None,
-                    span,
-                )),
-            },
-            "count" => Err(self.error_at(
-                "Reference to \"count\" in non-counted context",
-                "count.index is only available in a resource that sets count",
-                None,
-                span,
-            )),
-            "each" => Err(self.error_at(
-                "Reference to \"each\" in context without for_each",
-                "each.key and each.value are only available in a resource that sets for_each",
-                None,
-                span,
-            )),
-            "self" | "module" => Err(self.error_at(
-                &format!("\"{root}\" references are not supported yet"),
-                "not supported yet",
-                Some("see docs/language.md for the supported language".into()),
-                span,
-            )),
-            "data" => {
-                let names = (
-                    first,
-                    ops.get(1)
-                        .and_then(|op| expr::leading_name(std::slice::from_ref(op))),
-                );
-                let (Some(data_type), Some(name)) = names else {
-                    return Err(self.error_at(
-                        "Invalid data reference",
-                        "expected data.TYPE.NAME",
-                        None,
-                        span,
-                    ));
-                };
-                let addr = ResourceAddr {
-                    mode: crate::addr::Mode::Data,
-                    ..ResourceAddr::managed(data_type, name)
-                };
-                Ok((self.block_reference(&addr, span)?, 2))
-            }
-            resource_type => {
-                let name = first.ok_or_else(|| {
-                    self.error_at(
-                        "Invalid reference",
-                        format!("\"{resource_type}\" alone is not a value; a resource reference is TYPE.NAME"),
-                        None,
-                        span,
-                    )
-                })?;
-                let addr = ResourceAddr::managed(resource_type, name);
-                let value = self.block_reference(&addr, span)?;
-                Ok(self
-                    .opaque_attribute(&addr, &value, ops)
-                    .unwrap_or((value, 1)))
-            }
-        }
-    }
-}
-
-impl ConfigScope<'_> {
-    /// `TYPE.NAME.attribute` of a resource type the tool does not model, when the attribute
-    /// was not configured: the backend may set it, so it is unknown until the object exists
-    /// (and null after, if it did not). Consumes the attribute step.
-    fn opaque_attribute(
-        &self,
-        addr: &ResourceAddr,
-        value: &Value,
-        ops: &[Decorated<TraversalOperator>],
-    ) -> Option<(Value, usize)> {
-        let repeated = self
-            .req
-            .config
-            .resources
-            .get(addr)
-            .is_some_and(|b| b.repetition.is_some());
-        if model::schema(&addr.resource_type).is_some() || repeated {
-            return None;
-        }
-        let attribute = expr::leading_name(ops.get(1..)?)?;
-        if value.as_map().is_none_or(|m| m.contains_key(attribute)) {
-            return None;
-        }
-        let exists = self.req.prior.contains_key(addr);
-        Some((if exists { Value::Null } else { Value::Unknown }, 2))
-    }
-
-    /// The value a reference to a resource or data block sees, recording the dependency.
-    fn block_reference(&self, addr: &ResourceAddr, span: Span) -> Result<Value, EvalError> {
-        if !self.req.config.resources.contains_key(addr) {
-            return Err(self.undeclared_resource(addr, span));
-        }
-        self.note_dependencies([addr.clone()]);
-        if matches!(self.resources.borrow().get(addr), Some(Slot::InProgress)) {
-            return Err(self.error_at(
-                "Cycle between resources",
-                format!("{addr} refers back to a resource that refers to it"),
-                Some("break the cycle by removing one of the references".into()),
-                span,
-            ));
-        }
-        Ok(self.resource(addr).unwrap_or(Value::Unknown))
     }
 }

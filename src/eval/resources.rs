@@ -8,15 +8,16 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block as HclBlock, Body, Structure};
 
 use super::expr::Frame;
+use super::scope::{ConfigScope, Slot};
 use super::value::{self, Value};
-use super::{ConfigScope, DeferredRead, DesiredResource, EvalError, Slot};
+use super::{DeferredRead, DesiredResource, EvalError};
 use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
 use crate::model::schema::Convert;
 use crate::model::{self, Block, DataSchema, Kind, Ty};
 use crate::source::{FileId, Span};
 
-impl ConfigScope<'_> {
+impl ConfigScope<'_, '_> {
     /// What a reference to a resource block sees, evaluating the block first if needed: the
     /// planned object, or with `count` a list of them, or with `for_each` a map by key.
     pub(super) fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
@@ -37,24 +38,30 @@ impl ConfigScope<'_> {
     }
 
     fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {
-        let block = &self.req.config.resources[addr];
+        let block = self
+            .block(addr)
+            .expect("resources are evaluated through their module's scope");
         let kind = self.kind_of(addr, block.span)?;
         let body_schema = match kind {
             BlockKind::Managed(schema) => &schema.body,
             BlockKind::Data(data) => &data.schema.body,
             BlockKind::Opaque => &model::OPEN,
         };
-        self.dep_stack
-            .borrow_mut()
-            .push(block.depends_on.iter().map(|(a, _)| a.clone()).collect());
+        self.dep_stack.borrow_mut().push(
+            block
+                .depends_on
+                .iter()
+                .map(|(a, _)| a.in_module(&self.path))
+                .collect(),
+        );
         for (dep, span) in &block.depends_on {
-            if !self.req.config.resources.contains_key(dep) {
+            if self.block(&dep.in_module(&self.path)).is_none() {
                 self.errors
                     .borrow_mut()
-                    .push(self.undeclared_resource(dep, *span));
+                    .push(self.undeclared_resource(&dep.in_module(&self.path), *span));
             }
         }
-        let instances = self.instances(block);
+        let instances = self.repeat(block.repetition.as_ref());
         let configs: Option<Vec<(Option<InstanceKey>, Value)>> = instances.and_then(|instances| {
             let evaluated: Vec<_> = instances
                 .into_iter()
@@ -218,50 +225,7 @@ impl ConfigScope<'_> {
         with_computed(&data.schema, config, Some(&found))
     }
 
-    /// The instances a block declares, each with the frame its body is evaluated in
-    /// (`count.index`, `each.key`, `each.value`).
-    fn instances(&self, block: &ResourceBlock) -> Option<Vec<(Option<InstanceKey>, Frame)>> {
-        match &block.repetition {
-            None => Some(vec![(None, Frame::new())]),
-            Some(Repetition::Count(expr)) => {
-                let count = self.guard(self.count(expr))?;
-                Some(
-                    (0..count)
-                        .map(|i| {
-                            let index = Value::Map(BTreeMap::from([(
-                                "index".into(),
-                                Value::Number(i as f64),
-                            )]));
-                            (
-                                Some(InstanceKey::Index(i)),
-                                Frame::from([("count".into(), index)]),
-                            )
-                        })
-                        .collect(),
-                )
-            }
-            Some(Repetition::ForEach(expr)) => {
-                let items = self.guard(self.for_each(expr, "for_each"))?;
-                Some(
-                    items
-                        .into_iter()
-                        .map(|(k, v)| {
-                            let each = Value::Map(BTreeMap::from([
-                                ("key".into(), Value::string(&k)),
-                                ("value".into(), v),
-                            ]));
-                            (
-                                Some(InstanceKey::Key(k)),
-                                Frame::from([("each".into(), each)]),
-                            )
-                        })
-                        .collect(),
-                )
-            }
-        }
-    }
-
-    fn count(&self, expr: &Expr) -> Result<usize, EvalError> {
+    pub(super) fn count(&self, expr: &Expr) -> Result<usize, EvalError> {
         let value = self.eval(expr)?;
         let invalid = |why: String, detail: Option<String>| {
             self.error_at("Invalid count argument", why, detail, expr.span())
@@ -279,7 +243,11 @@ impl ConfigScope<'_> {
     }
 
     /// The (key, value) pairs of a `for_each` collection: a map, or a set of strings.
-    fn for_each(&self, expr: &Expr, what: &str) -> Result<Vec<(String, Value)>, EvalError> {
+    pub(super) fn for_each(
+        &self,
+        expr: &Expr,
+        what: &str,
+    ) -> Result<Vec<(String, Value)>, EvalError> {
         let value = self.eval(expr)?;
         let invalid = |why: String, detail: Option<String>| {
             self.error_at(

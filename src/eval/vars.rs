@@ -95,7 +95,7 @@ fn resolve_with(
 
     for (key, value) in env {
         if let Some(name) = key.strip_prefix("TF_VAR_")
-            && config.variables.contains_key(name)
+            && config.root.variables.contains_key(name)
         {
             raw.insert(
                 name.to_owned(),
@@ -141,7 +141,7 @@ fn resolve_with(
             }
             VarInput::Assign(text) => match text.split_once('=') {
                 Some((name, value)) if !name.is_empty() => {
-                    if config.variables.contains_key(name) {
+                    if config.root.variables.contains_key(name) {
                         raw.insert(
                             name.to_owned(),
                             (Raw::Text(value.to_owned()), "a -var option".into()),
@@ -157,7 +157,7 @@ fn resolve_with(
 
     let mut prompt = prompt;
     let mut values = BTreeMap::new();
-    for (name, var) in &config.variables {
+    for (name, var) in &config.root.variables {
         let given = match raw.remove(name) {
             Some((Raw::Text(text), origin)) => Some((
                 parse_text(&mut sources, name, &var.ty, &text, &origin),
@@ -214,7 +214,7 @@ fn read_file(
         |n| n.to_string_lossy().into_owned(),
     );
     for (name, expr) in parse_tfvars(sources, path)? {
-        if !config.variables.contains_key(&name) {
+        if !config.root.variables.contains_key(&name) {
             warnings.push(EvalWarning::UndeclaredVariable {
                 name,
                 origin: origin.clone(),
@@ -301,7 +301,7 @@ fn default_value(
 }
 
 /// Runs a variable's `validation` blocks against its value.
-fn check_validations(
+pub(super) fn check_validations(
     config: &Config,
     var: &VariableBlock,
     value: Value,

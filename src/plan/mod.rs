@@ -84,6 +84,8 @@ pub enum Reason {
     NoResourceConfig,
     /// Deleted because the plan destroys everything.
     DestroyMode,
+    /// Deleted because the module instance holding it left the configuration.
+    NoModule,
     /// Deleted because its index is no longer below `count`.
     CountIndex,
     /// Deleted because its key is no longer in the `for_each` collection.
@@ -102,6 +104,7 @@ impl Reason {
             Reason::CannotUpdate => Some("replace_because_cannot_update"),
             Reason::Tainted => Some("replace_because_tainted"),
             Reason::NoResourceConfig => Some("delete_because_no_resource_config"),
+            Reason::NoModule => Some("delete_because_no_module"),
             Reason::CountIndex => Some("delete_because_count_index"),
             Reason::EachKey => Some("delete_because_each_key"),
             Reason::WrongRepetition => Some("delete_because_wrong_repetition"),
@@ -376,6 +379,9 @@ fn read_change(
 fn delete_reason(addr: &ResourceAddr, desired: &DesiredState, destroy: bool) -> Reason {
     if destroy {
         return Reason::DestroyMode;
+    }
+    if !addr.module.is_empty() && !desired.declared.iter().any(|d| d.module == addr.module) {
+        return Reason::NoModule;
     }
     if !desired.declared.contains(&addr.config()) {
         return Reason::NoResourceConfig;

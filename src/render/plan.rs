@@ -79,6 +79,10 @@ fn header(change: &crate::plan::ResourceChange) -> String {
         (Action::Delete, Some(Reason::NoResourceConfig)) => {
             because(format!("{addr} is not in configuration"))
         }
+        (Action::Delete, Some(Reason::NoModule)) => because(format!(
+            "{} is not in configuration",
+            crate::addr::module_path_string(&addr.module)
+        )),
         (Action::Delete, Some(Reason::CountIndex)) => because(format!(
             "index {} is out of range for count",
             addr.key

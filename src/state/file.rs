@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ResourceState, State, StateOutput};
-use crate::addr::{InstanceKey, Mode, ResourceAddr};
+use crate::addr::{InstanceKey, Mode, ResourceAddr, module_path_string, parse_module_path};
 
 /// The azurerm provider address recorded on every resource.
 const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
@@ -69,7 +69,7 @@ pub enum FormatError {
     Json(#[from] serde_json::Error),
     #[error("state format version {0} is not supported (this tool reads version 4)")]
     Version(u64),
-    #[error("resources in modules ({0}) are not supported yet")]
+    #[error("\"{0}\" is not a module path")]
     Module(String),
     #[error("resource {0} has an instance key that is neither a number nor a string")]
     InstanceKey(String),
@@ -82,15 +82,17 @@ pub(super) fn parse(text: &str) -> Result<State, FormatError> {
     }
     let mut resources = BTreeMap::new();
     for r in file.resources {
-        if let Some(module) = r.module {
-            return Err(FormatError::Module(module));
-        }
+        let module = match &r.module {
+            Some(text) => parse_module_path(text).map_err(|_| FormatError::Module(text.clone()))?,
+            None => Vec::new(),
+        };
         let mode = if r.mode == "data" {
             Mode::Data
         } else {
             Mode::Managed
         };
         let base = ResourceAddr {
+            module,
             mode,
             ..ResourceAddr::managed(r.ty, r.name)
         };
@@ -204,7 +206,7 @@ fn grouped(state: &State) -> Vec<ResourceV4> {
         match out.last_mut() {
             Some(entry) if last.as_ref() == Some(&addr.config()) => entry.instances.push(instance),
             _ => out.push(ResourceV4 {
-                module: None,
+                module: (!addr.module.is_empty()).then(|| module_path_string(&addr.module)),
                 mode: addr.mode.as_str().to_owned(),
                 ty: addr.resource_type.clone(),
                 name: addr.name.clone(),

@@ -62,21 +62,18 @@ impl Workspace {
         std::fs::write(self.path().join(name), text).expect("write file");
     }
 
-    /// Copies the configuration files of `from` into the workspace, replacing the
-    /// configuration that was there.
+    /// Copies the configuration of `from` (its files and module directories) into the
+    /// workspace, replacing the configuration that was there.
     pub fn use_config(&self, from: &Path) {
         for entry in std::fs::read_dir(self.path()).unwrap().flatten() {
             let p = entry.path();
             if is_config(&p) {
                 std::fs::remove_file(p).unwrap();
+            } else if is_module_dir(&p) {
+                std::fs::remove_dir_all(p).unwrap();
             }
         }
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            let p = entry.path();
-            if is_config(&p) {
-                std::fs::copy(&p, self.path().join(p.file_name().unwrap())).unwrap();
-            }
-        }
+        copy_config(from, self.path());
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
@@ -128,6 +125,25 @@ impl Workspace {
     pub fn file(&self, name: &str) -> PathBuf {
         self.path().join(name)
     }
+}
+
+fn copy_config(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let p = entry.path();
+        let target = to.join(p.file_name().unwrap());
+        if is_config(&p) {
+            std::fs::copy(&p, &target).unwrap();
+        } else if is_module_dir(&p) {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_config(&p, &target);
+        }
+    }
+}
+
+/// Directories of a case that hold modules (not the configurations applied before it).
+fn is_module_dir(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    p.is_dir() && !matches!(name, "before" | "other") && !name.starts_with('.')
 }
 
 /// Files of a case that belong to its configuration (templates and variable files included),
