@@ -676,3 +676,91 @@ fn resources_doc_matches_the_schemas() {
         "docs/resources.md is out of date: run UPDATE_DOCS=1 cargo test"
     );
 }
+
+/// Copies the repository's modules and one example into a workspace, keeping their layout,
+/// and returns the workspace with the example's directory.
+fn example_with_modules(name: &str) -> (Workspace, std::path::PathBuf) {
+    fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            let p = entry.path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') || name.ends_with(".tfstate") || name.contains(".tfstate.") {
+                continue;
+            }
+            if p.is_dir() {
+                copy_dir(&p, &to.join(&name))
+            } else {
+                std::fs::copy(&p, to.join(&name)).map(|_| ()).unwrap()
+            }
+        }
+    }
+    let ws = Workspace::new();
+    copy_dir(&root().join("modules"), &ws.path().join("modules"));
+    let dir = ws.path().join("examples").join(name);
+    copy_dir(&root().join("examples").join(name), &dir);
+    (ws, dir)
+}
+
+#[test]
+fn hub_and_spoke_example_applies_through_the_shipped_modules() {
+    let (ws, dir) = example_with_modules("hub-and-spoke");
+    let chdir = format!("-chdir={}", dir.display());
+    let apply = ws
+        .run(&[&chdir, "apply", "-auto-approve", "-no-color"])
+        .ok();
+    assert!(
+        apply.stdout.contains("Apply complete! Resources: 20 added"),
+        "{}",
+        apply.stdout
+    );
+    assert!(apply.stdout.contains(
+        "module.network.module.link[\"north\"].azurerm_virtual_network_gateway_connection.this[\"b-to-a\"]: Creation complete"
+    ));
+    assert!(
+        !apply.stdout.contains("HubAndSpokeDemoKey2026"),
+        "the shared key never shows"
+    );
+    assert_eq!(ws.run(&[&chdir, "plan", "-detailed-exitcode"]).code, 0);
+    let listed = ws.run(&[&chdir, "state", "list"]).ok().stdout;
+    assert!(
+        listed.contains(
+            "module.network.module.spoke_vnet[\"south\"].azurerm_subnet.workload[\"data\"]"
+        )
+    );
+    ws.run(&[&chdir, "destroy", "-auto-approve"]).ok();
+}
+
+#[test]
+fn every_shipped_module_validates_on_its_own() {
+    let modules = root().join("modules");
+    let mut names: Vec<String> = std::fs::read_dir(&modules)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["hub-and-spoke", "vnet", "vnet-to-vnet", "vpn-gateway"]
+    );
+    for name in names {
+        let (ws, _) = example_with_modules("vnet-to-vnet");
+        let chdir = format!("-chdir={}", ws.path().join("modules").join(&name).display());
+        let run = ws.run(&[&chdir, "validate", "-no-color"]);
+        assert_eq!(
+            run.code, 0,
+            "modules/{name} does not validate:\n{}",
+            run.stderr
+        );
+        assert!(
+            ws.path()
+                .join("modules")
+                .join(&name)
+                .join("README.md")
+                .is_file(),
+            "modules/{name} has a README"
+        );
+    }
+}

@@ -230,6 +230,9 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
                 .ok_or_else(|| format!("{name}() needs at least one number"))
         }
         "abs" => Ok(Value::Number(num_arg(args, 0)?.abs())),
+        "pow" => Ok(Value::Number(num_arg(args, 0)?.powf(num_arg(args, 1)?))),
+        "floor" => Ok(Value::Number(num_arg(args, 0)?.floor())),
+        "ceil" => Ok(Value::Number(num_arg(args, 0)?.ceil())),
         "range" => {
             let nums = args.iter().map(as_int).collect::<Result<Vec<i64>>>()?;
             let (start, end, step) = match nums.as_slice() {

@@ -43,6 +43,10 @@ pub struct EvalRequest<'a> {
     /// Reads existing objects for data sources; `None` defers every read to apply
     /// (`validate` has no backend).
     pub data: Option<&'a DataReader<'a>>,
+    /// `validate`: a `count` or `for_each` that is not known yet (its variables have no
+    /// value) evaluates its block once, with unknown `count.index` / `each`, instead of
+    /// failing as a plan must.
+    pub validating: bool,
 }
 
 /// The end state the configuration describes.

@@ -362,7 +362,14 @@ impl ConfigScope<'_, '_> {
                     }
                 }
                 Structure::Block(nested) if nested.ident.as_str() == "dynamic" => {
-                    built.ok &= self.dynamic_block(schema, nested, file, frame, &mut built.blocks);
+                    built.ok &= self.dynamic_block(
+                        schema,
+                        nested,
+                        file,
+                        frame,
+                        &mut built.blocks,
+                        &mut built.unknown,
+                    );
                 }
                 Structure::Block(nested) => {
                     let name = nested.ident.as_str();
@@ -386,9 +393,12 @@ impl ConfigScope<'_, '_> {
             }
         }
         built.ok &= self.check_required(schema, &built.present, owner);
-        built.ok &= self.check_block_counts(schema, &built.blocks, owner);
+        built.ok &= self.check_block_counts(schema, &built.blocks, &built.unknown, owner);
         for (name, items) in built.blocks {
             built.out.insert(name, Value::List(items));
+        }
+        for name in built.unknown {
+            built.out.insert(name, Value::Unknown);
         }
         built.ok.then_some(Value::Map(built.out))
     }
@@ -479,6 +489,7 @@ impl ConfigScope<'_, '_> {
         file: FileId,
         frame: &Frame,
         blocks: &mut BTreeMap<String, Vec<Value>>,
+        unknown: &mut BTreeSet<String>,
     ) -> bool {
         let span = Span::new(file, dynamic.ident.span().unwrap_or(0..0));
         let Some(name) = dynamic.labels.first().map(|l| l.as_str().to_owned()) else {
@@ -520,6 +531,11 @@ impl ConfigScope<'_, '_> {
                 return false;
             }
         };
+        if collection.is_unknown() {
+            // How many blocks there will be is known only after apply.
+            unknown.insert(block_key(schema, nested_schema, &name));
+            return true;
+        }
         let Some(pairs) = self.guard(dynamic_pairs(&collection).ok_or_else(|| {
             self.error_at(
                 "Invalid dynamic for_each value",
@@ -576,10 +592,11 @@ impl ConfigScope<'_, '_> {
         &self,
         schema: &Block,
         blocks: &BTreeMap<String, Vec<Value>>,
+        unknown: &BTreeSet<String>,
         owner: Span,
     ) -> bool {
         let mut ok = true;
-        for nested in schema.blocks {
+        for nested in schema.blocks.iter().filter(|b| !unknown.contains(b.name)) {
             let count = blocks.get(nested.name).map_or(0, Vec::len);
             if count >= nested.min_items && (nested.max_items == 0 || count <= nested.max_items) {
                 continue;
@@ -654,6 +671,8 @@ struct Built {
     blocks: BTreeMap<String, Vec<Value>>,
     /// Arguments written in the body, whether or not they evaluated.
     present: BTreeSet<String>,
+    /// Nested block types whose dynamic `for_each` is known only after apply.
+    unknown: BTreeSet<String>,
     ok: bool,
 }
 
@@ -663,6 +682,7 @@ impl Built {
             out: BTreeMap::new(),
             blocks: BTreeMap::new(),
             present: BTreeSet::new(),
+            unknown: BTreeSet::new(),
             ok: true,
         }
     }

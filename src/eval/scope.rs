@@ -542,6 +542,20 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
     /// The instances a `count` or `for_each` declares, each with the frame its body is
     /// evaluated in (`count.index`, `each.key`, `each.value`); one unkeyed instance without.
     pub fn repeat(&self, repetition: Option<&Repetition>) -> Option<Instances> {
+        if let Some(Repetition::Count(expr) | Repetition::ForEach(expr)) = repetition
+            && self.req.validating
+            && self.eval(expr).is_ok_and(|v| !v.is_wholly_known())
+        {
+            let unknown = Value::Map(BTreeMap::from([
+                ("index".into(), Value::Unknown),
+                ("key".into(), Value::Unknown),
+                ("value".into(), Value::Unknown),
+            ]));
+            return Some(vec![(
+                None,
+                Frame::from([("count".into(), unknown.clone()), ("each".into(), unknown)]),
+            )]);
+        }
         match repetition {
             None => Some(vec![(None, Frame::new())]),
             Some(Repetition::Count(expr)) => {

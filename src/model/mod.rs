@@ -224,6 +224,9 @@ fn plan_nested(
     path: &mut Path,
     replace_paths: &mut Vec<Path>,
 ) -> Value {
+    if config.is_unknown() {
+        return Value::Unknown;
+    }
     let Some(items) = config.as_list() else {
         return match prior {
             Some(p) if block.optional_computed => Value::from_json(p),

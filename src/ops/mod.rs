@@ -166,6 +166,7 @@ fn evaluate(
         working_dir: &wd.dir,
         env: &wd.env,
         data: Some(&|resource_type: &str, id: &str| read_now(backend, resource_type, id)),
+        validating: false,
     };
     Ok(eval::evaluate(&req)?)
 }

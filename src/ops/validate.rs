@@ -54,6 +54,7 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         working_dir: &wd.dir,
         env: &wd.env,
         data: None,
+        validating: true,
     };
     let eval_errors = eval::evaluate(&req)
         .err()
