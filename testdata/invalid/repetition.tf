@@ -11,14 +11,6 @@ resource "azurerm_public_ip" "p" {
   allocation_method   = "Static"
 }
 
-resource "azurerm_public_ip" "by_address" {
-  count               = length(azurerm_public_ip.p.ip_address) # ERROR: Invalid count argument
-  name                = "q"
-  location            = "westeurope"
-  resource_group_name = "rg"
-  allocation_method   = "Static"
-}
-
 resource "azurerm_public_ip" "both" {
   count               = 1
   for_each            = toset(["x"]) # ERROR: Invalid combination of "count" and "for_each"
