@@ -8,6 +8,7 @@
 
 mod azurerm;
 mod data;
+mod random;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ pub type Path = Vec<serde_json::Value>;
 pub fn schema(resource_type: &str) -> Option<&'static ResourceSchema> {
     azurerm::RESOURCE_SCHEMAS
         .iter()
+        .chain(random::RESOURCE_SCHEMAS)
         .find(|s| s.type_name == resource_type)
 }
 
@@ -44,7 +46,10 @@ pub fn data_types() -> impl Iterator<Item = &'static str> {
 
 /// All modelled resource types, sorted.
 pub fn resource_types() -> impl Iterator<Item = &'static str> {
-    azurerm::RESOURCE_SCHEMAS.iter().map(|s| s.type_name)
+    azurerm::RESOURCE_SCHEMAS
+        .iter()
+        .chain(random::RESOURCE_SCHEMAS)
+        .map(|s| s.type_name)
 }
 
 /// Azure's normalised region name: lower case without spaces (`West Europe` → `westeurope`).
@@ -70,6 +75,7 @@ pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
         IdShape::Provider(kind) => part("resource_group_name")
             .zip(part("name"))
             .map(|(rg, name)| format!("{}/providers/{kind}/{name}", rg_prefix(&rg))),
+        IdShape::Assigned => None,
         IdShape::Subnet => part("resource_group_name")
             .zip(part("virtual_network_name"))
             .zip(part("name"))
@@ -306,6 +312,10 @@ fn extend(path: &Path, name: &str) -> Path {
 /// Fills the attributes whose values are known at plan time although the backend sets them:
 /// the ARM id and, for a VNet, the ids of its inline subnets.
 fn derive_known_attributes(schema: &ResourceSchema, subscription: &str, value: &mut Value) {
+    if schema.id_shape == IdShape::Assigned {
+        // Planned like any computed attribute: kept from state, or known after apply.
+        return;
+    }
     let id = arm_id(schema.id_shape, subscription, value);
     let Value::Map(map) = value else { return };
     if let (Some(Value::List(subnets)), Some(vnet_id)) = (map.get_mut("subnet"), id.as_str()) {

@@ -212,6 +212,8 @@ pub enum IdShape {
     Provider(&'static str),
     /// `.../virtualNetworks/{virtual_network_name}/subnets/{name}`
     Subnet,
+    /// Assigned by the backend when the object is created (random values).
+    Assigned,
 }
 
 /// A resource type the tool models.

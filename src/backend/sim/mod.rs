@@ -7,6 +7,7 @@
 //! drift can be shown. It never sees plans, configuration or the state file.
 
 mod azure;
+mod random;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -117,6 +118,12 @@ impl SimCloud {
         attributes: serde_json::Value,
         must_exist: bool,
     ) -> Result<serde_json::Value, BackendError> {
+        // Random values get their id when they are made, as the random provider does.
+        let attributes = if !must_exist && resource_type.starts_with("random_") {
+            random::generate(resource_type, attributes)?
+        } else {
+            attributes
+        };
         let id = model::id_of(&attributes).unwrap_or_default().to_owned();
         if id.is_empty() {
             return Err(BackendError::new(
