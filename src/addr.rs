@@ -25,7 +25,9 @@ impl Mode {
 }
 
 /// Which instance of a resource with `count` (an index) or `for_each` (a key).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum InstanceKey {
     Index(usize),
     Key(String),
@@ -41,7 +43,9 @@ impl fmt::Display for InstanceKey {
 }
 
 /// One step of a module path: a module call and, for `count`/`for_each` calls, the instance.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct ModuleStep {
     pub name: String,
     pub key: Option<InstanceKey>,

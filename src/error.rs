@@ -51,6 +51,9 @@ pub enum Error {
         #[related]
         problems: Vec<crate::plan::PreventDestroyError>,
     },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Move(#[from] crate::plan::InvalidMove),
     #[error("{0}")]
     #[diagnostic(code(cli::usage))]
     Usage(String),

@@ -20,7 +20,7 @@ pub struct SourceFile {
 pub type FileId = usize;
 
 /// A byte range in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub file: FileId,
     pub start: usize,

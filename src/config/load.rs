@@ -9,9 +9,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::{
-    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module, ModuleCall,
-    OutputBlock, ProviderBlock, Repetition, ResourceBlock, TerraformSettings, TypeConstraint,
-    VariableBlock,
+    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module, ModuleCall, Move,
+    MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock, TerraformSettings,
+    TypeConstraint, VariableBlock,
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
@@ -133,6 +133,7 @@ impl LoadState {
             outputs: config.outputs,
             resources: config.resources,
             calls,
+            moves: config.moves,
         };
         Ok((module, config.terraform))
     }
@@ -319,6 +320,7 @@ struct ConfigParts {
     outputs: BTreeMap<String, OutputBlock>,
     resources: BTreeMap<ResourceAddr, ResourceBlock>,
     calls: BTreeMap<String, PendingCall>,
+    moves: Vec<Move>,
 }
 
 /// A module call whose module is not loaded yet.
@@ -399,7 +401,8 @@ impl Loader<'_> {
             "resource" => self.resource(file, block, Mode::Managed),
             "data" => self.resource(file, block, Mode::Data),
             "module" => self.module_call(file, block),
-            kind @ ("moved" | "import" | "check" | "removed") => self.error(
+            "moved" => self.moved(file, &block),
+            kind @ ("import" | "check" | "removed") => self.error(
                 &format!("{kind} blocks are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -716,6 +719,55 @@ impl Loader<'_> {
         }
     }
 
+    /// `moved { from = ADDRESS  to = ADDRESS }`.
+    fn moved(&mut self, file: FileId, block: &Block) {
+        let header = span_of(file, &block.ident);
+        self.only(file, &block.body, &["from", "to"], &[]);
+        let target = |key: &str| {
+            let attr = block.body.get_attribute(key)?;
+            let span = span_of(file, &attr.value);
+            let text = self.sources.file(file).text[span.start..span.end]
+                .trim()
+                .to_owned();
+            Some((move_target(&text), span))
+        };
+        match (target("from"), target("to")) {
+            (Some((Some(from), _)), Some((Some(to), _))) => {
+                let kinds_match = matches!(
+                    (&from, &to),
+                    (MoveTarget::Resource(_), MoveTarget::Resource(_))
+                        | (MoveTarget::Module(_), MoveTarget::Module(_))
+                );
+                if kinds_match {
+                    self.config.moves.push(Move {
+                        from,
+                        to,
+                        span: header,
+                    });
+                } else {
+                    self.error(
+                        "Invalid moved block",
+                        "a resource can only move to a resource, a module to a module",
+                        None,
+                        header,
+                    );
+                }
+            }
+            (Some((None, span)), _) | (_, Some((None, span))) => self.error(
+                "Invalid address",
+                "expected a resource or module address",
+                Some("e.g. azurerm_subnet.a, azurerm_subnet.b[\"web\"] or module.hub".into()),
+                span,
+            ),
+            _ => self.error(
+                "Missing required argument",
+                "a moved block needs from and to",
+                None,
+                header,
+            ),
+        }
+    }
+
     /// A `module "NAME" { source = ... }` block; its module is loaded afterwards.
     fn module_call(&mut self, file: FileId, block: Block) {
         let Some([name]) = self.labels::<1>(file, &block, "module \"NAME\"") else {
@@ -943,6 +995,17 @@ impl Loader<'_> {
             span: at.span,
         });
     }
+}
+
+/// A `moved` address: `module.a["k"]` or a resource address, possibly inside modules.
+fn move_target(text: &str) -> Option<MoveTarget> {
+    if let Ok(addr) = text.parse::<ResourceAddr>() {
+        return Some(MoveTarget::Resource(addr));
+    }
+    crate::addr::parse_module_path(text)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(MoveTarget::Module)
 }
 
 /// `azurerm` or `azurerm.alias`, written as a reference (or as a legacy quoted string).

@@ -57,6 +57,23 @@ pub struct Module {
     /// Resource and data blocks, by their address within this module.
     pub resources: BTreeMap<ResourceAddr, ResourceBlock>,
     pub calls: BTreeMap<String, ModuleCall>,
+    /// `moved { from = ... to = ... }` blocks, in file order.
+    pub moves: Vec<Move>,
+}
+
+/// A `moved` block: an object in state gets a new address without being replaced.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Move {
+    pub from: MoveTarget,
+    pub to: MoveTarget,
+    pub span: Span,
+}
+
+/// What a `moved` block names: a resource (all its instances, or one), or a module instance.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MoveTarget {
+    Resource(ResourceAddr),
+    Module(crate::addr::ModulePath),
 }
 
 /// A `module "NAME" {}` block and the module it calls.

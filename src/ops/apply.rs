@@ -45,6 +45,7 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
     let (mut store, _guard) = open_state(wd, &config, &opts.common, "Apply")?;
     let mut state = store.read()?;
     saved.check_current(&state.lineage, state.serial, &config_digest(&config))?;
+    super::plan::apply_config_moves(&config, &saved.plan.moves, &mut state)?;
     if state.serial == 0 {
         state.lineage = saved.plan.lineage.clone();
     }

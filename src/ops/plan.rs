@@ -48,7 +48,9 @@ pub(super) fn prepare(
     let loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
     let (mut store, guard) = open_state(wd, &loaded.config, common, operation)?;
-    let recorded = store.read()?;
+    let mut recorded = store.read()?;
+    let moves = loaded.config.root.moves.clone();
+    let moved = apply_config_moves(&loaded.config, &moves, &mut recorded)?;
     let rt = runtime();
     let state = if refresh_state {
         let quiet_ui;
@@ -82,6 +84,10 @@ pub(super) fn prepare(
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);
     plan.drift = plan::detect_drift(&recorded, &state);
+    for change in &mut plan.changes {
+        change.moved_from = moved.get(&change.addr).cloned();
+    }
+    plan.moves = moves;
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
         .into_iter()
         .map(|change| {
@@ -110,6 +116,24 @@ pub(super) fn prepare(
         plan,
         backend,
         rt,
+    })
+}
+
+/// Renames objects in state per the `moved` blocks, pointing at the block that cannot be
+/// carried out; returns each moved object's new address with its old one.
+pub(super) fn apply_config_moves(
+    config: &crate::config::Config,
+    moves: &[crate::config::Move],
+    state: &mut State,
+) -> Result<std::collections::BTreeMap<crate::addr::ResourceAddr, crate::addr::ResourceAddr>> {
+    plan::apply_moves(moves, state).map_err(|conflict| {
+        let at = config.sources.locate(moves[conflict.index].span);
+        plan::InvalidMove {
+            reason: conflict.reason,
+            src: at.src,
+            span: at.span,
+        }
+        .into()
     })
 }
 

@@ -5,6 +5,7 @@
 //! and the lineage and serial of the state it was made from — and its saved-file form. It
 //! never talks to a backend, never reads configuration files, and never formats output.
 
+mod moves;
 mod saved;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ use crate::eval::{DeferredRead, DesiredState, OutputValue};
 use crate::graph::ResourceGraph;
 use crate::model::{self, Path};
 use crate::state::State;
+pub use moves::{InvalidMove, MoveConflict, apply_moves};
 pub use saved::{SavedPlan, SavedPlanError};
 
 /// What happens to one resource.
@@ -130,6 +132,9 @@ pub struct ResourceChange {
     pub before_sensitive: Vec<String>,
     /// Everything this resource depends on, transitively (recorded in state after apply).
     pub dependencies: Vec<ResourceAddr>,
+    /// The address the object had before a `moved` block renamed it.
+    #[serde(default)]
+    pub moved_from: Option<ResourceAddr>,
     pub create_before_destroy: bool,
 }
 
@@ -212,15 +217,20 @@ pub struct Plan {
     pub destroy: bool,
     /// Objects that changed outside vnetform since the state was written.
     pub drift: Vec<Drift>,
+    /// The `moved` blocks this plan carries out (the state is renamed before applying).
+    #[serde(default)]
+    pub moves: Vec<crate::config::Move>,
     /// The state this plan was made from; applying it to any other state is refused.
     pub lineage: String,
     pub serial: u64,
 }
 
 impl Plan {
-    /// The changes that do something.
+    /// The changes that do something (a move alone counts: the state is renamed).
     pub fn actions(&self) -> impl Iterator<Item = &ResourceChange> {
-        self.changes.iter().filter(|c| c.action != Action::NoOp)
+        self.changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
     }
 
     /// (to add, to change, to destroy), counting a replace as one add and one destroy.
@@ -339,6 +349,7 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
                 dependencies: graph.transitive_dependencies(addr),
                 create_before_destroy: desired_resource
                     .is_some_and(|d| d.lifecycle.create_before_destroy),
+                moved_from: None,
             },
         );
     }
@@ -349,6 +360,7 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
         outputs: output_changes(&desired.outputs, state, destroy),
         destroy,
         drift: Vec::new(),
+        moves: Vec::new(),
         lineage: state.lineage.clone(),
         serial: state.serial,
     }
@@ -372,6 +384,7 @@ fn read_change(
         before_sensitive: Vec::new(),
         dependencies: graph.transitive_dependencies(&d.addr),
         create_before_destroy: false,
+        moved_from: None,
     }
 }
 

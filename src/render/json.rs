@@ -206,6 +206,9 @@ fn change_json(c: &ResourceChange) -> Json {
     if let Some(reason) = c.reason.and_then(|r| r.json()) {
         doc["action_reason"] = json!(reason);
     }
+    if let Some(from) = &c.moved_from {
+        doc["previous_address"] = json!(from.to_string());
+    }
     doc
 }
 

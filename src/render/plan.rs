@@ -36,8 +36,8 @@ pub fn plan_text(plan: &Plan, painter: Painter) -> String {
     out
 }
 
+/// The symbols the plan uses, explained (nothing when it only moves objects).
 fn legend(plan: &Plan, painter: Painter, out: &mut String) {
-    out.push_str("\nvnetform used the selected backend to generate the following execution\nplan. Resource actions are indicated with the following symbols:\n");
     let symbols = [
         (Action::Create, painter.green("+"), "create"),
         (Action::Update, painter.yellow("~"), "update in-place"),
@@ -58,6 +58,7 @@ fn legend(plan: &Plan, painter: Painter, out: &mut String) {
             "read (data resources)",
         ),
     ];
+    let mut lines = String::new();
     for (action, symbol, text) in symbols {
         if plan.actions().any(|c| c.action == action) {
             let pad = match action {
@@ -65,12 +66,25 @@ fn legend(plan: &Plan, painter: Painter, out: &mut String) {
                 a if a.is_replace() => "",
                 _ => "  ",
             };
-            out.push_str(&format!("{pad}{symbol} {text}\n"));
+            lines.push_str(&format!("{pad}{symbol} {text}\n"));
         }
+    }
+    if !lines.is_empty() {
+        out.push_str("\nvnetform used the selected backend to generate the following execution\nplan. Resource actions are indicated with the following symbols:\n");
+        out.push_str(&lines);
     }
 }
 
 fn header(change: &crate::plan::ResourceChange) -> String {
+    let addr = &change.addr;
+    match (&change.moved_from, change.action) {
+        (Some(from), Action::NoOp) => format!("# {from} has moved to {addr}"),
+        (Some(from), _) => format!("{}\n  # (moved from {from})", action_header(change)),
+        (None, _) => action_header(change),
+    }
+}
+
+fn action_header(change: &crate::plan::ResourceChange) -> String {
     let addr = &change.addr;
     let because = |why: String| format!("# {addr} will be destroyed\n  # (because {why})");
     match (change.action, change.reason) {
