@@ -12,9 +12,14 @@ data "azurerm_firewall" "fw" { # ERROR: Unsupported data source "azurerm_firewal
   resource_group_name = "rg"
 }
 
-moved { # ERROR: moved blocks are not supported yet
+import { # ERROR: import blocks are not supported yet
+  to = azurerm_subnet.a
+  id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a"
+}
+
+moved {
   from = azurerm_subnet.a
-  to   = azurerm_subnet.b
+  to   = "azurerm_subnet" # ERROR: Invalid address
 }
 
 terraform {
