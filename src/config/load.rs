@@ -9,9 +9,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::{
-    Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module, ModuleCall, Move,
-    MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock, TerraformSettings,
-    TypeConstraint, VariableBlock,
+    Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module,
+    ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
+    TerraformSettings, TypeConstraint, VariableBlock,
 };
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
@@ -134,6 +134,7 @@ impl LoadState {
             resources: config.resources,
             calls,
             moves: config.moves,
+            checks: config.checks,
         };
         Ok((module, config.terraform))
     }
@@ -321,6 +322,7 @@ struct ConfigParts {
     resources: BTreeMap<ResourceAddr, ResourceBlock>,
     calls: BTreeMap<String, PendingCall>,
     moves: Vec<Move>,
+    checks: Vec<Check>,
 }
 
 /// A module call whose module is not loaded yet.
@@ -402,7 +404,8 @@ impl Loader<'_> {
             "data" => self.resource(file, block, Mode::Data),
             "module" => self.module_call(file, block),
             "moved" => self.moved(file, &block),
-            kind @ ("import" | "check" | "removed") => self.error(
+            "check" => self.check(file, &block),
+            kind @ ("import" | "removed") => self.error(
                 &format!("{kind} blocks are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -717,6 +720,37 @@ impl Loader<'_> {
                 header,
             );
         }
+    }
+
+    /// `check "NAME" { assert { condition  error_message } }`.
+    fn check(&mut self, file: FileId, block: &Block) {
+        let Some([name]) = self.labels::<1>(file, block, "check \"NAME\"") else {
+            return;
+        };
+        self.only(file, &block.body, &[], &["assert"]);
+        let mut asserts = Vec::new();
+        for assert in block.body.get_blocks("assert") {
+            self.only(file, &assert.body, &["condition", "error_message"], &[]);
+            let get = |key: &str| {
+                assert.body.get_attribute(key).map(|a| Expr {
+                    expr: a.value.clone(),
+                    file,
+                })
+            };
+            match (get("condition"), get("error_message")) {
+                (Some(condition), Some(error_message)) => asserts.push(Assertion {
+                    condition,
+                    error_message,
+                }),
+                _ => self.error(
+                    "Incomplete assert block",
+                    "an assert needs condition and error_message",
+                    None,
+                    span_of(file, &assert.ident),
+                ),
+            }
+        }
+        self.config.checks.push(Check { name, asserts });
     }
 
     /// `moved { from = ADDRESS  to = ADDRESS }`.

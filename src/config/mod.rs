@@ -59,6 +59,22 @@ pub struct Module {
     pub calls: BTreeMap<String, ModuleCall>,
     /// `moved { from = ... to = ... }` blocks, in file order.
     pub moves: Vec<Move>,
+    /// `check "NAME" { assert { ... } }` blocks: assertions reported as warnings.
+    pub checks: Vec<Check>,
+}
+
+/// A `check` block.
+#[derive(Debug)]
+pub struct Check {
+    pub name: String,
+    pub asserts: Vec<Assertion>,
+}
+
+/// An `assert { condition = ...  error_message = ... }` of a check block.
+#[derive(Debug)]
+pub struct Assertion {
+    pub condition: Expr,
+    pub error_message: Expr,
 }
 
 /// A `moved` block: an object in state gets a new address without being replaced.

@@ -157,6 +157,17 @@ pub enum EvalWarning {
         span: SourceSpan,
     },
 
+    #[error("Check block assertion failed")]
+    #[diagnostic(code(eval::check), severity(Warning), help("{message}"))]
+    CheckFailed {
+        check: String,
+        message: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("check \"{check}\" does not hold")]
+        span: SourceSpan,
+    },
+
     #[error("Resource types without domain checks: {types}")]
     #[diagnostic(
         code(eval::opaque),
@@ -182,9 +193,8 @@ impl EvalWarning {
     pub fn position(&self) -> (String, usize) {
         match self {
             EvalWarning::Renamed { src, span, .. }
-            | EvalWarning::RemovedFunction { src, span, .. } => {
-                (src.name().to_owned(), span.offset())
-            }
+            | EvalWarning::RemovedFunction { src, span, .. }
+            | EvalWarning::CheckFailed { src, span, .. } => (src.name().to_owned(), span.offset()),
             EvalWarning::UndeclaredVariable { .. } | EvalWarning::Opaque { .. } => {
                 (String::new(), 0)
             }

@@ -182,6 +182,33 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 ConfigScope::at(self.shared, child).walk();
             }
         }
+        self.run_checks();
+    }
+
+    /// Evaluates the `check` blocks: a failed (or failing) assertion is a warning, an unknown
+    /// one waits for apply.
+    fn run_checks(&self) {
+        for check in &self.instance.module.checks {
+            for assert in &check.asserts {
+                let message = match self.eval(&assert.condition).map(|v| v.unmark_deep()) {
+                    Ok(Value::Bool(true) | Value::Unknown) => continue,
+                    Ok(Value::Bool(false)) => {
+                        let text = self.eval(&assert.error_message).ok();
+                        text.and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_else(|| "the assertion is false".into())
+                    }
+                    Ok(other) => format!("the condition must be a bool, not {}", other.type_name()),
+                    Err(e) => format!("the condition could not be evaluated: {e}"),
+                };
+                let at = self.sources_ref().locate(assert.condition.span());
+                self.warnings.borrow_mut().push(EvalWarning::CheckFailed {
+                    check: check.name.clone(),
+                    message,
+                    src: at.src,
+                    span: at.span,
+                });
+            }
+        }
     }
 
     pub fn sources_ref(&self) -> &'a Sources {
