@@ -448,6 +448,24 @@ output "name" { value = azurerm_resource_group.rg.name }
         cli_order.stdout.contains("\"from-var\""),
         "double-dash spelling works too"
     );
+    ws.write("custom.tfvars.json", "{\n  \"name\": \"from-json\"\n}\n");
+    let from_json = ws
+        .run(&["plan", "-no-color", "-var-file=custom.tfvars.json"])
+        .ok();
+    assert!(
+        from_json.stdout.contains("\"from-json\""),
+        "{}",
+        from_json.stdout
+    );
+    ws.write("broken.tfvars.json", "{\n  \"name\": \"x\",\n}\n");
+    let broken = ws.run(&["plan", "-no-color", "-var-file=broken.tfvars.json"]);
+    assert_eq!(broken.code, 1);
+    assert!(
+        broken.stderr.contains("Invalid variables file")
+            && broken.stderr.contains("broken.tfvars.json:3:1"),
+        "{}",
+        broken.stderr
+    );
     let undeclared = ws.run(&["plan", "-var", "nope=1"]);
     assert_eq!(undeclared.code, 1);
     assert!(

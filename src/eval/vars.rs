@@ -2,7 +2,9 @@
 //! converting them to each variable's declared type.
 //!
 //! Precedence, lowest first: `TF_VAR_name` environment variables, `terraform.tfvars`,
-//! `*.auto.tfvars` (in file-name order), then `-var` and `-var-file` in command-line order.
+//! `terraform.tfvars.json`, `*.auto.tfvars` and `*.auto.tfvars.json` (in file-name order),
+//! then `-var` and `-var-file` (HCL, or JSON when the name ends in `.json`) in command-line
+//! order.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,9 @@ use hcl_edit::expr::TraversalOperator;
 use super::error::{EvalError, EvalErrors, EvalWarning};
 use super::expr::{Evaluator, Frame, Scope};
 use super::value::{Value, format_number};
-use crate::config::{Config, ConfigErrors, Expr, TypeConstraint, VariableBlock, parse_tfvars};
+use crate::config::{
+    Config, ConfigError, ConfigErrors, Expr, TypeConstraint, VariableBlock, parse_tfvars,
+};
 use crate::source::{Sources, Span};
 
 /// A variable source given on the command line, kept in command-line order.
@@ -107,10 +111,12 @@ fn resolve_with(
         }
     }
     let mut files: Vec<PathBuf> = Vec::new();
-    let default_file = dir.join("terraform.tfvars");
-    if default_file.is_file() {
-        files.push(default_file);
-    }
+    files.extend(
+        ["terraform.tfvars", "terraform.tfvars.json"]
+            .map(|name| dir.join(name))
+            .into_iter()
+            .filter(|f| f.is_file()),
+    );
     files.extend(auto_tfvars(dir));
     for file in files {
         read_file(
@@ -187,18 +193,27 @@ fn resolve_with(
     Ok((VariableValues { values, warnings }, errors))
 }
 
+/// `*.auto.tfvars` and `*.auto.tfvars.json`, in file-name order as Terraform reads them.
 fn auto_tfvars(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars") && p.is_file())
+                .filter(|p| {
+                    let name = p.to_string_lossy();
+                    (name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json"))
+                        && p.is_file()
+                })
                 .collect()
         })
         .unwrap_or_default();
     files.sort();
     files
+}
+
+fn is_json(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "json")
 }
 
 fn read_file(
@@ -213,7 +228,21 @@ fn read_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    for (name, expr) in parse_tfvars(sources, path)? {
+    let assignments: Vec<(String, Result<Value, EvalError>)> = if is_json(path) {
+        parse_tfvars_json(sources, path)?
+            .into_iter()
+            .map(|(name, value)| (name, Ok(value)))
+            .collect()
+    } else {
+        parse_tfvars(sources, path)?
+            .into_iter()
+            .map(|(name, expr)| {
+                let value = eval_constant(sources, &expr);
+                (name, value)
+            })
+            .collect()
+    };
+    for (name, value) in assignments {
         if !config.root.variables.contains_key(&name) {
             warnings.push(EvalWarning::UndeclaredVariable {
                 name,
@@ -221,7 +250,7 @@ fn read_file(
             });
             continue;
         }
-        match eval_constant(sources, &expr) {
+        match value {
             Ok(v) => {
                 raw.insert(name, (Raw::Value(v), origin.clone()));
             }
@@ -229,6 +258,56 @@ fn read_file(
         }
     }
     Ok(())
+}
+
+/// A `*.tfvars.json` file: one JSON object whose properties are variable values. As in
+/// Terraform, its strings are literal (no `${}` templates).
+fn parse_tfvars_json(
+    sources: &mut Sources,
+    path: &Path,
+) -> Result<Vec<(String, Value)>, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigErrors {
+        errors: vec![ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }],
+    })?;
+    let file = sources.add(path.display().to_string(), text);
+    let text = &sources.file(file).text;
+    let invalid = |label: String, offset: usize| ConfigErrors {
+        errors: vec![ConfigError::invalid(
+            "Invalid variables file",
+            label,
+            Some("a .tfvars.json file holds one JSON object: {\"name\": value, ...}".into()),
+            sources.locate(Span::new(file, offset..offset)),
+        )],
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map
+            .iter()
+            .map(|(name, json)| (name.clone(), Value::from_json(json)))
+            .collect()),
+        Ok(_) => Err(invalid("expected a JSON object".into(), 0)),
+        Err(e) => Err(invalid(
+            // The label is shown at the position, so serde_json's " at line L column C" goes.
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            offset_of(text, e.line(), e.column()),
+        )),
+    }
+}
+
+/// The byte offset of a 1-based line and column (serde_json's error position).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 /// A `-var` or environment value: a literal string for primitive types, an HCL expression

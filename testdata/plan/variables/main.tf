@@ -1,5 +1,6 @@
-# Variables from defaults, terraform.tfvars and *.auto.tfvars (later wins), type
-# conversion, maps, for expressions, conditionals and functions.
+# Variables from defaults, terraform.tfvars, terraform.tfvars.json and
+# *.auto.tfvars[.json] (later wins), type conversion, maps, for expressions,
+# conditionals and functions.
 
 variable "env" {
   type = string
