@@ -18,6 +18,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod eval;
+pub mod format;
 pub mod graph;
 pub mod model;
 pub mod ops;

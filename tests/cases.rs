@@ -9,6 +9,8 @@
 //! - `invalid/<case>.tf`: `validate` must report exactly the problems marked on the lines
 //!   that carry `# ERROR: <summary>` (or `# WARNING: <summary>`), and its report is compared
 //!   with `<case>.snap`.
+//! - `fmt/<case>.tf`: the formatted text is compared with `<case>.snap`, and formatting it
+//!   again must change nothing.
 
 mod common;
 
@@ -131,6 +133,11 @@ fn invalid_case(file: &Path, text: String) -> datatest_stable::Result<()> {
     );
 
     let human = ws.run(&["validate", "-no-color"]);
+    snapshot_beside(file, &human.stderr)
+}
+
+/// Compares `text` with `<case>.snap` next to the case file.
+fn snapshot_beside(file: &Path, text: &str) -> datatest_stable::Result<()> {
     let name = file.file_stem().unwrap().to_string_lossy().into_owned();
     insta::with_settings!({
         snapshot_path => file.parent().unwrap().canonicalize()?,
@@ -138,12 +145,23 @@ fn invalid_case(file: &Path, text: String) -> datatest_stable::Result<()> {
         omit_expression => true,
         input_file => file,
     }, {
-        insta::assert_snapshot!(name, human.stderr);
+        insta::assert_snapshot!(name, text);
     });
     Ok(())
+}
+
+fn fmt_case(file: &Path, text: String) -> datatest_stable::Result<()> {
+    let formatted = vnetform::format::format_source(&text)?;
+    assert_eq!(
+        vnetform::format::format_source(&formatted)?,
+        formatted,
+        "formatting must be idempotent"
+    );
+    snapshot_beside(file, &formatted)
 }
 
 datatest_stable::harness! {
     { test = plan_case, root = "testdata", pattern = r"^plan/[^/]+/main\.tf$" },
     { test = invalid_case, root = "testdata", pattern = r"^invalid/[^/]+\.tf$" },
+    { test = fmt_case, root = "testdata", pattern = r"^fmt/[^/]+\.tf$" },
 }

@@ -782,3 +782,69 @@ fn every_shipped_module_validates_on_its_own() {
         );
     }
 }
+
+#[test]
+fn fmt_lists_writes_diffs_and_checks_like_terraform() {
+    let ws = Workspace::new();
+    let messy = "resource \"azurerm_resource_group\" \"rg\" {\nname=\"rg\"\n    location   =   \"westeurope\"\n}\n";
+    let tidy = "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"rg\"\n  location = \"westeurope\"\n}\n";
+    ws.write("main.tf", messy);
+    ws.write("terraform.tfvars", "name=\"x\"\n");
+    std::fs::create_dir_all(ws.file("modules/net")).unwrap();
+    std::fs::create_dir_all(ws.file(".vnetform")).unwrap();
+    ws.write("modules/net/main.tf", "locals {\nx=1\n}\n");
+    ws.write(".vnetform/skip.tf", "locals {\nx=1\n}\n");
+
+    let check = ws.run(&["fmt", "-check", "-diff"]);
+    assert_eq!(check.code, 3, "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .starts_with("main.tf\n--- old/main.tf\n+++ new/main.tf\n")
+    );
+    assert!(check.stdout.contains("+  location = \"westeurope\""));
+    assert!(check.stdout.contains("terraform.tfvars"));
+    assert!(
+        !check.stdout.contains("modules/net"),
+        "not recursive by default"
+    );
+    assert_eq!(ws.run(&["fmt", "-check"]).code, 3, "-check writes nothing");
+
+    let write = ws.run(&["fmt", "-recursive"]).ok();
+    assert_eq!(
+        write.stdout,
+        "main.tf\nterraform.tfvars\nmodules/net/main.tf\n"
+    );
+    assert_eq!(std::fs::read_to_string(ws.file("main.tf")).unwrap(), tidy);
+    assert_eq!(
+        std::fs::read_to_string(ws.file(".vnetform/skip.tf")).unwrap(),
+        "locals {\nx=1\n}\n",
+        "hidden directories are left alone"
+    );
+    assert_eq!(ws.run(&["fmt", "-check", "-recursive"]).code, 0);
+
+    let mut child = ws
+        .command(&["fmt", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(messy.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), tidy);
+
+    ws.write("broken.tf", "resource \"a\" \"b\" {\n  name = \n}\n");
+    let broken = ws.run(&["fmt", "-no-color"]);
+    assert_eq!(broken.code, 2);
+    assert!(broken.stderr.contains("broken.tf:"), "{}", broken.stderr);
+    let wrong_kind = ws.run(&["fmt", "notes.txt"]);
+    assert_eq!(wrong_kind.code, 1);
+    ws.write("notes.txt", "x");
+    let wrong_kind = ws.run(&["fmt", "notes.txt"]);
+    assert!(wrong_kind.stderr.contains("Only .tf and .tfvars files"));
+}

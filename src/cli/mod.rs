@@ -7,6 +7,7 @@
 
 mod apply;
 mod common;
+mod fmt;
 mod init;
 mod inspect;
 mod plan;
@@ -39,6 +40,8 @@ pub struct Cli {
 enum Command {
     /// Prepare the working directory and choose the backend.
     Init(init::InitArgs),
+    /// Rewrite configuration files to the canonical format.
+    Fmt(fmt::FmtArgs),
     /// Check whether the configuration is valid.
     Validate(inspect::ValidateArgs),
     /// Show the changes required by the current configuration.
@@ -140,6 +143,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
     let vars = common::var_inputs(args);
     match command {
         Command::Init(a) => a.run(ui, wd).map(|()| 0),
+        Command::Fmt(a) => a.run(ui, wd),
         Command::Validate(a) => ops::validate(ui, wd, a.json),
         Command::Plan(a) => a.run(ui, wd, vars),
         Command::Apply(a) => a.run(ui, wd, vars).map(|()| 0),

@@ -6,6 +6,7 @@
 //! `render` formats. It holds no phase logic of its own.
 
 mod apply;
+mod fmt;
 mod init;
 mod inspect;
 mod plan;
@@ -15,7 +16,7 @@ mod workdir;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use miette::Diagnostic;
 
 pub use apply::{ApplyOptions, apply};
+pub use fmt::{FmtOptions, fmt};
 pub use init::{InitOptions, init};
 pub use inspect::{graph, output, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
@@ -82,6 +84,13 @@ impl Ui {
     /// Prints every problem of a diagnostic to standard error.
     pub fn diagnostic(&self, d: &dyn Diagnostic) {
         self.err(&render::diagnostics::human(d, self.painter.color));
+    }
+
+    /// Reads standard input to its end (`fmt -`).
+    pub fn read_all(&self) -> String {
+        let mut text = String::new();
+        let _ = self.input.borrow_mut().read_to_string(&mut text);
+        text
     }
 
     /// Asks a question and reads one line of answer.

@@ -66,6 +66,6 @@ output "has_key" {
 }
 
 output "first_line" {
-  value = split("\n", base64decode(azurerm_linux_virtual_machine.probe.custom_data))[0]
+  value     = split("\n", base64decode(azurerm_linux_virtual_machine.probe.custom_data))[0]
   sensitive = true
 }

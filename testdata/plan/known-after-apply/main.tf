@@ -18,6 +18,6 @@ resource "azurerm_local_network_gateway" "l" {
   resource_group_name = azurerm_resource_group.rg.name
   gateway_address     = azurerm_public_ip.p.ip_address
   address_space       = ["192.168.0.0/16"]
-  tags = { ip = "x-${azurerm_public_ip.p.ip_address}" }
+  tags                = { ip = "x-${azurerm_public_ip.p.ip_address}" }
 }
 output "ip" { value = azurerm_local_network_gateway.l.gateway_address }
