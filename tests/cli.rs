@@ -848,3 +848,92 @@ fn fmt_lists_writes_diffs_and_checks_like_terraform() {
     let wrong_kind = ws.run(&["fmt", "notes.txt"]);
     assert!(wrong_kind.stderr.contains("Only .tf and .tfvars files"));
 }
+
+/// Runs git in `dir` with a fixed identity, failing the test on error.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn init_fetches_git_modules_at_their_ref() {
+    let repo = tempfile::tempdir().unwrap();
+    let module = repo.path().join("modules/rg");
+    std::fs::create_dir_all(&module).unwrap();
+    let write_module = |location: &str| {
+        std::fs::write(
+            module.join("main.tf"),
+            format!(
+                "variable \"name\" {{}}\nresource \"azurerm_resource_group\" \"this\" {{\n  name     = var.name\n  location = \"{location}\"\n}}\noutput \"id\" {{ value = azurerm_resource_group.this.id }}\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_module("westeurope");
+    git(repo.path(), &["init", "--quiet"]);
+    git(repo.path(), &["add", "."]);
+    git(repo.path(), &["commit", "--quiet", "-m", "v1"]);
+    git(repo.path(), &["tag", "v1"]);
+    write_module("northeurope");
+    git(repo.path(), &["commit", "--quiet", "-am", "v2"]);
+
+    let ws = Workspace::new();
+    let url = format!("file://{}", repo.path().display());
+    ws.write(
+        "main.tf",
+        &format!("module \"rg\" {{\n  source = \"git::{url}//modules/rg?ref=v1\"\n  name   = \"from-git\"\n}}\n"),
+    );
+    let before = ws.run(&["plan", "-no-color"]);
+    assert_eq!(before.code, 1);
+    assert!(
+        before.stderr.contains("Module not installed") && before.stderr.contains("vnetform init"),
+        "{}",
+        before.stderr
+    );
+    let init = ws.run(&["init", "-no-color"]).ok();
+    assert!(
+        init.stdout
+            .contains("Initializing modules...\n- Downloading file://"),
+        "{}",
+        init.stdout
+    );
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("module.rg.azurerm_resource_group.this will be created")
+    );
+    assert!(
+        plan.stdout.contains("\"westeurope\""),
+        "the v1 tag, not the newer commit"
+    );
+    let again = ws.run(&["init", "-no-color"]).ok();
+    assert!(
+        !again.stdout.contains("Downloading"),
+        "an installed module is not fetched again"
+    );
+
+    ws.write(
+        "main.tf",
+        "module \"rg\" {\n  source = \"git::file:///nonexistent/repo?ref=v1\"\n  name   = \"x\"\n}\n",
+    );
+    let failed = ws.run(&["init", "-no-color"]);
+    assert_eq!(failed.code, 1);
+    assert!(
+        failed
+            .stderr
+            .contains("Failed to download module file:///nonexistent/repo"),
+        "{}",
+        failed.stderr
+    );
+    let leftovers = std::fs::read_dir(ws.file(".vnetform/modules"))
+        .unwrap()
+        .count();
+    assert_eq!(leftovers, 1, "a failed fetch leaves nothing behind");
+}

@@ -1,6 +1,6 @@
 //! Reading a directory of `*.tf` files into a [`Config`], collecting every problem.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
+use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
     Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module,
     ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
@@ -24,16 +25,19 @@ pub fn load_dir(dir: &Path) -> Result<Config, ConfigErrors> {
     }
 }
 
+/// The git modules the configuration in `dir` calls (directly or through modules already
+/// fetched) that are not checked out yet, for `init` to fetch.
+pub fn git_modules_to_install(dir: &Path) -> Vec<GitSource> {
+    let mut state = LoadState::new(dir);
+    let _ = state.module(dir, Path::new(""));
+    state.missing.into_iter().collect()
+}
+
 /// Loads as [`load_dir`] does, but keeps what could be read when some blocks are invalid, so
 /// `validate` can go on to report evaluation problems too. Files that do not parse, and
 /// unreadable or empty directories, are still fatal: what follows would only be noise.
 pub fn load_dir_partially(dir: &Path) -> Result<(Config, Vec<ConfigError>), ConfigErrors> {
-    let mut state = LoadState {
-        sources: Sources::default(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        stack: Vec::new(),
-    };
+    let mut state = LoadState::new(dir);
     let (mut root, terraform) = state.module(dir, Path::new(""))?;
     root.dir = PathBuf::new();
     let LoadState {
@@ -68,9 +72,24 @@ struct LoadState {
     warnings: Vec<ConfigWarning>,
     /// The directories of the modules being loaded, to refuse a module that calls itself.
     stack: Vec<PathBuf>,
+    /// The root module's directory, under which git modules are checked out.
+    root: PathBuf,
+    /// Git modules called but not checked out yet.
+    missing: BTreeSet<GitSource>,
 }
 
 impl LoadState {
+    fn new(root: &Path) -> LoadState {
+        LoadState {
+            sources: Sources::default(),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            stack: Vec::new(),
+            root: root.to_owned(),
+            missing: BTreeSet::new(),
+        }
+    }
+
     /// Loads the module in `dir` (shown to users under `shown`) and, recursively, the modules
     /// it calls. Returns it with the `terraform` settings it declares.
     fn module(
@@ -155,26 +174,44 @@ impl LoadState {
                 .push(ConfigError::invalid(summary, "this source", Some(help), at));
             None
         };
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            let help = if source.starts_with("git::") || source.contains("://") {
-                "vnetform reads modules from local paths; clone the module into the repository and use source = \"./path\"".to_owned()
-            } else {
-                format!(
-                    "registry modules are not downloaded; vendor \"{source}\" into the repository (for example modules/{name}) and use source = \"./modules/{name}\""
-                )
-            };
-            return refuse(self, "Unsupported module source", help);
-        }
-        let child_dir = dir.join(&source);
+        let (child_dir, child_shown) = match ModuleSource::parse(&source) {
+            ModuleSource::Local(path) => (dir.join(&path), normalize_path(&shown.join(&path))),
+            ModuleSource::Git(git) => {
+                let checkout = self.root.join(MODULES_DIR).join(git.checkout_name());
+                if !checkout.is_dir() {
+                    let help = format!(
+                        "run vnetform init to download {} into {MODULES_DIR}",
+                        git.shown_url()
+                    );
+                    self.missing.insert(git);
+                    return refuse(self, "Module not installed", help);
+                }
+                let child_dir = git.module_dir(&self.root);
+                let child_shown = child_dir
+                    .strip_prefix(&self.root)
+                    .unwrap_or(&child_dir)
+                    .to_owned();
+                (child_dir, child_shown)
+            }
+            ModuleSource::Unsupported => {
+                let help = if source.contains("://") {
+                    "vnetform fetches modules from local paths and git (git::URL, github.com/ORG/REPO); vendor this one into the repository and use source = \"./path\"".to_owned()
+                } else {
+                    format!(
+                        "registry modules are not downloaded; vendor \"{source}\" into the repository (for example modules/{name}) and use source = \"./modules/{name}\", or use its git repository (git::https://...?ref=VERSION)"
+                    )
+                };
+                return refuse(self, "Unsupported module source", help);
+            }
+        };
         let canonical = child_dir
             .canonicalize()
             .unwrap_or_else(|_| child_dir.clone());
         if !child_dir.is_dir() {
-            let shown_dir = normalize_path(&shown.join(&source));
             return refuse(
                 self,
                 "Module directory not found",
-                format!("{} is not a directory", shown_dir.display()),
+                format!("{} is not a directory", child_shown.display()),
             );
         }
         if self.stack.contains(&canonical) {
@@ -185,7 +222,7 @@ impl LoadState {
             );
         }
         self.stack.push(canonical);
-        let loaded = self.module(&child_dir, &normalize_path(&shown.join(&source)));
+        let loaded = self.module(&child_dir, &child_shown);
         self.stack.pop();
         match loaded {
             Ok((module, _)) => Some(ModuleCall {

@@ -7,6 +7,7 @@
 
 mod error;
 mod load;
+mod sources;
 mod types;
 
 use std::collections::BTreeMap;
@@ -19,7 +20,8 @@ use hcl_edit::structure::Body;
 use crate::addr::ResourceAddr;
 use crate::source::{FileId, Sources, Span};
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};
-pub use load::{load_dir, load_dir_partially, parse_tfvars};
+pub use load::{git_modules_to_install, load_dir, load_dir_partially, parse_tfvars};
+pub use sources::{GitSource, MODULES_DIR, ModuleSource};
 pub use types::TypeConstraint;
 
 /// An unevaluated expression and the file it came from.

@@ -15,6 +15,7 @@ pub struct InitOptions {
 }
 
 pub fn init(ui: &Ui, wd: &Workdir, opts: &InitOptions) -> Result<()> {
+    super::modules::install_git_modules(ui, wd)?;
     let config = config::load_dir(&wd.dir).ok();
     let mut settings = wd.settings()?;
     let current = settings.cloud.clone().unwrap_or_else(|| "sim".into());

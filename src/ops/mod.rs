@@ -9,6 +9,7 @@ mod apply;
 mod fmt;
 mod init;
 mod inspect;
+mod modules;
 mod plan;
 mod sim;
 mod validate;

@@ -66,6 +66,14 @@ pub enum WorkdirError {
         help("the local state store accepts path=FILE")
     )]
     BackendConfig(String),
+    #[error("Failed to download module {url}: {reason}")]
+    #[diagnostic(
+        code(init::module_fetch),
+        help(
+            "check the URL and ref; git must be installed, and private repositories need credentials git can use without asking"
+        )
+    )]
+    ModuleFetch { url: String, reason: String },
 }
 
 /// The directory a command runs in, with the environment it was started with.
