@@ -14,6 +14,17 @@ pub struct SourceFile {
     /// The path as shown to users (relative to the working directory).
     pub name: String,
     pub text: Arc<str>,
+    /// For a file assembled from pieces of others (an override merged into the block it
+    /// overrides): where each piece of `text` was copied from, so diagnostics point there.
+    pieces: Vec<Piece>,
+}
+
+/// `range` of an assembled file's text was copied from `file`, starting at `offset`.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub range: Range<usize>,
+    pub file: FileId,
+    pub offset: usize,
 }
 
 /// Index of a file in [`Sources`].
@@ -45,11 +56,36 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, name: String, text: String) -> FileId {
+        self.add_assembled(name, text, Vec::new())
+    }
+
+    /// Adds a file assembled from `pieces` of files already added.
+    pub fn add_assembled(&mut self, name: String, text: String, pieces: Vec<Piece>) -> FileId {
         self.files.push(SourceFile {
             name,
             text: Arc::from(text),
+            pieces,
         });
         self.files.len() - 1
+    }
+
+    /// Follows an assembled file's pieces back to the file the spanned text was written in.
+    fn original(&self, span: Span) -> Span {
+        let pieces = &self.files[span.file].pieces;
+        let piece = pieces
+            .iter()
+            .find(|p| p.range.contains(&span.start))
+            .or_else(|| pieces.iter().find(|p| p.range.end == span.start));
+        let Some(piece) = piece else {
+            return span;
+        };
+        let start = piece.offset + (span.start - piece.range.start);
+        let end = piece.offset + (span.end.clamp(span.start, piece.range.end) - piece.range.start);
+        self.original(Span {
+            file: piece.file,
+            start,
+            end,
+        })
     }
 
     pub fn file(&self, id: FileId) -> &SourceFile {
@@ -62,6 +98,7 @@ impl Sources {
 
     /// The pair a miette diagnostic needs to point at `span`.
     pub fn locate(&self, span: Span) -> Located {
+        let span = self.original(span);
         let file = self.file(span.file);
         Located {
             src: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),

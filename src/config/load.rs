@@ -8,6 +8,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
+use super::overrides;
 use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
     Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module,
@@ -116,6 +117,7 @@ impl LoadState {
                 Err(e) => self.errors.push(syntax_error(&self.sources, file, &e)),
             }
         }
+        let bodies = overrides::merge(&mut self.sources, bodies, &mut self.errors);
         if bodies.is_empty() && self.errors.is_empty() {
             return Err(single(ConfigError::NoFiles {
                 dir: dir.display().to_string(),

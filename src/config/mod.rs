@@ -7,6 +7,7 @@
 
 mod error;
 mod load;
+mod overrides;
 mod sources;
 mod types;
 
