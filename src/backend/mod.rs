@@ -17,6 +17,15 @@ pub struct ReadRequest {
     pub id: String,
 }
 
+/// Looks for an object of a type by what it holds: how a data source of a type the tool does
+/// not model, and without an ARM id, finds its object.
+#[derive(Debug, Clone)]
+pub struct FindRequest {
+    pub resource_type: String,
+    /// Every one of these (a JSON object) must equal the object's attribute of the same name.
+    pub arguments: serde_json::Value,
+}
+
 /// The object as the backend holds it, or `None` when it no longer exists.
 #[derive(Debug, Clone)]
 pub struct ReadResponse {
@@ -86,6 +95,8 @@ pub trait Backend: Send + Sync {
     /// Whether this backend can create resources of `resource_type`.
     fn models(&self, resource_type: &str) -> bool;
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError>;
+    /// The first object (by id) matching the request, or `None`.
+    async fn find(&self, req: FindRequest) -> Result<ReadResponse, BackendError>;
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError>;
     async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError>;
     async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError>;

@@ -26,9 +26,21 @@ pub use error::{EvalError, EvalErrors, EvalWarning};
 use scope::{ConfigScope, Shared};
 use value::Value;
 
-/// Reads the object a data source names: (managed resource type, ARM id) → its attributes,
-/// `None` when it does not exist, `Err` with a message when the read failed.
-pub type DataReader<'a> = dyn Fn(&str, &str) -> Result<Option<serde_json::Value>, String> + 'a;
+/// How a data source names the object it reads.
+#[derive(Debug, Clone, Copy)]
+pub enum DataQuery<'q> {
+    /// By ARM id, as an object of the managed resource type `reads`.
+    Id { reads: &'q str, id: &'q str },
+    /// The object of `resource_type` holding every one of `arguments` (a JSON object).
+    Matching {
+        resource_type: &'q str,
+        arguments: &'q serde_json::Value,
+    },
+}
+
+/// Reads the object a data source names: its attributes, `None` when it does not exist,
+/// `Err` with a message when the read failed.
+pub type DataReader<'a> = dyn Fn(DataQuery<'_>) -> Result<Option<serde_json::Value>, String> + 'a;
 
 /// What evaluation needs besides the configuration.
 pub struct EvalRequest<'a> {

@@ -10,7 +10,7 @@ use hcl_edit::structure::{Block as HclBlock, Body, Structure};
 use super::expr::Frame;
 use super::scope::{ConfigScope, Slot};
 use super::value::{self, Value};
-use super::{DeferredRead, DesiredResource, EvalError};
+use super::{DataQuery, DataReader, DeferredRead, DesiredResource, EvalError};
 use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
 use crate::model::schema::Convert;
@@ -41,11 +41,11 @@ impl ConfigScope<'_, '_> {
         let block = self
             .block(addr)
             .expect("resources are evaluated through their module's scope");
-        let kind = self.kind_of(addr, block.span)?;
+        let kind = BlockKind::of(addr);
         let body_schema = match kind {
             BlockKind::Managed(schema) => &schema.body,
             BlockKind::Data(data) => &data.schema.body,
-            BlockKind::Opaque => &model::OPEN,
+            BlockKind::Opaque | BlockKind::OpaqueData => &model::OPEN,
         };
         self.dep_stack.borrow_mut().push(
             block
@@ -111,6 +111,22 @@ impl ConfigScope<'_, '_> {
                         deferred,
                     )
                 }
+                BlockKind::OpaqueData => {
+                    let (value, deferred) = self.guard(self.read_opaque_data(
+                        &instance,
+                        &config,
+                        block,
+                        &deps,
+                        &subscription,
+                    ))?;
+                    (
+                        model::PlannedObject {
+                            value,
+                            replace_paths: Vec::new(),
+                        },
+                        deferred,
+                    )
+                }
             };
             planned.push((instance.key.clone(), object.value.clone()));
             self.desired.borrow_mut().insert(
@@ -128,29 +144,6 @@ impl ConfigScope<'_, '_> {
         Some(reference_value(block.repetition.as_ref(), planned))
     }
 
-    /// The schema of a `resource` or `data` block, or an error naming the unknown type.
-    fn kind_of(&self, addr: &ResourceAddr, span: Span) -> Option<BlockKind> {
-        let found = match addr.mode {
-            Mode::Managed => Some(
-                model::schema(&addr.resource_type).map_or(BlockKind::Opaque, BlockKind::Managed),
-            ),
-            Mode::Data => model::data_schema(&addr.resource_type).map(BlockKind::Data),
-        };
-        if found.is_none() {
-            let (what, types): (&str, Vec<&str>) = match addr.mode {
-                Mode::Managed => ("resource type", model::resource_types().collect()),
-                Mode::Data => ("data source", model::data_types().collect()),
-            };
-            self.errors.borrow_mut().push(self.error_at(
-                &format!("Unsupported {what} \"{}\"", addr.resource_type),
-                format!("not a {what} this tool models"),
-                Some(format!("supported: {}", types.join(", "))),
-                span,
-            ));
-        }
-        found
-    }
-
     /// A data source's object: read now when its arguments are known and what it depends on
     /// exists, else unknown until apply.
     fn read_data(
@@ -165,19 +158,7 @@ impl ConfigScope<'_, '_> {
         let Some(reads) = data.reads else {
             return Ok((self.client_config(config, subscription), None));
         };
-        // A managed resource it depends on that does not exist yet: the object may be created
-        // by this very apply, so it cannot be looked up before then.
-        let pending_dependency = deps
-            .iter()
-            .filter(|dep| dep.mode == Mode::Managed)
-            .any(|dep| !self.req.prior.keys().any(|a| a.config() == *dep));
-        let deferred = if !config.is_wholly_known() {
-            Some(DeferredRead::ConfigUnknown)
-        } else if pending_dependency {
-            Some(DeferredRead::DependencyPending)
-        } else {
-            None
-        };
+        let deferred = self.deferral(config, deps);
         let (Some(reader), None) = (self.req.data, deferred) else {
             return Ok((
                 with_computed(schema, config, None),
@@ -185,22 +166,100 @@ impl ConfigScope<'_, '_> {
             ));
         };
         let id = model::arm_id(schema.id_shape, subscription, config);
-        let id = id.as_str().unwrap_or_default().to_owned();
-        match reader(reads, &id) {
-            Ok(Some(found)) => Ok((with_computed(schema, config, Some(&found)), None)),
+        let id = id.as_str().unwrap_or_default();
+        let found = self.look_up(reader, reads, id, schema.type_name, block)?;
+        Ok((with_computed(schema, config, Some(&found)), None))
+    }
+
+    /// A data source of a type the tool does not model. With a name and resource group it
+    /// reads the object of that type and id (as an opaque resource of the type is stored),
+    /// and not finding it is an error; without, it reads the object of that type holding all
+    /// of its arguments, or, when the backend holds none (another provider's data, say), is
+    /// what its arguments say. Unknown until apply while it cannot be read yet.
+    fn read_opaque_data(
+        &self,
+        instance: &ResourceAddr,
+        config: &Value,
+        block: &ResourceBlock,
+        deps: &BTreeSet<ResourceAddr>,
+        subscription: &str,
+    ) -> Result<(Value, Option<DeferredRead>), EvalError> {
+        let data_type = &instance.resource_type;
+        let deferred = self.deferral(config, deps);
+        let (Some(reader), None) = (self.req.data, deferred) else {
+            return Ok((
+                Value::Unknown,
+                Some(deferred.unwrap_or(DeferredRead::ConfigUnknown)),
+            ));
+        };
+        let planned = model::plan_opaque(data_type, &instance.to_string(), subscription, config);
+        let id = planned
+            .value
+            .get("id")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if id.starts_with("/subscriptions/") {
+            let found = self.look_up(reader, data_type, &id, data_type, block)?;
+            return Ok((Value::from_json(&found), None));
+        }
+        let arguments = config.to_json();
+        let query = DataQuery::Matching {
+            resource_type: data_type,
+            arguments: &arguments,
+        };
+        match reader(query) {
+            Ok(Some(found)) => Ok((Value::from_json(&found), None)),
+            Ok(None) => Ok((planned.value, None)),
+            Err(why) => Err(self.read_failed(data_type, why, block)),
+        }
+    }
+
+    /// Why a data source cannot be read now, if it cannot: unknown arguments, or a managed
+    /// resource it depends on that does not exist yet (this very apply may create the object).
+    fn deferral(&self, config: &Value, deps: &BTreeSet<ResourceAddr>) -> Option<DeferredRead> {
+        let pending_dependency = deps
+            .iter()
+            .filter(|dep| dep.mode == Mode::Managed)
+            .any(|dep| !self.req.prior.keys().any(|a| a.config() == *dep));
+        if !config.is_wholly_known() {
+            Some(DeferredRead::ConfigUnknown)
+        } else if pending_dependency {
+            Some(DeferredRead::DependencyPending)
+        } else {
+            None
+        }
+    }
+
+    /// Reads the object `id` (of the managed type `reads`) for a data source of `type_name`;
+    /// not finding it is an error, as in Azure.
+    fn look_up(
+        &self,
+        reader: &DataReader<'_>,
+        reads: &str,
+        id: &str,
+        type_name: &str,
+        block: &ResourceBlock,
+    ) -> Result<serde_json::Value, EvalError> {
+        match reader(DataQuery::Id { reads, id }) {
+            Ok(Some(found)) => Ok(found),
             Ok(None) => Err(self.error_at(
-                &format!("{} not found", schema.type_name),
+                &format!("{type_name} not found"),
                 format!("no object with the id {id} exists"),
                 Some("check the name and resource group, or create the object first".into()),
                 block.span,
             )),
-            Err(why) => Err(self.error_at(
-                &format!("Failed to read {}", schema.type_name),
-                why,
-                None,
-                block.span,
-            )),
+            Err(why) => Err(self.read_failed(type_name, why, block)),
         }
+    }
+
+    fn read_failed(&self, type_name: &str, why: String, block: &ResourceBlock) -> EvalError {
+        self.error_at(
+            &format!("Failed to read {type_name}"),
+            why,
+            None,
+            block.span,
+        )
     }
 
     /// `azurerm_client_config`: who the provider acts as.
@@ -629,6 +688,20 @@ enum BlockKind {
     Data(&'static DataSchema),
     /// A resource type without a schema: planned and applied as written, unchecked.
     Opaque,
+    /// A data source type without a schema: read as an opaque object.
+    OpaqueData,
+}
+
+impl BlockKind {
+    fn of(addr: &ResourceAddr) -> BlockKind {
+        match addr.mode {
+            Mode::Managed => {
+                model::schema(&addr.resource_type).map_or(BlockKind::Opaque, BlockKind::Managed)
+            }
+            Mode::Data => model::data_schema(&addr.resource_type)
+                .map_or(BlockKind::OpaqueData, BlockKind::Data),
+        }
+    }
 }
 
 /// A data source's arguments plus its computed attributes, from what was read (`None`:

@@ -170,11 +170,16 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         for addr in self.instance.module.resources.keys() {
             let full = addr.in_module(&self.path);
             self.declared.borrow_mut().insert(full.clone());
-            if addr.mode == Mode::Managed && model::schema(&addr.resource_type).is_none() {
-                self.opaque_types
-                    .borrow_mut()
-                    .insert(addr.resource_type.clone());
-            }
+            let opaque = match addr.mode {
+                Mode::Managed if model::schema(&addr.resource_type).is_none() => {
+                    Some(addr.resource_type.clone())
+                }
+                Mode::Data if model::data_schema(&addr.resource_type).is_none() => {
+                    Some(format!("data.{}", addr.resource_type))
+                }
+                _ => None,
+            };
+            self.opaque_types.borrow_mut().extend(opaque);
             self.resource(&full);
         }
         for name in self.instance.module.calls.keys() {
@@ -751,26 +756,31 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         Ok(self.resource(&addr).unwrap_or(Value::Unknown))
     }
 
-    /// `TYPE.NAME.attribute` of a resource type the tool does not model, when the attribute
-    /// was not configured: the backend may set it, so it is unknown until the object exists
-    /// (and null after, if it did not). Consumes the attribute step.
+    /// `TYPE.NAME.attribute` (or `data.TYPE.NAME.attribute`) of a type the tool does not
+    /// model, when the attribute is not in the object: a resource's backend may set it, so it
+    /// is unknown until the object exists (and null after, if it did not); a data source that
+    /// was read simply does not have it, so it is null.
     fn opaque_attribute(
         &self,
         local: &ResourceAddr,
         value: &Value,
-        ops: &[Decorated<TraversalOperator>],
-    ) -> Option<(Value, usize)> {
+        attribute: &[Decorated<TraversalOperator>],
+    ) -> Option<Value> {
         let addr = local.in_module(&self.path);
         let repeated = self.block(&addr).is_some_and(|b| b.repetition.is_some());
-        if model::schema(&addr.resource_type).is_some() || repeated {
+        let modelled = match addr.mode {
+            Mode::Managed => model::schema(&addr.resource_type).is_some(),
+            Mode::Data => model::data_schema(&addr.resource_type).is_some(),
+        };
+        if modelled || repeated {
             return None;
         }
-        let attribute = expr::leading_name(ops.get(1..)?)?;
+        let attribute = expr::leading_name(attribute)?;
         if value.as_map().is_none_or(|m| m.contains_key(attribute)) {
             return None;
         }
-        let exists = self.req.prior.contains_key(&addr);
-        Some((if exists { Value::Null } else { Value::Unknown }, 2))
+        let absent = addr.mode == Mode::Data || self.req.prior.contains_key(&addr);
+        Some(if absent { Value::Null } else { Value::Unknown })
     }
 }
 
@@ -870,7 +880,10 @@ impl Scope for ConfigScope<'_, '_> {
                     mode: Mode::Data,
                     ..ResourceAddr::managed(data_type, name)
                 };
-                Ok((self.block_reference(&addr, span)?, 2))
+                let value = self.block_reference(&addr, span)?;
+                Ok(self
+                    .opaque_attribute(&addr, &value, ops.get(2..).unwrap_or_default())
+                    .map_or((value, 2), |v| (v, 3)))
             }
             resource_type => {
                 let name = first.ok_or_else(|| {
@@ -884,8 +897,8 @@ impl Scope for ConfigScope<'_, '_> {
                 let addr = ResourceAddr::managed(resource_type, name);
                 let value = self.block_reference(&addr, span)?;
                 Ok(self
-                    .opaque_attribute(&addr, &value, ops)
-                    .unwrap_or((value, 1)))
+                    .opaque_attribute(&addr, &value, ops.get(1..).unwrap_or_default())
+                    .map_or((value, 1), |v| (v, 2)))
             }
         }
     }

@@ -175,7 +175,7 @@ fn evaluate(
         prior: &attributes,
         working_dir: &wd.dir,
         env: &wd.env,
-        data: Some(&|resource_type: &str, id: &str| read_now(backend, resource_type, id)),
+        data: Some(&|query| read_now(backend, query)),
         validating: false,
     };
     Ok(eval::evaluate(&req)?)
@@ -186,13 +186,8 @@ fn evaluate(
 /// read runs on a short-lived thread of its own.
 fn read_now(
     backend: &Arc<dyn Backend>,
-    resource_type: &str,
-    id: &str,
-) -> Result<Option<serde_json::Value>, String> {
-    let req = crate::backend::ReadRequest {
-        resource_type: resource_type.to_owned(),
-        id: id.to_owned(),
-    };
+    query: eval::DataQuery<'_>,
+) -> std::result::Result<Option<serde_json::Value>, String> {
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
@@ -200,9 +195,28 @@ fn read_now(
                     .enable_all()
                     .build()
                     .map_err(|e| e.to_string())?;
-                rt.block_on(backend.read(req))
-                    .map(|r| r.attributes)
-                    .map_err(|e| e.to_string())
+                let response = rt.block_on(async {
+                    match query {
+                        eval::DataQuery::Id { reads, id } => {
+                            let req = crate::backend::ReadRequest {
+                                resource_type: reads.to_owned(),
+                                id: id.to_owned(),
+                            };
+                            backend.read(req).await
+                        }
+                        eval::DataQuery::Matching {
+                            resource_type,
+                            arguments,
+                        } => {
+                            let req = crate::backend::FindRequest {
+                                resource_type: resource_type.to_owned(),
+                                arguments: arguments.clone(),
+                            };
+                            backend.find(req).await
+                        }
+                    }
+                });
+                response.map(|r| r.attributes).map_err(|e| e.to_string())
             })
             .join()
             .unwrap_or_else(|_| Err("the read panicked".into()))

@@ -7,11 +7,6 @@ module "registry" {
   version = "4.1.0"
 }
 
-data "azurerm_firewall" "fw" { # ERROR: Unsupported data source "azurerm_firewall"
-  name                = "fw"
-  resource_group_name = "rg"
-}
-
 import { # ERROR: import blocks are not supported yet
   to = azurerm_subnet.a
   id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a"

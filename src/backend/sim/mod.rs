@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use super::{
-    Backend, BackendError, CreateRequest, CreateResponse, DeleteRequest, ReadRequest, ReadResponse,
-    UpdateRequest, UpdateResponse,
+    Backend, BackendError, CreateRequest, CreateResponse, DeleteRequest, FindRequest, ReadRequest,
+    ReadResponse, UpdateRequest, UpdateResponse,
 };
 use crate::model;
 pub use store::Row;
@@ -251,6 +251,19 @@ impl Backend for SimCloud {
             None => None,
         };
         Ok(ReadResponse { attributes })
+    }
+
+    async fn find(&self, req: FindRequest) -> Result<ReadResponse, BackendError> {
+        let wanted = req.arguments.as_object().cloned().unwrap_or_default();
+        let found = self.list()?.into_iter().find(|row| {
+            row.resource_type == req.resource_type
+                && wanted
+                    .iter()
+                    .all(|(key, value)| row.attributes.get(key) == Some(value))
+        });
+        Ok(ReadResponse {
+            attributes: found.map(|row| row.attributes),
+        })
     }
 
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError> {
