@@ -122,6 +122,17 @@ pub struct Position {
     pub byte: usize,
 }
 
+/// The byte offset of a 1-based line and column (as JSON parsers report positions), clamped
+/// to the text.
+pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
 /// Resolves a span in any miette source to start and end positions.
 pub fn positions(src: &dyn SourceCode, span: SourceSpan) -> Option<(Position, Position)> {
     let at = |offset: usize| -> Option<Position> {

@@ -19,6 +19,19 @@ pub enum ConfigError {
         span: SourceSpan,
     },
 
+    #[error("Invalid JSON configuration: {message}")]
+    #[diagnostic(
+        code(config::json),
+        help("a .tf.json file holds one JSON object in Terraform's JSON configuration syntax")
+    )]
+    JsonSyntax {
+        message: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     #[error("{summary}")]
     #[diagnostic(code(config::invalid))]
     Invalid {

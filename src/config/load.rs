@@ -8,13 +8,13 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
-use super::overrides;
 use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
     Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module,
     ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
     TerraformSettings, TypeConstraint, VariableBlock,
 };
+use super::{json, overrides};
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
 
@@ -47,10 +47,12 @@ pub fn load_dir_partially(dir: &Path) -> Result<(Config, Vec<ConfigError>), Conf
         warnings,
         ..
     } = state;
-    if errors
-        .iter()
-        .any(|e| matches!(e, ConfigError::Syntax { .. } | ConfigError::Io { .. }))
-    {
+    if errors.iter().any(|e| {
+        matches!(
+            e,
+            ConfigError::Syntax { .. } | ConfigError::JsonSyntax { .. } | ConfigError::Io { .. }
+        )
+    }) {
         return Err(ConfigErrors { errors });
     }
     let mut terraform = terraform;
@@ -111,7 +113,19 @@ impl LoadState {
                     continue;
                 }
             };
-            let file = self.sources.add(name, text);
+            let file = if name.ends_with(".json") {
+                match json::to_native(&text) {
+                    Ok(native) => self.sources.add(name, native),
+                    Err((message, line, column)) => {
+                        let file = self.sources.add(name, text);
+                        self.errors
+                            .push(json_error(&self.sources, file, &message, line, column));
+                        continue;
+                    }
+                }
+            } else {
+                self.sources.add(name, text)
+            };
             match hcl_edit::parser::parse_body(&self.sources.file(file).text) {
                 Ok(body) => bodies.push((file, body)),
                 Err(e) => self.errors.push(syntax_error(&self.sources, file, &e)),
@@ -316,10 +330,30 @@ fn tf_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            (name.ends_with(".tf") || name.ends_with(".tf.json")) && p.is_file()
+        })
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// A `.tf.json` file that is not JSON, or not a configuration, at its 1-based position.
+fn json_error(
+    sources: &Sources,
+    file: FileId,
+    message: &str,
+    line: usize,
+    column: usize,
+) -> ConfigError {
+    let offset = crate::source::offset_of(&sources.file(file).text, line, column);
+    let at = sources.locate(Span::new(file, offset..offset));
+    ConfigError::JsonSyntax {
+        message: message.to_owned(),
+        src: at.src,
+        span: at.span,
+    }
 }
 
 fn single(e: ConfigError) -> ConfigErrors {

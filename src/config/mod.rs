@@ -6,6 +6,7 @@
 //! talks to a backend.
 
 mod error;
+mod json;
 mod load;
 mod overrides;
 mod sources;

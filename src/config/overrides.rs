@@ -20,7 +20,11 @@ use crate::source::{FileId, Piece, Sources, Span};
 /// Whether a file (by name) is an override file.
 pub fn is_override(name: &str) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
-    file == "override.tf" || file.ends_with("_override.tf")
+    let stem = file
+        .strip_suffix(".tf.json")
+        .or_else(|| file.strip_suffix(".tf"))
+        .unwrap_or(file);
+    stem == "override" || stem.ends_with("_override")
 }
 
 /// Merges the override files among `files` into the others and returns the others.

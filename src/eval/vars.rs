@@ -295,19 +295,9 @@ fn parse_tfvars_json(
                 .next()
                 .unwrap_or_default()
                 .to_owned(),
-            offset_of(text, e.line(), e.column()),
+            crate::source::offset_of(text, e.line(), e.column()),
         )),
     }
-}
-
-/// The byte offset of a 1-based line and column (serde_json's error position).
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 /// A `-var` or environment value: a literal string for primitive types, an HCL expression
