@@ -9,6 +9,9 @@
 //! - `invalid/<case>.tf`: `validate` must report exactly the problems marked on the lines
 //!   that carry `# ERROR: <summary>` (or `# WARNING: <summary>`), and its report is compared
 //!   with `<case>.snap`.
+//! - `corpus/<config>/`: a complete configuration in one of the styles found in real
+//!   repositories; it must validate, plan, apply, re-plan to no changes, and destroy to an
+//!   empty state.
 //! - `fmt/<case>.tf`: the formatted text is compared with `<case>.snap`, and formatting it
 //!   again must change nothing.
 
@@ -150,6 +153,28 @@ fn snapshot_beside(file: &Path, text: &str) -> datatest_stable::Result<()> {
     Ok(())
 }
 
+fn corpus_case(main: &Path) -> datatest_stable::Result<()> {
+    let ws = Workspace::new();
+    ws.use_config(main.parent().expect("config directory"));
+    let step = |args: &[&str], want: i32| {
+        let run = ws.run(args);
+        assert_eq!(
+            run.code, want,
+            "vnetform {args:?}\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run
+    };
+    step(&["validate", "-no-color"], 0);
+    step(&["plan", "-no-color", "-detailed-exitcode"], 2);
+    step(&["apply", "-auto-approve", "-no-color"], 0);
+    step(&["plan", "-no-color", "-detailed-exitcode"], 0);
+    step(&["destroy", "-auto-approve", "-no-color"], 0);
+    let left = step(&["state", "list"], 0);
+    assert_eq!(left.stdout, "", "destroy leaves nothing in state");
+    Ok(())
+}
+
 fn fmt_case(file: &Path, text: String) -> datatest_stable::Result<()> {
     let formatted = vnetform::format::format_source(&text)?;
     assert_eq!(
@@ -163,5 +188,6 @@ fn fmt_case(file: &Path, text: String) -> datatest_stable::Result<()> {
 datatest_stable::harness! {
     { test = plan_case, root = "testdata", pattern = r"^plan/[^/]+/main\.tf$" },
     { test = invalid_case, root = "testdata", pattern = r"^invalid/[^/]+\.tf$" },
+    { test = corpus_case, root = "testdata", pattern = r"^corpus/[^/]+/main\.tf$" },
     { test = fmt_case, root = "testdata", pattern = r"^fmt/[^/]+\.tf$" },
 }

@@ -187,12 +187,7 @@ impl Executor<'_> {
         let prior_id = model::id_of(&before).map(str::to_owned);
         let verb = verb_of(change.action, op.step);
         let after = change.after.clone().map(|after| {
-            let needs_final = match model::schema(&resource_type) {
-                Some(schema) => model::has_unknown_arguments(schema, &after),
-                // Without a schema, every unknown is an argument still to be resolved.
-                None => !after.is_wholly_known(),
-            };
-            if needs_final {
+            if change.config_unknown {
                 (self.finalize)(&addr, state).unwrap_or(after)
             } else {
                 after

@@ -16,7 +16,13 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::
 
 /// Calls function `name`; `Err` is the message shown at the call site.
 pub(crate) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
-    let sensitive = args.iter().any(Value::contains_sensitive);
+    // As in Terraform, `keys` and `length` take only the collection's own mark: the keys
+    // or size of a map of objects with sensitive attributes reveal none of them.
+    let sensitive = if matches!(name, "keys" | "length") {
+        args.iter().any(|a| a.unmark().1)
+    } else {
+        args.iter().any(Value::contains_sensitive)
+    };
     let args: Vec<Value> = args.iter().map(Value::unmark_deep).collect();
     if !args.iter().all(Value::is_wholly_known) && name != "coalesce" {
         return Ok(Value::Unknown.mark_if(sensitive));
@@ -272,10 +278,237 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
             items.sort();
             Ok(Value::List(items.into_iter().map(Value::String).collect()))
         }
-        _ => Err(format!(
-            "unknown function; see docs/language.md for the functions vnetform provides ({name})"
-        )),
+        _ => collections(name, args)
+            .or_else(|| strings(name, args))
+            .unwrap_or_else(|| {
+                Err(format!(
+                    "unknown function; see docs/language.md for the functions vnetform provides ({name})"
+                ))
+            }),
     }
+}
+
+/// List, set and map functions; `None` when `name` is not one of them.
+fn collections(name: &str, args: &[Value]) -> Option<Result<Value>> {
+    let list = |i: usize| arg(args, i).and_then(list_of);
+    let result = match name {
+        "setproduct" => args
+            .iter()
+            .try_fold(vec![Vec::new()], |acc, set| {
+                let items = list_of(set)?;
+                Ok(acc
+                    .iter()
+                    .flat_map(|prefix| {
+                        items.iter().map(move |item| {
+                            let mut tuple = prefix.clone();
+                            tuple.push(item.clone());
+                            tuple
+                        })
+                    })
+                    .collect())
+            })
+            .map(|tuples: Vec<Vec<Value>>| {
+                Value::List(tuples.into_iter().map(Value::List).collect())
+            }),
+        "setunion" | "setintersection" | "setsubtract" => set_operation(name, args),
+        "reverse" => list(0).map(|l| Value::List(l.iter().rev().cloned().collect())),
+        "slice" => (|| {
+            let items = list(0)?;
+            let (start, end) = (int_arg(args, 1)?, int_arg(args, 2)?);
+            if start < 0 || end < start || end as usize > items.len() {
+                return Err(format!(
+                    "invalid slice {start}..{end} of a list of {}",
+                    items.len()
+                ));
+            }
+            Ok(Value::List(items[start as usize..end as usize].to_vec()))
+        })(),
+        "index" => (|| {
+            let wanted = arg(args, 1)?;
+            list(0)?
+                .iter()
+                .position(|v| v == wanted)
+                .map(|i| Value::Number(i as f64))
+                .ok_or_else(|| "item not found".to_owned())
+        })(),
+        "compact" => list(0).map(|l| {
+            Value::List(
+                l.iter()
+                    .filter(|v| !v.is_null() && v.as_str() != Some(""))
+                    .cloned()
+                    .collect(),
+            )
+        }),
+        "one" => list(0).and_then(|l| match l {
+            [] => Ok(Value::Null),
+            [only] => Ok(only.clone()),
+            _ => Err(format!(
+                "must be a list with no more than one element, not {}",
+                l.len()
+            )),
+        }),
+        "alltrue" | "anytrue" => list(0).and_then(|l| {
+            let bools = l
+                .iter()
+                .map(|v| {
+                    v.as_bool()
+                        .ok_or_else(|| "the list must hold bools".to_owned())
+                })
+                .collect::<Result<Vec<bool>>>()?;
+            let all = name == "alltrue";
+            Ok(Value::Bool(if all {
+                bools.iter().all(|b| *b)
+            } else {
+                bools.iter().any(|b| *b)
+            }))
+        }),
+        "sum" => list(0).and_then(|l| {
+            if l.is_empty() {
+                return Err("cannot sum an empty list".into());
+            }
+            l.iter()
+                .map(as_number)
+                .sum::<Result<f64>>()
+                .map(Value::Number)
+        }),
+        "chunklist" => (|| {
+            let size = int_arg(args, 1)?;
+            let items = list(0)?;
+            if size < 0 {
+                return Err("the chunk size must not be negative".into());
+            }
+            if size == 0 {
+                return Ok(Value::List(vec![Value::List(items.to_vec())]));
+            }
+            Ok(Value::List(
+                items
+                    .chunks(size as usize)
+                    .map(|c| Value::List(c.to_vec()))
+                    .collect(),
+            ))
+        })(),
+        "coalescelist" => Ok(args
+            .iter()
+            .find(|v| v.as_list().is_some_and(|l| !l.is_empty()))
+            .cloned()
+            .unwrap_or(Value::List(Vec::new()))),
+        _ => return None,
+    };
+    Some(result)
+}
+
+fn set_operation(name: &str, args: &[Value]) -> Result<Value> {
+    let sets = args
+        .iter()
+        .map(list_of)
+        .collect::<Result<Vec<&[Value]>>>()?;
+    let (first, rest) = sets.split_first().ok_or("at least one set is needed")?;
+    let mut out: Vec<Value> = match name {
+        "setunion" => sets.iter().flat_map(|s| s.iter().cloned()).collect(),
+        "setintersection" => first
+            .iter()
+            .filter(|v| rest.iter().all(|s| s.contains(v)))
+            .cloned()
+            .collect(),
+        _ => first
+            .iter()
+            .filter(|v| !rest.iter().any(|s| s.contains(v)))
+            .cloned()
+            .collect(),
+    };
+    out.sort_by(compare_values);
+    out.dedup();
+    Ok(Value::List(out))
+}
+
+/// String, path and number-parsing functions; `None` when `name` is not one of them.
+fn strings(name: &str, args: &[Value]) -> Option<Result<Value>> {
+    let text = |i: usize| str_arg(args, i);
+    let string = |s: &str| Value::string(s);
+    let result = match name {
+        "formatlist" => formatlist(args),
+        "trim" => (|| {
+            let cut = text(1)?;
+            Ok(string(text(0)?.trim_matches(|c| cut.contains(c))))
+        })(),
+        "trimprefix" => (|| Ok(string(text(0)?.strip_prefix(text(1)?).unwrap_or(text(0)?))))(),
+        "trimsuffix" => (|| Ok(string(text(0)?.strip_suffix(text(1)?).unwrap_or(text(0)?))))(),
+        "chomp" => text(0).map(|s| string(s.trim_end_matches(['\n', '\r']))),
+        "strrev" => text(0).map(|s| Value::String(s.chars().rev().collect())),
+        "title" => text(0).map(|s| {
+            let mut out = String::new();
+            let mut start = true;
+            for c in s.chars() {
+                out.extend(if start {
+                    c.to_uppercase().collect::<Vec<_>>()
+                } else {
+                    vec![c]
+                });
+                start = !c.is_alphanumeric();
+            }
+            Value::String(out)
+        }),
+        "basename" => {
+            text(0).map(|s| string(s.trim_end_matches('/').rsplit('/').next().unwrap_or("")))
+        }
+        "dirname" => text(0).map(|s| {
+            let trimmed = s.trim_end_matches('/');
+            string(match trimmed.rfind('/') {
+                Some(0) => "/",
+                Some(i) => &trimmed[..i],
+                None => ".",
+            })
+        }),
+        "parseint" => (|| {
+            let base = int_arg(args, 1)?;
+            if !(2..=62).contains(&base) {
+                return Err(format!("base {base} is not between 2 and 62"));
+            }
+            i64::from_str_radix(text(0)?, base as u32)
+                .map(|n| Value::Number(n as f64))
+                .map_err(|_| {
+                    format!(
+                        "cannot parse \"{}\" as a base {base} integer",
+                        text(0).unwrap_or_default()
+                    )
+                })
+        })(),
+        "signum" => {
+            num_arg(args, 0).map(|n| Value::Number(if n == 0.0 { 0.0 } else { n.signum() }))
+        }
+        "jsondecode" => text(0).and_then(|s| {
+            serde_json::from_str::<serde_json::Value>(s)
+                .map(|json| Value::from_json(&json))
+                .map_err(|e| format!("invalid JSON: {e}"))
+        }),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// `formatlist(spec, args...)`: `format` once per element; list arguments must have one
+/// length, other arguments are repeated.
+fn formatlist(args: &[Value]) -> Result<Value> {
+    let spec = str_arg(args, 0)?;
+    let rest = &args[1..];
+    let lengths: Vec<usize> = rest
+        .iter()
+        .filter_map(|a| a.as_list().map(<[Value]>::len))
+        .collect();
+    let n = lengths.first().copied().unwrap_or(1);
+    if lengths.iter().any(|&l| l != n) {
+        return Err("all list arguments must have the same length".into());
+    }
+    (0..n)
+        .map(|i| {
+            let row: Vec<Value> = rest
+                .iter()
+                .map(|a| a.as_list().map_or_else(|| a.clone(), |l| l[i].clone()))
+                .collect();
+            format(spec, &row).map(Value::String)
+        })
+        .collect::<Result<Vec<Value>>>()
+        .map(Value::List)
 }
 
 fn arg(args: &[Value], i: usize) -> Result<&Value> {
@@ -680,5 +913,80 @@ mod tests {
             Value::Number(2.0)
         );
         assert!(call("lookup", vec![map, Value::string("b")]).is_err());
+    }
+
+    fn strs(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    #[test]
+    fn collection_functions_match_terraform() {
+        let product = call("setproduct", vec![strs(&["a", "b"]), strs(&["x", "y"])]).unwrap();
+        assert_eq!(
+            product,
+            Value::List(vec![
+                strs(&["a", "x"]),
+                strs(&["a", "y"]),
+                strs(&["b", "x"]),
+                strs(&["b", "y"])
+            ])
+        );
+        assert_eq!(
+            call("setsubtract", vec![strs(&["c", "a", "b"]), strs(&["b"])]).unwrap(),
+            strs(&["a", "c"])
+        );
+        assert_eq!(
+            call(
+                "formatlist",
+                vec![
+                    Value::string("%s-%s"),
+                    strs(&["a", "b"]),
+                    Value::string("x")
+                ]
+            )
+            .unwrap(),
+            strs(&["a-x", "b-x"])
+        );
+        assert_eq!(
+            call("compact", vec![strs(&["a", "", "b"])]).unwrap(),
+            strs(&["a", "b"])
+        );
+        assert!(call("one", vec![strs(&["a", "b"])]).is_err());
+        assert_eq!(
+            call(
+                "chunklist",
+                vec![strs(&["a", "b", "c"]), Value::Number(2.0)]
+            )
+            .unwrap(),
+            Value::List(vec![strs(&["a", "b"]), strs(&["c"])])
+        );
+    }
+
+    #[test]
+    fn string_functions_match_terraform() {
+        let one = |name: &str, args: Vec<Value>| call(name, args).unwrap();
+        assert_eq!(
+            one(
+                "trimprefix",
+                vec![Value::string("vnet-hub"), Value::string("vnet-")]
+            ),
+            Value::string("hub")
+        );
+        assert_eq!(
+            one("title", vec![Value::string("hub and spoke")]),
+            Value::string("Hub And Spoke")
+        );
+        assert_eq!(
+            one("dirname", vec![Value::string("a/b/c.tf")]),
+            Value::string("a/b")
+        );
+        assert_eq!(
+            one("basename", vec![Value::string("a/b/c.tf")]),
+            Value::string("c.tf")
+        );
+        assert_eq!(
+            one("parseint", vec![Value::string("ff"), Value::Number(16.0)]),
+            Value::Number(255.0)
+        );
     }
 }

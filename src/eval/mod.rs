@@ -86,6 +86,9 @@ pub struct DesiredResource {
     pub lifecycle: Lifecycle,
     /// For a data source: why it cannot be read until apply (`None`: read during plan).
     pub read_during_apply: Option<DeferredRead>,
+    /// Its configuration holds values known only after apply (a random password, another
+    /// resource's id), so apply evaluates it again just before creating or updating it.
+    pub config_unknown: bool,
 }
 
 /// Why a data source is read during apply rather than during plan.

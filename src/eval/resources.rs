@@ -79,6 +79,7 @@ impl ConfigScope<'_, '_> {
         let mut planned = Vec::new();
         for (key, mut config) in configs? {
             let instance = addr.instance(key);
+            let config_unknown = !config.is_wholly_known();
             let (object, read_during_apply) = match kind {
                 BlockKind::Managed(schema) => {
                     let prior = self.req.prior.get(&instance);
@@ -138,6 +139,7 @@ impl ConfigScope<'_, '_> {
                     span: block.span,
                     lifecycle: block.lifecycle.clone(),
                     read_during_apply,
+                    config_unknown,
                 },
             );
         }

@@ -343,36 +343,6 @@ pub fn sensitive_attribute_names(schema: &ResourceSchema) -> impl Iterator<Item 
         .map(|a| a.name)
 }
 
-/// True when a planned object still has unknown values in arguments that come from
-/// configuration (not in attributes the backend computes): such an object must be planned
-/// again, with its dependencies applied, before it is sent to the backend.
-pub fn has_unknown_arguments(schema: &ResourceSchema, value: &Value) -> bool {
-    block_has_unknown_arguments(&schema.body, value)
-}
-
-fn block_has_unknown_arguments(block: &Block, value: &Value) -> bool {
-    if value.is_unknown() {
-        return true;
-    }
-    let attrs = block
-        .attrs
-        .iter()
-        .filter(|a| matches!(a.kind, Kind::Required | Kind::Optional));
-    attrs
-        .into_iter()
-        .any(|a| !value.get(a.name).is_wholly_known())
-        || block
-            .blocks
-            .iter()
-            .filter(|b| !b.optional_computed)
-            .any(|b| {
-                value
-                    .get(b.name)
-                    .as_list()
-                    .is_some_and(|items| items.iter().any(|i| block_has_unknown_arguments(b, i)))
-            })
-}
-
 /// The string values of an object's arguments (attributes set from configuration, not the
 /// ones the backend computes), nested blocks included.
 pub fn argument_strings<'v>(schema: &ResourceSchema, value: &'v Value) -> Vec<&'v str> {

@@ -136,6 +136,10 @@ pub struct ResourceChange {
     #[serde(default)]
     pub moved_from: Option<ResourceAddr>,
     pub create_before_destroy: bool,
+    /// Its configuration holds values known only after apply: apply evaluates it again
+    /// before creating or updating the object.
+    #[serde(default)]
+    pub config_unknown: bool,
 }
 
 /// Which half of a change an operation performs.
@@ -350,6 +354,7 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
                 create_before_destroy: desired_resource
                     .is_some_and(|d| d.lifecycle.create_before_destroy),
                 moved_from: None,
+                config_unknown: desired_resource.is_some_and(|d| d.config_unknown),
             },
         );
     }
@@ -385,6 +390,7 @@ fn read_change(
         dependencies: graph.transitive_dependencies(&d.addr),
         create_before_destroy: false,
         moved_from: None,
+        config_unknown: false,
     }
 }
 

@@ -1,0 +1,4 @@
+environment = "prod"
+tags = {
+  cost_center = "network"
+}
