@@ -191,7 +191,13 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
     let mut by_id: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
     let mut groups: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
     let mut vnets: BTreeMap<(String, String), &ResourceAddr> = BTreeMap::new();
-    for (addr, r) in &desired.resources {
+    // Only managed resources create objects: a data source reading the same object must
+    // never stand in for the resource that creates it.
+    let managed = desired
+        .resources
+        .iter()
+        .filter(|(addr, _)| addr.mode == crate::addr::Mode::Managed);
+    for (addr, r) in managed {
         let v = &r.planned.value;
         if let Some(id) = v.get("id").as_str() {
             by_id.insert(id.to_lowercase(), addr);
