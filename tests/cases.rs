@@ -4,8 +4,8 @@
 //!   applying `other/` with a state of its own (objects the case's data sources find),
 //!   applying `before/` (when present) and by the out-of-band changes listed in `sim.txt`
 //!   (`delete ADDR`, `set ADDR ATTR=VALUE`); extra plan flags come from `args`. The plan text
-//!   is compared with `plan.snap`; the plan is then applied and a second plan must show no
-//!   changes.
+//!   is compared with `plan.snap`; a configuration that plans must also validate, and the
+//!   plan is then applied and a second plan must show no changes.
 //! - `invalid/<case>.tf`: `validate` must report exactly the problems marked on the lines
 //!   that carry `# ERROR: <summary>` (or `# WARNING: <summary>`), and its report is compared
 //!   with `<case>.snap`.
@@ -80,6 +80,12 @@ fn plan_case(main: &Path) -> datatest_stable::Result<()> {
     if plan.code != 0 {
         return Ok(());
     }
+    let validate = ws.run(&["validate", "-no-color"]);
+    assert_eq!(
+        validate.code, 0,
+        "a configuration that plans must validate:\n{}",
+        validate.stderr
+    );
     ws.run(&[&["apply", "-auto-approve", "-no-color"], extra.as_slice()].concat())
         .ok();
     let again = ws.run(

@@ -116,4 +116,20 @@ pub enum ConfigWarning {
         #[label("remove the quotes")]
         span: SourceSpan,
     },
+
+    #[error("State backend \"{kind}\" is not used")]
+    #[diagnostic(
+        code(config::backend),
+        severity(Warning),
+        help(
+            "vnetform keeps state in a local file: vnetform.tfstate, or the file given with -state=PATH or init -backend-config=path=PATH"
+        )
+    )]
+    UnusedBackend {
+        kind: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("state is kept locally instead")]
+        span: SourceSpan,
+    },
 }

@@ -551,13 +551,20 @@ impl Loader<'_> {
                         }
                     }
                 }
-                Some(other) => self.error(
-                    &format!("Unsupported state backend \"{other}\""),
-                    "only \"local\" is supported",
-                    Some("vnetform keeps state in a local file; remove this block or use -state=PATH".into()),
+                Some(other) => {
+                    let at = self.sources.locate(span_of(file, &backend.ident));
+                    self.warnings.push(ConfigWarning::UnusedBackend {
+                        kind: other.to_owned(),
+                        src: at.src,
+                        span: at.span,
+                    });
+                }
+                None => self.error(
+                    "Missing backend type",
+                    "expected backend \"TYPE\"",
+                    None,
                     span_of(file, backend),
                 ),
-                None => self.error("Missing backend type", "expected backend \"TYPE\"", None, span_of(file, backend)),
             }
         }
     }

@@ -18,6 +18,6 @@ moved {
 }
 
 terraform {
-  backend "s3" { # ERROR: Unsupported state backend "s3"
+  backend "s3" { # WARNING: State backend "s3" is not used
   }
 }

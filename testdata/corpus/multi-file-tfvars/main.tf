@@ -1,6 +1,13 @@
 terraform {
   required_version = ">= 1.3.0"
 
+  backend "azurerm" {
+    resource_group_name  = "rg-tfstate"
+    storage_account_name = "contosotfstate"
+    container_name       = "tfstate"
+    key                  = "network.tfstate"
+  }
+
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
