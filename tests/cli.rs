@@ -937,3 +937,40 @@ fn init_fetches_git_modules_at_their_ref() {
         .count();
     assert_eq!(leftovers, 1, "a failed fetch leaves nothing behind");
 }
+
+#[test]
+fn graph_is_valid_dot_with_instance_keys_and_module_depends_on() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.file("modules/net")).unwrap();
+    ws.write(
+        "modules/net/main.tf",
+        "resource \"azurerm_resource_group\" \"this\" {\n  name     = \"inner\"\n  location = \"westeurope\"\n}\n",
+    );
+    ws.write(
+        "main.tf",
+        r#"
+resource "azurerm_resource_group" "rg" {
+  for_each = toset(["a"])
+  name     = each.key
+  location = "westeurope"
+}
+module "net" {
+  source     = "./modules/net"
+  depends_on = [azurerm_resource_group.rg]
+}
+"#,
+    );
+    let dot = ws.run(&["graph"]).ok().stdout;
+    assert!(
+        dot.contains(
+            r#""azurerm_resource_group.rg[\"a\"]" [label="azurerm_resource_group.rg[\"a\"]"];"#
+        ),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(
+            r#""module.net.azurerm_resource_group.this" -> "azurerm_resource_group.rg[\"a\"]";"#
+        ),
+        "module depends_on reaches the module's resources:\n{dot}"
+    );
+}

@@ -249,6 +249,7 @@ impl LoadState {
                 span: call.span,
                 repetition: call.repetition,
                 providers: call.providers,
+                depends_on: call.depends_on,
                 module,
             }),
             Err(e) => {
@@ -407,6 +408,7 @@ struct PendingCall {
     span: Span,
     repetition: Option<Repetition>,
     providers: Vec<(String, String, Span)>,
+    depends_on: Vec<(ResourceAddr, Span)>,
 }
 
 struct Loader<'a> {
@@ -907,19 +909,12 @@ impl Loader<'_> {
             );
             return;
         };
-        if let Some(depends_on) = block.body.get_attribute("depends_on") {
-            self.error(
-                "depends_on on modules is not supported yet",
-                "not supported yet",
-                None,
-                span_of(file, &depends_on.key),
-            );
-        }
         let call = PendingCall {
             source: source_text,
             source_span,
             repetition: self.repetition(file, &block.body),
             providers: self.providers_map(file, &block.body),
+            depends_on: self.depends_on(file, &block.body),
             file,
             span: header,
             body: block.body,

@@ -108,6 +108,8 @@ pub struct ModuleCall {
     pub repetition: Option<Repetition>,
     /// `providers = { CHILD = PARENT }`, e.g. (`azurerm`, `azurerm.spoke`).
     pub providers: Vec<(String, String, Span)>,
+    /// `depends_on = [...]`: every resource of the module waits for these.
+    pub depends_on: Vec<(ResourceAddr, Span)>,
     pub module: Module,
 }
 

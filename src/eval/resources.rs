@@ -52,6 +52,7 @@ impl ConfigScope<'_, '_> {
                 .depends_on
                 .iter()
                 .map(|(a, _)| a.in_module(&self.path))
+                .chain(self.instance.depends_on.iter().cloned())
                 .collect(),
         );
         for (dep, span) in &block.depends_on {

@@ -49,6 +49,9 @@ pub(super) struct Instance<'a> {
     pub frame: Frame,
     /// Provider alias in this module → provider alias in the root module.
     pub providers: BTreeMap<Option<String>, Option<String>>,
+    /// What every resource of this instance waits for: the `depends_on` of its module call
+    /// and of the calls above it.
+    pub depends_on: BTreeSet<ResourceAddr>,
 }
 
 /// What every module instance of one evaluation shares.
@@ -113,6 +116,7 @@ impl<'a> Shared<'a> {
                 call: None,
                 frame: Frame::new(),
                 providers,
+                depends_on: BTreeSet::new(),
             },
         );
         let subscriptions = ConfigScope::root(&shared).subscriptions();
@@ -481,6 +485,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
             self.expansions.borrow_mut().insert(key, Slot::Failed);
             return None;
         };
+        let depends_on = self.call_dependencies(call);
         for (instance_key, frame) in &instances {
             let mut path = self.path.clone();
             path.push(ModuleStep {
@@ -492,6 +497,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 call: Some(call),
                 frame: frame.clone(),
                 providers: providers.clone(),
+                depends_on: depends_on.clone(),
             };
             self.instances.borrow_mut().insert(path, instance);
         }
@@ -500,6 +506,22 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
             .borrow_mut()
             .insert(key, Slot::Done(instances));
         Some(paths)
+    }
+
+    /// The dependencies a call's instances inherit: this instance's own, and the call's
+    /// `depends_on` (each of which must be declared).
+    fn call_dependencies(&self, call: &ModuleCall) -> BTreeSet<ResourceAddr> {
+        let mut deps = self.instance.depends_on.clone();
+        for (dep, span) in &call.depends_on {
+            let dep = dep.in_module(&self.path);
+            if self.block(&dep).is_none() {
+                self.errors
+                    .borrow_mut()
+                    .push(self.undeclared_resource(&dep, *span));
+            }
+            deps.insert(dep);
+        }
+        deps
     }
 
     fn child_paths(&self, name: &str, instances: &Instances) -> Vec<ModulePath> {

@@ -171,12 +171,19 @@ impl ResourceGraph {
         let mut out = String::from(
             "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n",
         );
+        // Instance keys (`["web"]`) hold quotes, which DOT strings must escape.
+        let quoted = |addr: &ResourceAddr| addr.to_string().replace('"', "\\\"");
         for addr in self.index.keys() {
-            out.push_str(&format!("  \"{addr}\" [label=\"{addr}\"];\n"));
+            let id = quoted(addr);
+            out.push_str(&format!("  \"{id}\" [label=\"{id}\"];\n"));
         }
         for addr in self.index.keys() {
             for dep in self.dependencies(addr) {
-                out.push_str(&format!("  \"{addr}\" -> \"{dep}\";\n"));
+                out.push_str(&format!(
+                    "  \"{}\" -> \"{}\";\n",
+                    quoted(addr),
+                    quoted(&dep)
+                ));
             }
         }
         out.push_str("}\n");

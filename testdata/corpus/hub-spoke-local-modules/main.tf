@@ -1,5 +1,6 @@
 # Hub and spokes from the repository's own modules (nested: a spoke module
-# calls a gateway module), spokes created with for_each over a module.
+# calls a gateway module), spokes created with for_each over a module that
+# waits for the hub's resource group through depends_on.
 
 variable "spokes" {
   type = map(string)
@@ -31,6 +32,7 @@ module "hub" {
 module "spoke" {
   source              = "./modules/spoke"
   for_each            = var.spokes
+  depends_on          = [azurerm_resource_group.hub]
   name                = "vnet-${each.key}"
   location            = azurerm_resource_group.hub.location
   resource_group_name = azurerm_resource_group.hub.name
