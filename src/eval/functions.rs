@@ -184,9 +184,8 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
             let (s, search, replacement) =
                 (str_arg(args, 0)?, str_arg(args, 1)?, str_arg(args, 2)?);
             if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
-                return Err(
-                    "regular-expression patterns in replace() are not supported yet".into(),
-                );
+                let re = compile(&search[1..search.len() - 1])?;
+                return Ok(Value::String(re.replace_all(s, replacement).into_owned()));
             }
             Ok(Value::String(s.replace(search, replacement)))
         }
@@ -476,6 +475,21 @@ fn strings(name: &str, args: &[Value]) -> Option<Result<Value>> {
         "signum" => {
             num_arg(args, 0).map(|n| Value::Number(if n == 0.0 { 0.0 } else { n.signum() }))
         }
+        "regex" => (|| {
+            let re = compile(text(0)?)?;
+            let caps = re
+                .captures(text(1)?)
+                .ok_or_else(|| "pattern did not match any part of the given string".to_owned())?;
+            Ok(match_value(&re, &caps))
+        })(),
+        "regexall" => (|| {
+            let re = compile(text(0)?)?;
+            Ok(Value::List(
+                re.captures_iter(text(1)?)
+                    .map(|caps| match_value(&re, &caps))
+                    .collect(),
+            ))
+        })(),
         "jsondecode" => text(0).and_then(|s| {
             serde_json::from_str::<serde_json::Value>(s)
                 .map(|json| Value::from_json(&json))
@@ -484,6 +498,33 @@ fn strings(name: &str, args: &[Value]) -> Option<Result<Value>> {
         _ => return None,
     };
     Some(result)
+}
+
+fn compile(pattern: &str) -> Result<regex_lite::Regex> {
+    regex_lite::Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))
+}
+
+/// What `regex` returns for one match, as Terraform does: the matched text when the pattern
+/// has no groups, a map by name when its groups are named, else a list of the groups.
+fn match_value(re: &regex_lite::Regex, caps: &regex_lite::Captures<'_>) -> Value {
+    let group = |i: usize| {
+        caps.get(i)
+            .map_or(Value::Null, |m| Value::string(m.as_str()))
+    };
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.is_empty() {
+        group(0)
+    } else if names.iter().all(Option::is_some) {
+        Value::Map(
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| n.map(|n| (n.to_owned(), group(i + 1))))
+                .collect(),
+        )
+    } else {
+        Value::List((1..=names.len()).map(group).collect())
+    }
 }
 
 /// `formatlist(spec, args...)`: `format` once per element; list arguments must have one
