@@ -1,7 +1,8 @@
 # Written for Terraform 0.11 and azurerm 1.x and never touched since: the
 # provider-block version constraint, quoted types, interpolation-only strings,
 # list() and map(), count with element() and splat references, and the Basic
-# gateway SKU that Basic (dynamic) public IPs allow.
+# gateway SKU that Basic (dynamic) public IPs allow. Some labels are unquoted,
+# and empty.tf is a file someone emptied and never deleted.
 
 provider "azurerm" {
   version = "~> 1.44"
@@ -17,11 +18,11 @@ variable "vnet_spaces" {
   default = ["10.70.0.0/16", "10.71.0.0/16"]
 }
 
-variable "shared_key" {
+variable shared_key {
   default = "Legacy-Shared-Key"
 }
 
-resource "azurerm_resource_group" "rg" {
+resource azurerm_resource_group rg {
   name     = "legacy-vpn-rg"
   location = "${var.location}"
   tags     = "${map("owner", "netops", "legacy", "true")}"
