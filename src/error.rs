@@ -54,6 +54,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Move(#[from] crate::plan::InvalidMove),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rules(#[from] crate::rules::BrokenRules),
     #[error("{0}")]
     #[diagnostic(code(cli::usage))]
     Usage(String),

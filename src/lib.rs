@@ -24,6 +24,7 @@ pub mod model;
 pub mod ops;
 pub mod plan;
 pub mod render;
+pub mod rules;
 pub mod source;
 pub mod state;
 

@@ -181,6 +181,22 @@ fn evaluate(
     Ok(eval::evaluate(&req)?)
 }
 
+/// Runs the domain rules: warnings are printed, errors refuse the plan (all reported
+/// together).
+fn check_rules(ui: &Ui, desired: &DesiredState, config: &Config) -> Result<()> {
+    let (errors, warnings): (Vec<_>, Vec<_>) = crate::rules::check(desired, config)
+        .into_iter()
+        .partition(crate::rules::is_error);
+    for warning in &warnings {
+        ui.diagnostic(warning);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::rules::BrokenRules { findings: errors }.into())
+    }
+}
+
 /// One backend read, from synchronous code that may itself run inside the async runtime
 /// (evaluation is synchronous, and apply re-evaluates while its runtime is running): the
 /// read runs on a short-lived thread of its own.

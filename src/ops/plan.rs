@@ -81,6 +81,9 @@ pub(super) fn prepare(
     for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
     }
+    if !destroy {
+        super::check_rules(ui, &desired, &loaded.config)?;
+    }
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);
     plan.drift = plan::detect_drift(&recorded, &state);

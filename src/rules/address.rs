@@ -1,0 +1,215 @@
+//! Address-space rules (azure-domain §3.2): ranges Azure forbids, subnets inside their VNet
+//! and apart from each other, and networks joined by a connection apart from each other.
+
+use ipnet::IpNet;
+use miette::Severity;
+
+use super::topology::{Topology, overlap, prefixes};
+use super::{Finding, Rule};
+use crate::addr::ResourceAddr;
+use crate::eval::value::Value;
+
+pub const FORBIDDEN_RANGE: Rule = Rule {
+    id: "address-forbidden-range",
+    severity: Severity::Error,
+    title: "Reserved address range in a VNet",
+    checks: "a VNet address space may not use multicast, broadcast, loopback, link-local or Azure's 168.63.129.16",
+};
+
+pub const SUBNET_OUTSIDE_VNET: Rule = Rule {
+    id: "subnet-outside-vnet",
+    severity: Severity::Error,
+    title: "Subnet outside its VNet",
+    checks: "a subnet's prefixes must lie inside its VNet's address space",
+};
+
+pub const SUBNET_OVERLAP: Rule = Rule {
+    id: "subnet-overlap",
+    severity: Severity::Error,
+    title: "Overlapping subnets",
+    checks: "the subnets of a VNet must not overlap",
+};
+
+pub const CONNECTED_OVERLAP: Rule = Rule {
+    id: "connected-address-overlap",
+    severity: Severity::Error,
+    title: "Connected networks overlap",
+    checks: "networks joined by a connection must not overlap",
+};
+
+const FORBIDDEN: [&str; 5] = [
+    "224.0.0.0/4",
+    "255.255.255.255/32",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "168.63.129.16/32",
+];
+
+pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
+    forbidden_ranges(t, findings);
+    subnets(t, findings);
+    connected_networks(t, findings);
+}
+
+fn forbidden_ranges(t: &Topology, findings: &mut Vec<Finding>) {
+    let forbidden: Vec<IpNet> = FORBIDDEN.iter().filter_map(|f| f.parse().ok()).collect();
+    for (addr, vnet) in t.of_type("azurerm_virtual_network") {
+        for prefix in prefixes(vnet.get("address_space")) {
+            if let Some(range) = forbidden.iter().find(|f| overlap(f, &prefix)) {
+                findings.push(
+                    t.finding(
+                        &FORBIDDEN_RANGE,
+                        addr,
+                        "address_space",
+                        format!(
+                            "{addr}: address space {prefix} overlaps the reserved range {range}"
+                        ),
+                        "use a private range (RFC 1918: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"
+                            .into(),
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A subnet as the overlap check sees it: who declares it (a subnet resource, or a VNet
+/// for an inline one) and its prefixes.
+struct SubnetPrefixes<'d> {
+    declared_by: &'d ResourceAddr,
+    name: String,
+    attribute: &'static str,
+    prefixes: Vec<IpNet>,
+}
+
+fn subnets(t: &Topology, findings: &mut Vec<Finding>) {
+    for (vnet_addr, vnet) in t.of_type("azurerm_virtual_network") {
+        let space = prefixes(vnet.get("address_space"));
+        if space.is_empty() {
+            continue;
+        }
+        let mut members: Vec<SubnetPrefixes> = inline_subnets(vnet_addr, vnet);
+        members.extend(
+            t.of_type("azurerm_subnet")
+                .filter(|(_, s)| t.vnet_of_subnet(s).is_some_and(|(a, _)| a == vnet_addr))
+                .map(|(addr, s)| SubnetPrefixes {
+                    declared_by: addr,
+                    name: s.get("name").as_str().unwrap_or_default().to_owned(),
+                    attribute: "address_prefixes",
+                    prefixes: prefixes(s.get("address_prefixes")),
+                }),
+        );
+        for (i, subnet) in members.iter().enumerate() {
+            for prefix in &subnet.prefixes {
+                if !space.iter().any(|s| s.contains(prefix)) {
+                    findings.push(t.finding(
+                        &SUBNET_OUTSIDE_VNET,
+                        subnet.declared_by,
+                        subnet.attribute,
+                        format!(
+                            "Subnet {} ({prefix}) is outside the address space of {vnet_addr}",
+                            subnet.name
+                        ),
+                        format!(
+                            "choose a prefix inside {}, or add a range to the VNet's address_space",
+                            list(&space)
+                        ),
+                    ));
+                }
+            }
+            for earlier in &members[..i] {
+                let clash = subnet
+                    .prefixes
+                    .iter()
+                    .find(|p| earlier.prefixes.iter().any(|q| overlap(p, q)));
+                if let Some(prefix) = clash {
+                    findings.push(t.finding(
+                        &SUBNET_OVERLAP,
+                        subnet.declared_by,
+                        subnet.attribute,
+                        format!(
+                            "Subnet {} ({prefix}) overlaps subnet {} in {vnet_addr}",
+                            subnet.name, earlier.name
+                        ),
+                        "give each subnet its own range (cidrsubnets() can split the address space)"
+                            .into(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn inline_subnets<'d>(vnet_addr: &'d ResourceAddr, vnet: &'d Value) -> Vec<SubnetPrefixes<'d>> {
+    vnet.get("subnet")
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| SubnetPrefixes {
+            declared_by: vnet_addr,
+            name: s.get("name").as_str().unwrap_or_default().to_owned(),
+            attribute: "subnet",
+            prefixes: prefixes(s.get("address_prefixes")),
+        })
+        .collect()
+}
+
+/// Every connection's two sides: VNet-to-VNet joins two gateways' VNets, IPsec a gateway's
+/// VNet and a local network gateway's on-premises ranges.
+fn connected_networks(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, connection) in t.of_type("azurerm_virtual_network_gateway_connection") {
+        let Some(ours) = gateway_network(t, connection.get("virtual_network_gateway_id")) else {
+            continue;
+        };
+        let theirs = match connection.get("type").as_str() {
+            Some("Vnet2Vnet") => {
+                gateway_network(t, connection.get("peer_virtual_network_gateway_id"))
+            }
+            Some("IPsec") => connection
+                .get("local_network_gateway_id")
+                .as_str()
+                .and_then(|id| t.by_id(id))
+                .map(|(a, lng)| (a.to_string(), prefixes(lng.get("address_space")))),
+            _ => None,
+        };
+        let Some(theirs) = theirs else { continue };
+        let clash = ours
+            .1
+            .iter()
+            .find_map(|a| theirs.1.iter().find(|b| overlap(a, b)).map(|b| (a, b)));
+        if let Some((a, b)) = clash {
+            findings.push(t.finding(
+                &CONNECTED_OVERLAP,
+                addr,
+                "virtual_network_gateway_id",
+                format!(
+                    "{addr} joins {} ({a}) and {} ({b}), whose address spaces overlap",
+                    ours.0, theirs.0
+                ),
+                "Azure refuses the connection (ConnectionOverlappingAddressSpaces); renumber one side"
+                    .into(),
+            ));
+        }
+    }
+}
+
+/// The VNet (its address, prefixes) of the gateway with id `gateway_id`.
+fn gateway_network(t: &Topology, gateway_id: &Value) -> Option<(String, Vec<IpNet>)> {
+    let (_, gateway) = t.by_id(gateway_id.as_str()?)?;
+    let subnet_id = gateway
+        .get("ip_configuration")
+        .as_list()?
+        .first()?
+        .get("subnet_id");
+    let (vnet_id, _) = subnet_id.as_str()?.rsplit_once("/subnets/")?;
+    let (vnet_addr, vnet) = t.by_id(vnet_id)?;
+    Some((vnet_addr.to_string(), prefixes(vnet.get("address_space"))))
+}
+
+fn list(prefixes: &[IpNet]) -> String {
+    prefixes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

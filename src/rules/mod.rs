@@ -1,0 +1,104 @@
+//! Domain checks over the whole desired topology: rules Azure enforces, decided before
+//! anything is created, so that a deployment that cannot succeed fails at plan time rather
+//! than 45 minutes into an apply.
+//!
+//! Each rule is one small function with a stable id (listed in [`RULES`] and in
+//! docs/rules.md). A rule only judges values that are known: what depends on values known
+//! after apply is left to the backend, which enforces the same rules at its API. Findings
+//! point at the argument responsible. This module reads the desired state and the
+//! configuration's spans; it never evaluates, plans or talks to a backend.
+
+mod address;
+mod gateway;
+mod topology;
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
+
+use crate::config::Config;
+use crate::eval::DesiredState;
+use topology::Topology;
+
+/// A rule: its stable id, how bad breaking it is, and what it checks.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// The diagnostic's summary.
+    pub title: &'static str,
+    /// What the rule checks, for docs/rules.md.
+    pub checks: &'static str,
+}
+
+/// Every rule, in the order docs/rules.md lists them.
+pub const RULES: &[&Rule] = &[
+    &address::FORBIDDEN_RANGE,
+    &address::SUBNET_OUTSIDE_VNET,
+    &address::SUBNET_OVERLAP,
+    &address::CONNECTED_OVERLAP,
+    &gateway::SUBNET_NAME,
+    &gateway::VNET2VNET_ROUTE_BASED,
+    &gateway::PUBLIC_IP_SKU,
+];
+
+/// One broken rule, at the argument responsible.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", rule.title)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub message: String,
+    pub help: String,
+    pub src: NamedSource<Arc<str>>,
+    pub span: SourceSpan,
+}
+
+impl Diagnostic for Finding {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(self.rule.id))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.rule.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.src)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = LabeledSpan::new_with_span(Some(self.message.clone()), self.span);
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// The errors among the findings of a plan, reported together; a plan is refused while any
+/// stands.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{} rule(s) broken by the configuration", findings.len())]
+#[diagnostic(code(rules::broken))]
+pub struct BrokenRules {
+    #[related]
+    pub findings: Vec<Finding>,
+}
+
+/// Runs every rule over the desired topology; findings sorted by place, then rule.
+pub fn check(desired: &DesiredState, config: &Config) -> Vec<Finding> {
+    let topology = Topology::new(desired, config);
+    let mut findings = Vec::new();
+    address::check(&topology, &mut findings);
+    gateway::check(&topology, &mut findings);
+    findings.sort_by(|a, b| {
+        (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
+    });
+    findings
+}
+
+/// Whether a finding stops the plan.
+pub fn is_error(finding: &Finding) -> bool {
+    finding.rule.severity == Severity::Error
+}

@@ -1,0 +1,147 @@
+//! The desired topology as the rules look at it: resources by ARM id and by type, VNets by
+//! resource group and name, known CIDR prefixes, and the spans of arguments.
+
+use std::collections::BTreeMap;
+
+use hcl_edit::Span as _;
+use ipnet::IpNet;
+
+use super::{Finding, Rule};
+use crate::addr::ResourceAddr;
+use crate::config::{Config, Module};
+use crate::eval::DesiredState;
+use crate::eval::value::Value;
+use crate::source::Span;
+
+pub struct Topology<'d> {
+    pub desired: &'d DesiredState,
+    config: &'d Config,
+    by_id: BTreeMap<String, &'d ResourceAddr>,
+    vnets: BTreeMap<(String, String), &'d ResourceAddr>,
+}
+
+impl<'d> Topology<'d> {
+    pub fn new(desired: &'d DesiredState, config: &'d Config) -> Topology<'d> {
+        let mut by_id = BTreeMap::new();
+        let mut vnets = BTreeMap::new();
+        for (addr, r) in managed(desired) {
+            let v = &r.planned.value;
+            if let Some(id) = v.get("id").as_str() {
+                by_id.insert(id.to_lowercase(), addr);
+            }
+            if addr.resource_type == "azurerm_virtual_network"
+                && let (Some(rg), Some(name)) = (
+                    v.get("resource_group_name").as_str(),
+                    v.get("name").as_str(),
+                )
+            {
+                vnets.insert((rg.to_lowercase(), name.to_lowercase()), addr);
+            }
+        }
+        Topology {
+            desired,
+            config,
+            by_id,
+            vnets,
+        }
+    }
+
+    /// The planned objects of one resource type, by address.
+    pub fn of_type(
+        &self,
+        resource_type: &'d str,
+    ) -> impl Iterator<Item = (&'d ResourceAddr, &'d Value)> + 'd {
+        managed(self.desired)
+            .filter(move |(addr, _)| addr.resource_type == resource_type)
+            .map(|(addr, r)| (addr, &r.planned.value))
+    }
+
+    /// The resource with ARM id `id` (case-insensitively, as ARM compares ids).
+    pub fn by_id(&self, id: &str) -> Option<(&'d ResourceAddr, &'d Value)> {
+        let addr = self.by_id.get(&id.to_lowercase())?;
+        Some((addr, &self.desired.resources[*addr].planned.value))
+    }
+
+    /// The VNet a subnet resource names by `virtual_network_name` and resource group.
+    pub fn vnet_of_subnet(&self, subnet: &Value) -> Option<(&'d ResourceAddr, &'d Value)> {
+        let rg = subnet.get("resource_group_name").as_str()?.to_lowercase();
+        let name = subnet.get("virtual_network_name").as_str()?.to_lowercase();
+        let addr = self.vnets.get(&(rg, name))?;
+        Some((addr, &self.desired.resources[*addr].planned.value))
+    }
+
+    /// A finding about the argument at `attribute` (a dotted path into nested blocks) of
+    /// `addr`; at the block header when the argument is not written, as for a default.
+    pub fn finding(
+        &self,
+        rule: &'static Rule,
+        addr: &ResourceAddr,
+        attribute: &str,
+        message: String,
+        help: String,
+    ) -> Finding {
+        let span = self
+            .attribute_span(addr, attribute)
+            .unwrap_or(self.desired.resources[addr].span);
+        let at = self.config.sources.locate(span);
+        Finding {
+            rule,
+            message,
+            help,
+            src: at.src,
+            span: at.span,
+        }
+    }
+
+    /// The span of the argument at `path` (`ip_configuration.subnet_id` reads the first
+    /// nested block), or of the nested block itself when the path ends at one.
+    fn attribute_span(&self, addr: &ResourceAddr, path: &str) -> Option<Span> {
+        let mut module: &Module = &self.config.root;
+        for step in &addr.module {
+            module = &module.calls.get(&step.name)?.module;
+        }
+        let local = ResourceAddr {
+            module: Vec::new(),
+            key: None,
+            ..addr.clone()
+        };
+        let block = module.resources.get(&local)?;
+        let mut body = &block.body;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                if let Some(attr) = body.get_attribute(part) {
+                    return Some(Span::new(block.file, attr.value.span()?));
+                }
+                let nested = body.get_blocks(part).next()?;
+                return Some(Span::new(block.file, nested.ident.span()?));
+            }
+            body = &body.get_blocks(part).next()?.body;
+        }
+        None
+    }
+}
+
+fn managed(
+    desired: &DesiredState,
+) -> impl Iterator<Item = (&ResourceAddr, &crate::eval::DesiredResource)> {
+    desired
+        .resources
+        .iter()
+        .filter(|(addr, _)| addr.mode == crate::addr::Mode::Managed)
+}
+
+/// The known prefixes of a list-of-CIDR argument (unknown or malformed ones are skipped:
+/// other checks report malformed ones).
+pub fn prefixes(value: &Value) -> Vec<IpNet> {
+    value
+        .as_list()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.as_str()?.parse().ok())
+        .collect()
+}
+
+pub fn overlap(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
