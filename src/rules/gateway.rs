@@ -3,7 +3,7 @@
 
 use miette::Severity;
 
-use super::topology::Topology;
+use super::topology::{Topology, prefixes};
 use super::{Finding, Rule};
 
 pub const SUBNET_NAME: Rule = Rule {
@@ -27,6 +27,20 @@ pub const PUBLIC_IP_SKU: Rule = Rule {
     checks: "a VPN gateway other than Basic needs Standard public IPs",
 };
 
+pub const SUBNET_TOO_SMALL: Rule = Rule {
+    id: "gateway-subnet-too-small",
+    severity: Severity::Error,
+    title: "GatewaySubnet too small for the gateway SKU",
+    checks: "a gateway other than Basic needs a GatewaySubnet of /28 or larger (/27 recommended)",
+};
+
+pub const SUBNET_SMALL: Rule = Rule {
+    id: "gateway-subnet-small",
+    severity: Severity::Warning,
+    title: "GatewaySubnet smaller than /27",
+    checks: "a GatewaySubnet of /27 or larger leaves room for active-active and coexistence",
+};
+
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     placement_and_public_ips(t, findings);
     route_based_links(t, findings);
@@ -39,6 +53,28 @@ fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
             .as_list()
             .unwrap_or_default();
         for config in configs {
+            let sku = gateway.get("sku").as_str().unwrap_or_default();
+            if let Some(subnet_id) = config.get("subnet_id").as_str()
+                && sku != "Basic"
+                && let Some(prefix) = gateway_subnet_prefix(t, subnet_id)
+                && prefix.prefix_len() > 27
+            {
+                let rule = if prefix.prefix_len() > 28 {
+                    &SUBNET_TOO_SMALL
+                } else {
+                    &SUBNET_SMALL
+                };
+                findings.push(t.finding(
+                    rule,
+                    addr,
+                    "ip_configuration.subnet_id",
+                    format!(
+                        "{addr} (SKU {sku}) is placed in a /{} GatewaySubnet ({prefix})",
+                        prefix.prefix_len()
+                    ),
+                    "make the GatewaySubnet a /27 (or larger)".into(),
+                ));
+            }
             if let Some(subnet_id) = config.get("subnet_id").as_str()
                 && let Some((_, name)) = subnet_id.rsplit_once("/subnets/")
                 && !name.eq_ignore_ascii_case("GatewaySubnet")
@@ -52,7 +88,6 @@ fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
                         .into(),
                 ));
             }
-            let sku = gateway.get("sku").as_str().unwrap_or_default();
             let pip = config
                 .get("public_ip_address_id")
                 .as_str()
@@ -73,6 +108,32 @@ fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The first prefix of the GatewaySubnet `subnet_id` names: a subnet resource, or a subnet
+/// declared inline in its VNet.
+fn gateway_subnet_prefix(t: &Topology, subnet_id: &str) -> Option<ipnet::IpNet> {
+    let (vnet_id, name) = subnet_id.rsplit_once("/subnets/")?;
+    if !name.eq_ignore_ascii_case("GatewaySubnet") {
+        return None;
+    }
+    let written = match t.by_id(subnet_id) {
+        Some((_, subnet)) => subnet.get("address_prefixes").clone(),
+        None => t
+            .by_id(vnet_id)?
+            .1
+            .get("subnet")
+            .as_list()?
+            .iter()
+            .find(|s| {
+                s.get("name")
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })?
+            .get("address_prefixes")
+            .clone(),
+    };
+    prefixes(&written).into_iter().next()
 }
 
 fn route_based_links(t: &Topology, findings: &mut Vec<Finding>) {

@@ -9,6 +9,7 @@
 //! configuration's spans; it never evaluates, plans or talks to a backend.
 
 mod address;
+mod connection;
 mod gateway;
 mod topology;
 
@@ -38,8 +39,13 @@ pub const RULES: &[&Rule] = &[
     &address::SUBNET_OVERLAP,
     &address::CONNECTED_OVERLAP,
     &gateway::SUBNET_NAME,
+    &gateway::SUBNET_TOO_SMALL,
+    &gateway::SUBNET_SMALL,
     &gateway::VNET2VNET_ROUTE_BASED,
     &gateway::PUBLIC_IP_SKU,
+    &connection::SHARED_KEY_MISMATCH,
+    &connection::MISSING_REVERSE,
+    &connection::TUNNEL_LIMIT,
 ];
 
 /// One broken rule, at the argument responsible.
@@ -92,6 +98,7 @@ pub fn check(desired: &DesiredState, config: &Config) -> Vec<Finding> {
     let mut findings = Vec::new();
     address::check(&topology, &mut findings);
     gateway::check(&topology, &mut findings);
+    connection::check(&topology, &mut findings);
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });

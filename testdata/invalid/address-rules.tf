@@ -93,7 +93,7 @@ resource "azurerm_virtual_network_gateway" "b" {
 }
 
 resource "azurerm_virtual_network_gateway_connection" "a_to_b" {
-  name                            = "a-to-b"
+  name                            = "a-to-b" # WARNING: VNet-to-VNet link in one direction only
   location                        = "westeurope"
   resource_group_name             = azurerm_resource_group.rg.name
   type                            = "Vnet2Vnet"

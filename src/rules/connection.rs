@@ -1,0 +1,153 @@
+//! Connection rules (azure-domain §3.4, §3.8-3.9): a VNet-to-VNet link needs a connection in
+//! each direction with one shared key, and a gateway carries a limited number of tunnels.
+
+use std::collections::BTreeMap;
+
+use miette::Severity;
+
+use super::topology::Topology;
+use super::{Finding, Rule};
+use crate::addr::ResourceAddr;
+use crate::eval::value::Value;
+
+pub const SHARED_KEY_MISMATCH: Rule = Rule {
+    id: "vnet2vnet-shared-key-mismatch",
+    severity: Severity::Error,
+    title: "Different shared keys on the two directions of a link",
+    checks: "both connections of a VNet-to-VNet link use the same shared key",
+};
+
+pub const MISSING_REVERSE: Rule = Rule {
+    id: "vnet2vnet-missing-reverse",
+    severity: Severity::Warning,
+    title: "VNet-to-VNet link in one direction only",
+    checks: "a VNet-to-VNet connection has its reverse connection",
+};
+
+pub const TUNNEL_LIMIT: Rule = Rule {
+    id: "gateway-tunnel-limit",
+    severity: Severity::Error,
+    title: "Too many tunnels on a gateway",
+    checks: "a gateway carries no more tunnels than its SKU allows",
+};
+
+/// A VNet-to-VNet connection: its address, its two gateways' ids (lower-cased), its key.
+struct Link<'d> {
+    addr: &'d ResourceAddr,
+    from: String,
+    to: String,
+    shared_key: &'d Value,
+}
+
+pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
+    let links: Vec<Link> = t
+        .of_type("azurerm_virtual_network_gateway_connection")
+        .filter(|(_, c)| c.get("type").as_str() == Some("Vnet2Vnet"))
+        .filter_map(|(addr, c)| {
+            Some(Link {
+                addr,
+                from: c.get("virtual_network_gateway_id").as_str()?.to_lowercase(),
+                to: c
+                    .get("peer_virtual_network_gateway_id")
+                    .as_str()?
+                    .to_lowercase(),
+                shared_key: c.get("shared_key"),
+            })
+        })
+        .collect();
+    directions(t, &links, findings);
+    tunnel_limits(t, findings);
+}
+
+fn directions(t: &Topology, links: &[Link], findings: &mut Vec<Finding>) {
+    for link in links {
+        let reverse = links
+            .iter()
+            .find(|r| r.from == link.to && r.to == link.from);
+        match reverse {
+            None => findings.push(t.finding(
+                &MISSING_REVERSE,
+                link.addr,
+                "name",
+                format!("no connection leads back from the peer gateway to {}", link.origin_name(t)),
+                "add the connection in the other direction, with the same shared key; the tunnel does not come up without it".into(),
+            )),
+            // Reported once, on the direction that sorts first; the keys themselves are never shown.
+            Some(reverse) if link.addr < reverse.addr => {
+                let (ours, theirs) = (link.shared_key.unmark().0, reverse.shared_key.unmark().0);
+                if let (Value::String(a), Value::String(b)) = (ours, theirs)
+                    && a != b
+                {
+                    findings.push(t.finding(
+                        &SHARED_KEY_MISMATCH,
+                        link.addr,
+                        "shared_key",
+                        format!("{} and {} use different shared keys", link.addr, reverse.addr),
+                        "give both directions the same shared_key (for example from one variable); IKE authentication fails otherwise".into(),
+                    ));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+impl Link<'_> {
+    fn origin_name(&self, t: &Topology) -> String {
+        t.by_id(&self.from)
+            .map_or_else(|| self.from.clone(), |(addr, _)| addr.to_string())
+    }
+}
+
+/// Tunnels per gateway: a VNet-to-VNet link (either or both directions) is one tunnel on
+/// each of its two gateways; a site-to-site connection one on its gateway.
+fn tunnel_limits(t: &Topology, findings: &mut Vec<Finding>) {
+    let mut peers: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
+        let Some(gateway) = c.get("virtual_network_gateway_id").as_str() else {
+            continue;
+        };
+        let gateway = gateway.to_lowercase();
+        match c.get("peer_virtual_network_gateway_id").as_str() {
+            Some(peer) => {
+                let peer = peer.to_lowercase();
+                peers
+                    .entry(peer.clone())
+                    .or_default()
+                    .insert(gateway.clone());
+                peers.entry(gateway).or_default().insert(peer);
+            }
+            None => {
+                peers.entry(gateway).or_default().insert(addr.to_string());
+            }
+        }
+    }
+    for (gateway_id, tunnels) in peers {
+        let Some((addr, gateway)) = t.by_id(&gateway_id) else {
+            continue;
+        };
+        let sku = gateway.get("sku").as_str().unwrap_or_default();
+        let Some(limit) = tunnel_limit(sku) else {
+            continue;
+        };
+        if tunnels.len() > limit {
+            findings.push(t.finding(
+                &TUNNEL_LIMIT,
+                addr,
+                "sku",
+                format!("{addr} would carry {} tunnels; {sku} allows {limit}", tunnels.len()),
+                "choose a larger SKU (VpnGw4AZ and VpnGw5AZ allow 100), or spread the links over more gateways".into(),
+            ));
+        }
+    }
+}
+
+/// Site-to-site and VNet-to-VNet tunnels per gateway SKU (VPN Gateway SKUs).
+fn tunnel_limit(sku: &str) -> Option<usize> {
+    match sku.trim_end_matches("AZ") {
+        "Basic" | "Standard" => Some(10),
+        "VpnGw1" | "VpnGw2" | "VpnGw3" | "HighPerformance" => Some(30),
+        "VpnGw4" | "VpnGw5" => Some(100),
+        _ => None,
+    }
+}
