@@ -57,6 +57,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
         .collect();
     directions(t, &links, findings);
     tunnel_limits(t, findings);
+    check_each(t, findings);
 }
 
 fn directions(t: &Topology, links: &[Link], findings: &mut Vec<Finding>) {
@@ -150,4 +151,120 @@ fn tunnel_limit(sku: &str) -> Option<usize> {
         "VpnGw4" | "VpnGw5" => Some(100),
         _ => None,
     }
+}
+
+pub const PEER_FIELD: Rule = Rule {
+    id: "connection-peer-field",
+    severity: Severity::Error,
+    title: "Connection peer does not match its type",
+    checks: "Vnet2Vnet names a peer gateway, IPsec a local network gateway, ExpressRoute a circuit, and none names another kind",
+};
+
+pub const SHARED_KEY_LENGTH: Rule = Rule {
+    id: "shared-key-length",
+    severity: Severity::Error,
+    title: "Shared key length out of range",
+    checks: "a shared key is 1 to 128 characters long",
+};
+
+pub const SHARED_KEY_CHARACTERS: Rule = Rule {
+    id: "shared-key-characters",
+    severity: Severity::Warning,
+    title: "Shared key with characters Azure documents as unsupported",
+    checks: "a shared key uses printable ASCII without spaces, hyphens or tildes",
+};
+
+pub const CONNECTION_REGION: Rule = Rule {
+    id: "connection-region",
+    severity: Severity::Error,
+    title: "Connection in another region than its gateway",
+    checks: "a connection is created in its gateway's region",
+};
+
+const PEER_FIELDS: [(&str, &str); 3] = [
+    ("Vnet2Vnet", "peer_virtual_network_gateway_id"),
+    ("IPsec", "local_network_gateway_id"),
+    ("ExpressRoute", "express_route_circuit_id"),
+];
+
+/// Rules about one connection on its own.
+fn check_each(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
+        let kind = c.get("type").as_str().unwrap_or_default();
+        for (field_kind, field) in PEER_FIELDS {
+            let set = !c.get(field).is_null();
+            if field_kind == kind && !set {
+                findings.push(t.finding(
+                    &PEER_FIELD,
+                    addr,
+                    "type",
+                    format!("a {kind} connection needs {field}"),
+                    format!("set {field}"),
+                ));
+            } else if field_kind != kind && set && !c.get(field).is_unknown() {
+                findings.push(t.finding(
+                    &PEER_FIELD,
+                    addr,
+                    field,
+                    format!("{field} belongs to {field_kind} connections, not {kind}"),
+                    format!("remove {field}, or set type = \"{field_kind}\""),
+                ));
+            }
+        }
+        if let Value::String(key) = c.get("shared_key").unmark().0 {
+            shared_key(t, addr, key, findings);
+        }
+        let gateway = c
+            .get("virtual_network_gateway_id")
+            .as_str()
+            .and_then(|id| t.by_id(id));
+        if let (Some((gateway_addr, gateway)), Some(location)) =
+            (gateway, c.get("location").as_str())
+            && let Some(gateway_location) = gateway.get("location").as_str()
+            && region(location) != region(gateway_location)
+        {
+            findings.push(t.finding(
+                &CONNECTION_REGION,
+                addr,
+                "location",
+                format!("{addr} is in {location}, {gateway_addr} in {gateway_location}"),
+                format!("set location = \"{gateway_location}\" (or azurerm_virtual_network_gateway's location)"),
+            ));
+        }
+    }
+}
+
+/// Length and characters of a shared key; messages never quote the key.
+fn shared_key(t: &Topology, addr: &ResourceAddr, key: &str, findings: &mut Vec<Finding>) {
+    let length = key.chars().count();
+    if !(1..=128).contains(&length) {
+        findings.push(t.finding(
+            &SHARED_KEY_LENGTH,
+            addr,
+            "shared_key",
+            format!("the shared key of {addr} is {length} characters long"),
+            "use 1 to 128 characters".into(),
+        ));
+    }
+    let odd: Vec<char> = key
+        .chars()
+        .filter(|c| !c.is_ascii_graphic() || matches!(c, '-' | '~'))
+        .collect();
+    if !odd.is_empty() {
+        findings.push(t.finding(
+            &SHARED_KEY_CHARACTERS,
+            addr,
+            "shared_key",
+            format!("the shared key of {addr} holds {} character(s) outside Azure's documented set", odd.len()),
+            "use printable ASCII without spaces, '-' or '~' (some devices and the Azure FAQ reject them)".into(),
+        ));
+    }
+}
+
+/// A region name as Azure compares them: `West Europe` is `westeurope`.
+fn region(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }

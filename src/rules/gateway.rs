@@ -44,6 +44,7 @@ pub const SUBNET_SMALL: Rule = Rule {
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     placement_and_public_ips(t, findings);
     route_based_links(t, findings);
+    check_sku(t, findings);
 }
 
 fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
@@ -157,6 +158,97 @@ fn route_based_links(t: &Topology, findings: &mut Vec<Finding>) {
                     format!(
                         "set vpn_type = \"RouteBased\" on {gateway_addr} (a gateway cannot be converted in place: it is rebuilt)"
                     ),
+                ));
+            }
+        }
+    }
+}
+
+pub const POLICY_BASED_SKU: Rule = Rule {
+    id: "policy-based-sku",
+    severity: Severity::Error,
+    title: "PolicyBased gateway with a SKU other than Basic",
+    checks: "a PolicyBased gateway must use the Basic SKU",
+};
+
+pub const SKU_GENERATION: Rule = Rule {
+    id: "gateway-sku-generation",
+    severity: Severity::Error,
+    title: "Gateway SKU not available in this generation",
+    checks: "VpnGw1 exists only in Generation1, VpnGw4 and VpnGw5 only in Generation2",
+};
+
+pub const BGP_SKU: Rule = Rule {
+    id: "bgp-sku",
+    severity: Severity::Error,
+    title: "BGP on a gateway that cannot run it",
+    checks: "BGP needs a RouteBased gateway of a SKU other than Basic",
+};
+
+pub const ACTIVE_ACTIVE_CONFIGURATIONS: Rule = Rule {
+    id: "active-active-ip-configurations",
+    severity: Severity::Error,
+    title: "Active-active gateway without two IP configurations",
+    checks: "an active-active gateway has exactly two ip_configuration blocks, and a SKU other than Basic",
+};
+
+/// SKU rules of one gateway on its own.
+fn check_sku(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, gateway) in t.of_type("azurerm_virtual_network_gateway") {
+        let sku = gateway.get("sku").as_str().unwrap_or_default();
+        let policy_based = gateway.get("vpn_type").as_str() == Some("PolicyBased");
+        if policy_based && sku != "Basic" {
+            findings.push(t.finding(
+                &POLICY_BASED_SKU,
+                addr,
+                "sku",
+                format!("{addr} is PolicyBased with SKU {sku}"),
+                "use vpn_type = \"RouteBased\" (every SKU supports it), or the Basic SKU".into(),
+            ));
+        }
+        let generation = gateway.get("generation").as_str().unwrap_or_default();
+        let family = sku.trim_end_matches("AZ");
+        let wrong_generation = match generation {
+            "Generation1" => matches!(family, "VpnGw4" | "VpnGw5"),
+            "Generation2" => family == "VpnGw1",
+            _ => false,
+        };
+        if wrong_generation {
+            findings.push(t.finding(
+                &SKU_GENERATION,
+                addr,
+                "generation",
+                format!("{sku} cannot be created as {generation}"),
+                "VpnGw1 is Generation1 only, VpnGw4 and VpnGw5 Generation2 only; VpnGw2 and VpnGw3 exist in both".into(),
+            ));
+        }
+        let bgp = ["bgp_enabled", "enable_bgp"]
+            .iter()
+            .any(|k| gateway.get(k).as_bool() == Some(true));
+        if bgp && (sku == "Basic" || policy_based) {
+            findings.push(t.finding(
+                &BGP_SKU,
+                addr,
+                "bgp_enabled",
+                format!(
+                    "{addr} enables BGP with SKU {sku}{}",
+                    if policy_based { ", PolicyBased" } else { "" }
+                ),
+                "BGP needs a RouteBased gateway of SKU VpnGw1 or above".into(),
+            ));
+        }
+        if gateway.get("active_active").as_bool() == Some(true) {
+            let configs = gateway
+                .get("ip_configuration")
+                .as_list()
+                .map_or(0, <[_]>::len);
+            if configs != 2 || sku == "Basic" {
+                findings.push(t.finding(
+                    &ACTIVE_ACTIVE_CONFIGURATIONS,
+                    addr,
+                    "active_active",
+                    format!("{addr} is active-active with {configs} ip_configuration block(s) and SKU {sku}"),
+                    "give it two ip_configuration blocks, each with its own Standard public IP (Azure: ActiveActiveGatewayMustHaveExactlyTwoIpConfigurations)".into(),
                 ));
             }
         }

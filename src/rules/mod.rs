@@ -43,9 +43,17 @@ pub const RULES: &[&Rule] = &[
     &gateway::SUBNET_SMALL,
     &gateway::VNET2VNET_ROUTE_BASED,
     &gateway::PUBLIC_IP_SKU,
+    &gateway::POLICY_BASED_SKU,
+    &gateway::SKU_GENERATION,
+    &gateway::BGP_SKU,
+    &gateway::ACTIVE_ACTIVE_CONFIGURATIONS,
     &connection::SHARED_KEY_MISMATCH,
     &connection::MISSING_REVERSE,
     &connection::TUNNEL_LIMIT,
+    &connection::PEER_FIELD,
+    &connection::SHARED_KEY_LENGTH,
+    &connection::SHARED_KEY_CHARACTERS,
+    &connection::CONNECTION_REGION,
 ];
 
 /// One broken rule, at the argument responsible.

@@ -99,5 +99,5 @@ resource "azurerm_virtual_network_gateway_connection" "a_to_b" {
   type                            = "Vnet2Vnet"
   virtual_network_gateway_id      = azurerm_virtual_network_gateway.a.id # ERROR: Connected networks overlap
   peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.b.id
-  shared_key                      = "not-checked-here"
+  shared_key                      = "NotCheckedHere"
 }

@@ -1,5 +1,5 @@
 variable "key_a" {
-  default = "Key-One"
+  default = "KeyOne"
 }
 
 resource "azurerm_resource_group" "rg" {
@@ -61,5 +61,56 @@ resource "azurerm_virtual_network_gateway_connection" "reverse" {
   type                            = "Vnet2Vnet"
   virtual_network_gateway_id      = azurerm_virtual_network_gateway.g[1].id
   peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.g[0].id
-  shared_key                      = "Key-Two"
+  shared_key                      = "Key-Two" # WARNING: Shared key with characters Azure documents as unsupported
+}
+
+resource "azurerm_virtual_network_gateway" "policy" {
+  name                = "vgw-policy"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  type                = "Vpn"
+  vpn_type            = "PolicyBased"
+  sku                 = "VpnGw2" # ERROR: PolicyBased gateway with a SKU other than Basic
+  generation          = "Generation1"
+  bgp_enabled         = true # ERROR: BGP on a gateway that cannot run it
+  active_active       = true # ERROR: Active-active gateway without two IP configurations
+
+  ip_configuration {
+    public_ip_address_id = azurerm_public_ip.p[0].id
+    subnet_id            = "${azurerm_virtual_network.v[0].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
+  }
+}
+
+resource "azurerm_virtual_network_gateway" "gen" {
+  name                = "vgw-gen"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  type                = "Vpn"
+  vpn_type            = "RouteBased"
+  sku                 = "VpnGw4AZ"
+  generation          = "Generation1" # ERROR: Gateway SKU not available in this generation
+
+  ip_configuration {
+    public_ip_address_id = azurerm_public_ip.p[1].id
+    subnet_id            = "${azurerm_virtual_network.v[1].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
+  }
+}
+
+resource "azurerm_local_network_gateway" "office" {
+  name                = "lgw-office"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  gateway_address     = "203.0.113.9"
+  address_space       = ["192.168.9.0/24"]
+}
+
+resource "azurerm_virtual_network_gateway_connection" "office" {
+  name                            = "office"
+  location                        = "northeurope" # ERROR: Connection in another region than its gateway
+  resource_group_name             = azurerm_resource_group.rg.name
+  type                            = "IPsec"
+  virtual_network_gateway_id      = azurerm_virtual_network_gateway.g[0].id
+  local_network_gateway_id        = azurerm_local_network_gateway.office.id
+  peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.g[1].id # ERROR: Connection peer does not match its type
+  shared_key                      = "${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}${var.key_a}" # ERROR: Shared key length out of range
 }

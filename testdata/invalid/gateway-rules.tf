@@ -78,5 +78,5 @@ resource "azurerm_virtual_network_gateway_connection" "a_to_b" {
   type                            = "Vnet2Vnet"
   virtual_network_gateway_id      = azurerm_virtual_network_gateway.a.id
   peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.b.id # ERROR: VNet-to-VNet needs RouteBased gateways
-  shared_key                      = "not-checked-here"
+  shared_key                      = "NotCheckedHere"
 }

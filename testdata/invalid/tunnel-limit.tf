@@ -54,5 +54,5 @@ resource "azurerm_virtual_network_gateway_connection" "branch" {
   type                       = "IPsec"
   virtual_network_gateway_id = azurerm_virtual_network_gateway.hub.id
   local_network_gateway_id   = azurerm_local_network_gateway.branch[count.index].id
-  shared_key                 = "Branch-Key"
+  shared_key                 = "BranchKey"
 }
