@@ -82,7 +82,7 @@ pub(super) fn prepare(
         ui.diagnostic(&warning);
     }
     if !destroy {
-        super::check_rules(ui, &desired, &loaded.config)?;
+        super::check_rules(ui, &desired, &loaded.config, &state)?;
     }
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy);

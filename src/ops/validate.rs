@@ -57,7 +57,10 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         validating: true,
     };
     let (eval_errors, findings) = match eval::evaluate(&req) {
-        Ok(desired) => (Vec::new(), crate::rules::check(&desired, &config)),
+        Ok(desired) => (
+            Vec::new(),
+            crate::rules::check(&desired, &config, &Default::default()),
+        ),
         Err(e) => (e.errors, Vec::new()),
     };
     let mut problems: Vec<Problem> = Vec::new();

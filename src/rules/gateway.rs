@@ -45,6 +45,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     placement_and_public_ips(t, findings);
     route_based_links(t, findings);
     check_sku(t, findings);
+    new_gateway_skus(t, findings);
 }
 
 fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
@@ -94,6 +95,7 @@ fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
                 .as_str()
                 .and_then(|id| t.by_id(id));
             if let Some((pip_addr, pip)) = pip
+                && t.is_new(addr)
                 && sku != "Basic"
                 && pip.get("sku").as_str() == Some("Basic")
             {
@@ -191,6 +193,47 @@ pub const ACTIVE_ACTIVE_CONFIGURATIONS: Rule = Rule {
     title: "Active-active gateway without two IP configurations",
     checks: "an active-active gateway has exactly two ip_configuration blocks, and a SKU other than Basic",
 };
+
+pub const RETIRED_SKU: Rule = Rule {
+    id: "gateway-sku-retired",
+    severity: Severity::Error,
+    title: "Retired gateway SKU",
+    checks: "a new gateway does not use the retired Standard or HighPerformance SKUs",
+};
+
+pub const NON_AZ_SKU: Rule = Rule {
+    id: "gateway-sku-non-az",
+    severity: Severity::Warning,
+    title: "Non-zone-redundant gateway SKU",
+    checks: "a new gateway uses an AZ SKU: non-AZ VpnGw1-5 are no longer created and are being migrated",
+};
+
+/// SKU rules that apply when a gateway is created (an existing one keeps its SKU).
+fn new_gateway_skus(t: &Topology, findings: &mut Vec<Finding>) {
+    let new_gateways = t
+        .of_type("azurerm_virtual_network_gateway")
+        .filter(|(addr, _)| t.is_new(addr));
+    for (addr, gateway) in new_gateways {
+        let sku = gateway.get("sku").as_str().unwrap_or_default();
+        if matches!(sku, "Standard" | "HighPerformance") {
+            findings.push(t.finding(
+                &RETIRED_SKU,
+                addr,
+                "sku",
+                format!("{addr} uses the retired {sku} SKU"),
+                "use a VpnGwNAZ SKU (VpnGw1AZ is the smallest)".into(),
+            ));
+        } else if sku.starts_with("VpnGw") && !sku.ends_with("AZ") {
+            findings.push(t.finding(
+                &NON_AZ_SKU,
+                addr,
+                "sku",
+                format!("{addr} uses {sku}, which Azure no longer creates for new gateways"),
+                format!("use {sku}AZ (with a Standard public IP)"),
+            ));
+        }
+    }
+}
 
 /// SKU rules of one gateway on its own.
 fn check_sku(t: &Topology, findings: &mut Vec<Finding>) {

@@ -13,10 +13,12 @@ mod connection;
 mod gateway;
 mod topology;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
 
+use crate::addr::ResourceAddr;
 use crate::config::Config;
 use crate::eval::DesiredState;
 use topology::Topology;
@@ -43,6 +45,8 @@ pub const RULES: &[&Rule] = &[
     &gateway::SUBNET_SMALL,
     &gateway::VNET2VNET_ROUTE_BASED,
     &gateway::PUBLIC_IP_SKU,
+    &gateway::RETIRED_SKU,
+    &gateway::NON_AZ_SKU,
     &gateway::POLICY_BASED_SKU,
     &gateway::SKU_GENERATION,
     &gateway::BGP_SKU,
@@ -100,9 +104,14 @@ pub struct BrokenRules {
     pub findings: Vec<Finding>,
 }
 
-/// Runs every rule over the desired topology; findings sorted by place, then rule.
-pub fn check(desired: &DesiredState, config: &Config) -> Vec<Finding> {
-    let topology = Topology::new(desired, config);
+/// Runs every rule over the desired topology; findings sorted by place, then rule. Rules
+/// that only apply when an object is created skip the resources in `existing` (in state).
+pub fn check(
+    desired: &DesiredState,
+    config: &Config,
+    existing: &BTreeSet<ResourceAddr>,
+) -> Vec<Finding> {
+    let topology = Topology::new(desired, config, existing);
     let mut findings = Vec::new();
     address::check(&topology, &mut findings);
     gateway::check(&topology, &mut findings);

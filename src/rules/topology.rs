@@ -1,7 +1,7 @@
 //! The desired topology as the rules look at it: resources by ARM id and by type, VNets by
 //! resource group and name, known CIDR prefixes, and the spans of arguments.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hcl_edit::Span as _;
 use ipnet::IpNet;
@@ -18,10 +18,15 @@ pub struct Topology<'d> {
     config: &'d Config,
     by_id: BTreeMap<String, &'d ResourceAddr>,
     vnets: BTreeMap<(String, String), &'d ResourceAddr>,
+    existing: &'d BTreeSet<ResourceAddr>,
 }
 
 impl<'d> Topology<'d> {
-    pub fn new(desired: &'d DesiredState, config: &'d Config) -> Topology<'d> {
+    pub fn new(
+        desired: &'d DesiredState,
+        config: &'d Config,
+        existing: &'d BTreeSet<ResourceAddr>,
+    ) -> Topology<'d> {
         let mut by_id = BTreeMap::new();
         let mut vnets = BTreeMap::new();
         for (addr, r) in managed(desired) {
@@ -43,7 +48,13 @@ impl<'d> Topology<'d> {
             config,
             by_id,
             vnets,
+            existing,
         }
+    }
+
+    /// Whether `addr` is still to be created (rules about creation skip the others).
+    pub fn is_new(&self, addr: &ResourceAddr) -> bool {
+        !self.existing.contains(addr)
     }
 
     /// The planned objects of one resource type, by address.

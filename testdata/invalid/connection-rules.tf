@@ -70,7 +70,7 @@ resource "azurerm_virtual_network_gateway" "policy" {
   resource_group_name = azurerm_resource_group.rg.name
   type                = "Vpn"
   vpn_type            = "PolicyBased"
-  sku                 = "VpnGw2" # ERROR: PolicyBased gateway with a SKU other than Basic
+  sku                 = "VpnGw2AZ" # ERROR: PolicyBased gateway with a SKU other than Basic
   generation          = "Generation1"
   bgp_enabled         = true # ERROR: BGP on a gateway that cannot run it
   active_active       = true # ERROR: Active-active gateway without two IP configurations

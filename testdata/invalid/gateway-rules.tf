@@ -49,7 +49,7 @@ resource "azurerm_virtual_network_gateway" "a" {
   resource_group_name = azurerm_resource_group.rg.name
   type                = "Vpn"
   vpn_type            = "RouteBased"
-  sku                 = "VpnGw1"
+  sku                 = "VpnGw1" # WARNING: Non-zone-redundant gateway SKU
 
   ip_configuration {
     public_ip_address_id = azurerm_public_ip.basic.id # ERROR: Basic public IP on a VPN gateway
@@ -79,4 +79,18 @@ resource "azurerm_virtual_network_gateway_connection" "a_to_b" {
   virtual_network_gateway_id      = azurerm_virtual_network_gateway.a.id
   peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.b.id # ERROR: VNet-to-VNet needs RouteBased gateways
   shared_key                      = "NotCheckedHere"
+}
+
+resource "azurerm_virtual_network_gateway" "retired" {
+  name                = "vgw-retired"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  type                = "Vpn"
+  vpn_type            = "RouteBased"
+  sku                 = "HighPerformance" # ERROR: Retired gateway SKU
+
+  ip_configuration {
+    public_ip_address_id = azurerm_public_ip.b.id
+    subnet_id            = "${azurerm_virtual_network.b.id}/subnets/GatewaySubnet"
+  }
 }
