@@ -221,7 +221,7 @@ fn check_each(t: &Topology, findings: &mut Vec<Finding>) {
         if let (Some((gateway_addr, gateway)), Some(location)) =
             (gateway, c.get("location").as_str())
             && let Some(gateway_location) = gateway.get("location").as_str()
-            && region(location) != region(gateway_location)
+            && super::region(location) != super::region(gateway_location)
         {
             findings.push(t.finding(
                 &CONNECTION_REGION,
@@ -259,12 +259,4 @@ fn shared_key(t: &Topology, addr: &ResourceAddr, key: &str, findings: &mut Vec<F
             "use printable ASCII without spaces, '-' or '~' (some devices and the Azure FAQ reject them)".into(),
         ));
     }
-}
-
-/// A region name as Azure compares them: `West Europe` is `westeurope`.
-fn region(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
 }

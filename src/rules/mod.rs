@@ -9,8 +9,10 @@
 //! configuration's spans; it never evaluates, plans or talks to a backend.
 
 mod address;
+mod bgp;
 mod connection;
 mod gateway;
+mod placement;
 mod topology;
 
 use std::collections::BTreeSet;
@@ -58,6 +60,12 @@ pub const RULES: &[&Rule] = &[
     &connection::SHARED_KEY_LENGTH,
     &connection::SHARED_KEY_CHARACTERS,
     &connection::CONNECTION_REGION,
+    &placement::GATEWAY_SUBNET_EXCLUSIVE,
+    &placement::ONE_GATEWAY_PER_VNET,
+    &placement::GATEWAY_REGION,
+    &placement::NAME_FORMAT,
+    &bgp::ASN_RESERVED,
+    &bgp::ASN_DISTINCT,
 ];
 
 /// One broken rule, at the argument responsible.
@@ -116,10 +124,20 @@ pub fn check(
     address::check(&topology, &mut findings);
     gateway::check(&topology, &mut findings);
     connection::check(&topology, &mut findings);
+    placement::check(&topology, &mut findings);
+    bgp::check(&topology, &mut findings);
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });
     findings
+}
+
+/// A region name as Azure compares them: `West Europe` is `westeurope`.
+fn region(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Whether a finding stops the plan.

@@ -8,7 +8,7 @@ resource "azurerm_resource_group" "rg" {
 }
 
 resource "azurerm_virtual_network" "v" {
-  count               = 2
+  count               = 4
   name                = "vnet-${count.index}"
   location            = "westeurope"
   resource_group_name = azurerm_resource_group.rg.name
@@ -21,7 +21,7 @@ resource "azurerm_virtual_network" "v" {
 }
 
 resource "azurerm_public_ip" "p" {
-  count               = 2
+  count               = 4
   name                = "pip-${count.index}"
   location            = "westeurope"
   resource_group_name = azurerm_resource_group.rg.name
@@ -76,8 +76,8 @@ resource "azurerm_virtual_network_gateway" "policy" {
   active_active       = true # ERROR: Active-active gateway without two IP configurations
 
   ip_configuration {
-    public_ip_address_id = azurerm_public_ip.p[0].id
-    subnet_id            = "${azurerm_virtual_network.v[0].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
+    public_ip_address_id = azurerm_public_ip.p[2].id
+    subnet_id            = "${azurerm_virtual_network.v[2].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
   }
 }
 
@@ -91,8 +91,8 @@ resource "azurerm_virtual_network_gateway" "gen" {
   generation          = "Generation1" # ERROR: Gateway SKU not available in this generation
 
   ip_configuration {
-    public_ip_address_id = azurerm_public_ip.p[1].id
-    subnet_id            = "${azurerm_virtual_network.v[1].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
+    public_ip_address_id = azurerm_public_ip.p[3].id
+    subnet_id            = "${azurerm_virtual_network.v[3].id}/subnets/GatewaySubnet" # WARNING: GatewaySubnet smaller than /27
   }
 }
 

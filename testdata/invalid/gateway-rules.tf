@@ -81,6 +81,18 @@ resource "azurerm_virtual_network_gateway_connection" "a_to_b" {
   shared_key                      = "NotCheckedHere"
 }
 
+resource "azurerm_virtual_network" "c" {
+  name                = "vnet-c"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["10.30.0.0/16"]
+
+  subnet {
+    name             = "GatewaySubnet"
+    address_prefixes = ["10.30.255.0/27"]
+  }
+}
+
 resource "azurerm_virtual_network_gateway" "retired" {
   name                = "vgw-retired"
   location            = "westeurope"
@@ -91,6 +103,6 @@ resource "azurerm_virtual_network_gateway" "retired" {
 
   ip_configuration {
     public_ip_address_id = azurerm_public_ip.b.id
-    subnet_id            = "${azurerm_virtual_network.b.id}/subnets/GatewaySubnet"
+    subnet_id            = "${azurerm_virtual_network.c.id}/subnets/GatewaySubnet"
   }
 }

@@ -1,0 +1,97 @@
+//! BGP rules (azure-domain §3.7): usable ASNs, and distinct ASNs on the two ends of a BGP
+//! VNet-to-VNet link.
+
+use miette::Severity;
+
+use super::topology::Topology;
+use super::{Finding, Rule};
+use crate::eval::value::Value;
+
+pub const ASN_RESERVED: Rule = Rule {
+    id: "bgp-asn-reserved",
+    severity: Severity::Error,
+    title: "Reserved BGP ASN",
+    checks: "an ASN is not one Azure or IANA reserves",
+};
+
+pub const ASN_DISTINCT: Rule = Rule {
+    id: "bgp-asn-distinct",
+    severity: Severity::Error,
+    title: "Same ASN on both ends of a BGP link",
+    checks: "the two gateways of a BGP VNet-to-VNet link have different ASNs",
+};
+
+/// Every Azure VPN gateway's ASN when none is set.
+const DEFAULT_GATEWAY_ASN: f64 = 65515.0;
+
+pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
+    reserved(t, findings);
+    distinct(t, findings);
+}
+
+/// Why `asn` cannot be used (65515 is every gateway's default, so allowed on a gateway).
+fn reserved_because(asn: f64, on_gateway: bool) -> Option<&'static str> {
+    let asn = asn as u64;
+    match asn {
+        8074 | 8075 | 12076 => Some("reserved by Azure (public)"),
+        65515 if on_gateway => None,
+        65515 | 65517..=65520 => Some("reserved by Azure (private)"),
+        23456 | 64496..=64511 | 65535..=65551 | 4_294_967_295 => Some("reserved by IANA"),
+        _ => None,
+    }
+}
+
+fn reserved(t: &Topology, findings: &mut Vec<Finding>) {
+    for (resource_type, on_gateway) in [
+        ("azurerm_virtual_network_gateway", true),
+        ("azurerm_local_network_gateway", false),
+    ] {
+        for (addr, object) in t.of_type(resource_type) {
+            let Some(asn) = asn_of(object) else { continue };
+            if let Some(why) = reserved_because(asn, on_gateway) {
+                findings.push(t.finding(
+                    &ASN_RESERVED,
+                    addr,
+                    "bgp_settings.asn",
+                    format!("ASN {asn} of {addr} is {why}"),
+                    "use a private ASN in 64512-65514 or 65521-65534".into(),
+                ));
+            }
+        }
+    }
+}
+
+fn asn_of(object: &Value) -> Option<f64> {
+    match object.get("bgp_settings").as_list()?.first()?.get("asn") {
+        Value::Number(n) => Some(*n),
+        _ => None,
+    }
+}
+
+fn distinct(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
+        let bgp = ["bgp_enabled", "enable_bgp"]
+            .iter()
+            .any(|k| c.get(k).as_bool() == Some(true));
+        if !bgp || c.get("type").as_str() != Some("Vnet2Vnet") {
+            continue;
+        }
+        let asn = |field: &str| {
+            let (_, gateway) = t.by_id(c.get(field).as_str()?)?;
+            Some(asn_of(gateway).unwrap_or(DEFAULT_GATEWAY_ASN))
+        };
+        if let (Some(ours), Some(theirs)) = (
+            asn("virtual_network_gateway_id"),
+            asn("peer_virtual_network_gateway_id"),
+        ) && ours == theirs
+        {
+            findings.push(t.finding(
+                &ASN_DISTINCT,
+                addr,
+                "bgp_enabled",
+                format!("both gateways of {addr} use ASN {ours}"),
+                "give one gateway its own bgp_settings { asn = ... } (65515 is every gateway's default)".into(),
+            ));
+        }
+    }
+}
