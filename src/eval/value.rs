@@ -106,6 +106,13 @@ impl Value {
         }
     }
 
+    pub fn as_number(&self) -> Option<f64> {
+        match self.unmark().0 {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
     pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
         match self.unmark().0 {
             Value::Map(m) => Some(m),

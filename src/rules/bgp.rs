@@ -62,10 +62,12 @@ fn reserved(t: &Topology, findings: &mut Vec<Finding>) {
 }
 
 fn asn_of(object: &Value) -> Option<f64> {
-    match object.get("bgp_settings").as_list()?.first()?.get("asn") {
-        Value::Number(n) => Some(*n),
-        _ => None,
-    }
+    object
+        .get("bgp_settings")
+        .as_list()?
+        .first()?
+        .get("asn")
+        .as_number()
 }
 
 fn distinct(t: &Topology, findings: &mut Vec<Finding>) {

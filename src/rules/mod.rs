@@ -12,6 +12,7 @@ mod address;
 mod bgp;
 mod connection;
 mod gateway;
+mod ipsec;
 mod placement;
 mod topology;
 
@@ -66,6 +67,12 @@ pub const RULES: &[&Rule] = &[
     &placement::NAME_FORMAT,
     &bgp::ASN_RESERVED,
     &bgp::ASN_DISTINCT,
+    &ipsec::POLICY_GCM,
+    &ipsec::POLICY_LIFETIMES,
+    &ipsec::POLICY_ON_BASIC,
+    &ipsec::POLICY_MISMATCH,
+    &ipsec::DPD_TIMEOUT,
+    &ipsec::ACTIVE_ACTIVE_PUBLIC_IPS,
 ];
 
 /// One broken rule, at the argument responsible.
@@ -126,6 +133,7 @@ pub fn check(
     connection::check(&topology, &mut findings);
     placement::check(&topology, &mut findings);
     bgp::check(&topology, &mut findings);
+    ipsec::check(&topology, &mut findings);
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });

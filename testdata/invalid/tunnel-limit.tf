@@ -55,4 +55,13 @@ resource "azurerm_virtual_network_gateway_connection" "branch" {
   virtual_network_gateway_id = azurerm_virtual_network_gateway.hub.id
   local_network_gateway_id   = azurerm_local_network_gateway.branch[count.index].id
   shared_key                 = "BranchKey"
+
+  ipsec_policy { # ERROR: Custom IPsec policy on a Basic gateway
+    dh_group         = "DHGroup14"
+    ike_encryption   = "AES256"
+    ike_integrity    = "SHA256"
+    ipsec_encryption = "AES256"
+    ipsec_integrity  = "SHA256"
+    pfs_group        = "PFS2048"
+  }
 }
