@@ -65,6 +65,7 @@ pub const RULES: &[&Rule] = &[
     &placement::ONE_GATEWAY_PER_VNET,
     &placement::GATEWAY_REGION,
     &placement::NAME_FORMAT,
+    &placement::UNKNOWN_REGION,
     &bgp::ASN_RESERVED,
     &bgp::ASN_DISTINCT,
     &ipsec::POLICY_GCM,

@@ -41,6 +41,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     gateway_subnet_exclusive(t, findings);
     gateways_per_vnet(t, findings);
     names(t, findings);
+    regions(t, findings);
 }
 
 fn gateway_subnet_exclusive(t: &Topology, findings: &mut Vec<Finding>) {
@@ -157,4 +158,128 @@ fn name_problem(name: &str, min: usize, max: usize) -> Option<String> {
     } else {
         None
     }
+}
+
+pub const UNKNOWN_REGION: Rule = Rule {
+    id: "location-unknown",
+    severity: Severity::Error,
+    title: "Unknown Azure region",
+    checks: "a location names an Azure region (compared as Azure does: `West Europe` is `westeurope`)",
+};
+
+/// Azure regions (public, US Government and China clouds), as `az account list-locations`
+/// names them.
+const REGIONS: &[&str] = &[
+    "australiacentral",
+    "australiacentral2",
+    "australiaeast",
+    "australiasoutheast",
+    "austriaeast",
+    "belgiumcentral",
+    "brazilsouth",
+    "brazilsoutheast",
+    "canadacentral",
+    "canadaeast",
+    "centralindia",
+    "centralus",
+    "centraluseuap",
+    "chilecentral",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "eastus2euap",
+    "francecentral",
+    "francesouth",
+    "germanynorth",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "jioindiacentral",
+    "jioindiawest",
+    "koreacentral",
+    "koreasouth",
+    "malaysiawest",
+    "mexicocentral",
+    "newzealandnorth",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "norwaywest",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southafricawest",
+    "southcentralus",
+    "southeastasia",
+    "southindia",
+    "spaincentral",
+    "swedencentral",
+    "swedensouth",
+    "switzerlandnorth",
+    "switzerlandwest",
+    "uaecentral",
+    "uaenorth",
+    "uksouth",
+    "ukwest",
+    "westcentralus",
+    "westeurope",
+    "westindia",
+    "westus",
+    "westus2",
+    "westus3",
+    "usgovarizona",
+    "usgovtexas",
+    "usgovvirginia",
+    "usdodcentral",
+    "usdodeast",
+    "chinaeast",
+    "chinaeast2",
+    "chinaeast3",
+    "chinanorth",
+    "chinanorth2",
+    "chinanorth3",
+];
+
+/// Every modelled resource's `location` names a region.
+fn regions(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, object) in t.modelled() {
+        let Some(location) = object.get("location").as_str() else {
+            continue;
+        };
+        let normalized = super::region(location);
+        if REGIONS.contains(&normalized.as_str()) {
+            continue;
+        }
+        let closest = REGIONS
+            .iter()
+            .min_by_key(|r| edit_distance(r, &normalized))
+            .copied()
+            .unwrap_or("westeurope");
+        findings.push(t.finding(
+            &UNKNOWN_REGION,
+            addr,
+            "location",
+            format!("\"{location}\" is not an Azure region"),
+            format!("did you mean \"{closest}\"? `az account list-locations -o table` lists them"),
+        ));
+    }
+}
+
+/// Levenshtein distance, for suggesting the region a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }

@@ -67,6 +67,13 @@ impl<'d> Topology<'d> {
             .map(|(addr, r)| (addr, &r.planned.value))
     }
 
+    /// The planned objects of every type the tool models (opaque ones have no rules).
+    pub fn modelled(&self) -> impl Iterator<Item = (&'d ResourceAddr, &'d Value)> + 'd {
+        managed(self.desired)
+            .filter(|(addr, _)| crate::model::schema(&addr.resource_type).is_some())
+            .map(|(addr, r)| (addr, &r.planned.value))
+    }
+
     /// The resource with ARM id `id` (case-insensitively, as ARM compares ids).
     pub fn by_id(&self, id: &str) -> Option<(&'d ResourceAddr, &'d Value)> {
         let addr = self.by_id.get(&id.to_lowercase())?;

@@ -67,3 +67,11 @@ resource "azurerm_virtual_network_gateway" "second" {
     subnet_id            = "${azurerm_virtual_network.v.id}/subnets/GatewaySubnet" # ERROR: More than one VPN gateway in a VNet
   }
 }
+
+resource "azurerm_local_network_gateway" "typo" {
+  name                = "lgw-typo"
+  location            = "West Europ" # ERROR: Unknown Azure region
+  resource_group_name = azurerm_resource_group.rg.name
+  gateway_address     = "203.0.113.8"
+  address_space       = ["192.168.8.0/24"]
+}
