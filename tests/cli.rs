@@ -974,3 +974,53 @@ module "net" {
         "module depends_on reaches the module's resources:\n{dot}"
     );
 }
+
+#[test]
+fn reach_lists_networks_joined_directly_or_through_bgp_transit() {
+    let ws = Workspace::new();
+    ws.use_config(&root().join("testdata/corpus/hub-spoke-local-modules"));
+    let json = ws.run(&["reach", "-json"]).ok().stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let pairs: Vec<(String, String)> = doc["reachable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["from"].as_str().unwrap().to_owned(),
+                p["to"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            (
+                "module.hub.azurerm_virtual_network.this".to_owned(),
+                "module.spoke[\"finance\"].azurerm_virtual_network.this".to_owned()
+            ),
+            (
+                "module.hub.azurerm_virtual_network.this".to_owned(),
+                "module.spoke[\"retail\"].azurerm_virtual_network.this".to_owned()
+            ),
+        ],
+        "without BGP the spokes do not reach each other through the hub"
+    );
+    assert_eq!(doc["networks"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        doc["reachable"][0]["via"],
+        serde_json::json!([
+            "azurerm_virtual_network_gateway_connection.hub_to_spoke[\"finance\"]",
+            "azurerm_virtual_network_gateway_connection.spoke_to_hub[\"finance\"]"
+        ])
+    );
+    let nothing_yet = ws.run(&["reach", "-json", "-from-state"]).ok().stdout;
+    assert_eq!(nothing_yet.trim(), r#"{"networks":[],"reachable":[]}"#);
+
+    ws.use_config(&root().join("testdata/corpus/site-to-site-bgp"));
+    let text = ws.run(&["reach", "-no-color"]).ok().stdout;
+    assert!(
+        text.contains("azurerm_local_network_gateway.branch[\"lyon\"] <-> azurerm_local_network_gateway.branch[\"paris\"]"),
+        "with BGP on every hop the branches reach each other:\n{text}"
+    );
+}

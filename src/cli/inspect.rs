@@ -98,6 +98,26 @@ impl StateCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// Print `{"networks": [...], "reachable": [...]}`.
+    #[arg(long)]
+    json: bool,
+    /// Show what the current state joins, rather than the configuration's end state.
+    #[arg(long = "from-state")]
+    from_state: bool,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+impl ReachArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
+        let mut opts = self.common.options(vars);
+        opts.lock = false;
+        ops::reach(ui, wd, &opts, self.json, self.from_state)
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct GraphArgs {
     #[command(flatten)]
     common: CommonArgs,

@@ -57,6 +57,8 @@ enum Command {
     /// Inspect the state.
     #[command(subcommand)]
     State(inspect::StateCommand),
+    /// Show which networks can reach each other through the VPN topology.
+    Reach(inspect::ReachArgs),
     /// Print the dependency graph in DOT format.
     Graph(inspect::GraphArgs),
     /// Inspect or change the simulated cloud out of band.
@@ -152,6 +154,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Output(a) => a.run(ui, wd).map(|()| 0),
         Command::State(c) => c.run(ui, wd).map(|()| 0),
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),
+        Command::Reach(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Sim(c) => c.run(ui, wd).map(|()| 0),
         Command::Version => {
             ui.out(&format!(

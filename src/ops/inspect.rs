@@ -1,11 +1,13 @@
 //! Read-only commands: `show`, `output`, `state list`, `state show`, `graph`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{CommonOptions, Ui, Workdir, display_outputs, evaluate, load};
 use crate::addr::ResourceAddr;
 use crate::config;
 use crate::error::{Error, Result};
+use crate::eval::value::Value;
 use crate::graph::ResourceGraph;
 use crate::plan::SavedPlan;
 use crate::render;
@@ -139,6 +141,48 @@ pub fn state_show(ui: &Ui, wd: &Workdir, addr: &str, state_flag: Option<&Path>) 
 }
 
 /// `graph`: DOT of the dependency graph of the configuration and state.
+/// `reach [-json] [-state]`: the networks the configuration's end state (or, with
+/// `from_state`, the current state) joins.
+pub fn reach(
+    ui: &Ui,
+    wd: &Workdir,
+    common: &CommonOptions,
+    json: bool,
+    from_state: bool,
+) -> Result<()> {
+    let loaded = load(ui, wd, common)?;
+    let state = LocalStore::new(wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?)
+        .read()?;
+    let objects: BTreeMap<ResourceAddr, Value> = if from_state {
+        state
+            .attributes()
+            .into_iter()
+            .map(|(addr, json)| (addr, Value::from_json(&json)))
+            .collect()
+    } else {
+        let backend = wd.backend()?;
+        let desired = evaluate(
+            wd,
+            &backend,
+            &loaded.config,
+            &loaded.variables.values,
+            &state,
+        )?;
+        desired
+            .resources
+            .into_iter()
+            .map(|(addr, r)| (addr, r.planned.value))
+            .collect()
+    };
+    let reachability = crate::rules::reach::reachability(&objects);
+    if json {
+        ui.out(&format!("{}\n", render::reach::json(&reachability)));
+    } else {
+        ui.out(&render::reach::text(&reachability));
+    }
+    Ok(())
+}
+
 pub fn graph(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
     let loaded = load(ui, wd, common)?;
     let state = LocalStore::new(wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?)

@@ -27,7 +27,7 @@ use miette::Diagnostic;
 pub use apply::{ApplyOptions, apply};
 pub use fmt::{FmtOptions, fmt};
 pub use init::{InitOptions, init};
-pub use inspect::{graph, output, show, state_list, state_show};
+pub use inspect::{graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
 pub use validate::validate;

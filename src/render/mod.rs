@@ -10,6 +10,7 @@ pub mod apply;
 pub mod diagnostics;
 pub mod json;
 pub mod plan;
+pub mod reach;
 mod values;
 
 use anstyle::{AnsiColor, Style};

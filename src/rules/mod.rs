@@ -6,7 +6,8 @@
 //! docs/rules.md). A rule only judges values that are known: what depends on values known
 //! after apply is left to the backend, which enforces the same rules at its API. Findings
 //! point at the argument responsible. This module reads the desired state and the
-//! configuration's spans; it never evaluates, plans or talks to a backend.
+//! configuration's spans; it never evaluates, plans or talks to a backend. [`reach`] computes
+//! which networks the topology joins.
 
 mod address;
 mod bgp;
@@ -14,6 +15,7 @@ mod connection;
 mod gateway;
 mod ipsec;
 mod placement;
+pub mod reach;
 mod topology;
 
 use std::collections::BTreeSet;

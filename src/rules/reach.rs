@@ -1,0 +1,235 @@
+//! Reachability: which networks (VNets, and on-premises sites given by local network gateways)
+//! can exchange traffic through the VPN topology.
+//!
+//! A VNet-to-VNet link (both of its connections present) or a site-to-site connection joins
+//! two networks. Traffic crosses an intermediate network only where BGP runs on every hop
+//! (both gateways and every connection of the hop), as Azure only transits learned routes.
+//! Peerings, NSGs and route tables are not modelled. Works on any set of objects (the desired
+//! state, or the current state), and knows nothing of where they come from.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::Serialize;
+
+use crate::addr::ResourceAddr;
+use crate::eval::value::Value;
+
+/// One network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    pub address: ResourceAddr,
+    pub name: String,
+    pub prefixes: Vec<String>,
+    pub region: String,
+    pub subscription: String,
+}
+
+/// Two networks that reach each other, `from` < `to`, through the connections in `via` (a
+/// shortest path, ties broken by address).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Reachable {
+    pub from: ResourceAddr,
+    pub to: ResourceAddr,
+    pub via: Vec<ResourceAddr>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Reachability {
+    pub networks: Vec<Network>,
+    pub reachable: Vec<Reachable>,
+}
+
+/// A join between two networks: the connections it consists of, and whether BGP runs on it.
+struct Join {
+    a: ResourceAddr,
+    b: ResourceAddr,
+    via: Vec<ResourceAddr>,
+    bgp: bool,
+}
+
+pub fn reachability<'a>(
+    objects: impl IntoIterator<Item = (&'a ResourceAddr, &'a Value)>,
+) -> Reachability {
+    let objects: Vec<(&ResourceAddr, &Value)> = objects
+        .into_iter()
+        .filter(|(addr, _)| addr.mode == crate::addr::Mode::Managed)
+        .collect();
+    let by_id: BTreeMap<String, (&ResourceAddr, &Value)> = objects
+        .iter()
+        .filter_map(|(addr, v)| Some((v.get("id").as_str()?.to_lowercase(), (*addr, *v))))
+        .collect();
+    let networks: Vec<Network> = objects
+        .iter()
+        .filter(|(a, _)| {
+            matches!(
+                a.resource_type.as_str(),
+                "azurerm_virtual_network" | "azurerm_local_network_gateway"
+            )
+        })
+        .map(|(addr, v)| network(addr, v))
+        .collect();
+    let joins = joins(&objects, &by_id);
+    Reachability {
+        reachable: reachable_pairs(&networks, &joins),
+        networks,
+    }
+}
+
+fn network(addr: &ResourceAddr, v: &Value) -> Network {
+    let id = v.get("id").as_str().unwrap_or_default();
+    Network {
+        address: addr.clone(),
+        name: v.get("name").as_str().unwrap_or_default().to_owned(),
+        prefixes: v
+            .get("address_space")
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect(),
+        region: v.get("location").as_str().unwrap_or_default().to_owned(),
+        subscription: id
+            .strip_prefix("/subscriptions/")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+fn bgp_on(v: &Value) -> bool {
+    ["bgp_enabled", "enable_bgp"]
+        .iter()
+        .any(|k| v.get(k).as_bool() == Some(true))
+}
+
+/// The VNet a gateway sits in, and whether it runs BGP.
+fn gateway_network<'v>(
+    by_id: &BTreeMap<String, (&'v ResourceAddr, &'v Value)>,
+    gateway_id: &Value,
+) -> Option<(ResourceAddr, bool)> {
+    let (_, gateway) = by_id.get(&gateway_id.as_str()?.to_lowercase())?;
+    let subnet = gateway
+        .get("ip_configuration")
+        .as_list()?
+        .first()?
+        .get("subnet_id");
+    let (vnet_id, _) = subnet.as_str()?.rsplit_once("/subnets/")?;
+    let (vnet, _) = by_id.get(&vnet_id.to_lowercase())?;
+    Some(((*vnet).clone(), bgp_on(gateway)))
+}
+
+fn joins(
+    objects: &[(&ResourceAddr, &Value)],
+    by_id: &BTreeMap<String, (&ResourceAddr, &Value)>,
+) -> Vec<Join> {
+    let connections: Vec<(&ResourceAddr, &Value)> = objects
+        .iter()
+        .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_gateway_connection")
+        .copied()
+        .collect();
+    let mut joins = Vec::new();
+    for (addr, c) in &connections {
+        let Some((ours, our_bgp)) = gateway_network(by_id, c.get("virtual_network_gateway_id"))
+        else {
+            continue;
+        };
+        match c.get("type").as_str() {
+            Some("Vnet2Vnet") => {
+                let from = c.get("virtual_network_gateway_id");
+                let to = c.get("peer_virtual_network_gateway_id");
+                // The link is joined once, from the direction that sorts first.
+                let reverse = connections.iter().find(|(_, r)| {
+                    r.get("virtual_network_gateway_id") == to
+                        && r.get("peer_virtual_network_gateway_id") == from
+                });
+                let (Some((reverse_addr, reverse)), Some((theirs, their_bgp))) =
+                    (reverse, gateway_network(by_id, to))
+                else {
+                    continue;
+                };
+                if addr < reverse_addr {
+                    joins.push(Join {
+                        a: ours,
+                        b: theirs,
+                        via: vec![(*addr).clone(), (*reverse_addr).clone()],
+                        bgp: our_bgp && their_bgp && bgp_on(c) && bgp_on(reverse),
+                    });
+                }
+            }
+            Some("IPsec") => {
+                let site = c
+                    .get("local_network_gateway_id")
+                    .as_str()
+                    .and_then(|id| by_id.get(&id.to_lowercase()));
+                if let Some((site_addr, site)) = site {
+                    let site_bgp = site
+                        .get("bgp_settings")
+                        .as_list()
+                        .is_some_and(|l| !l.is_empty());
+                    joins.push(Join {
+                        a: ours,
+                        b: (*site_addr).clone(),
+                        via: vec![(*addr).clone()],
+                        bgp: our_bgp && bgp_on(c) && site_bgp,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    joins
+}
+
+/// Every pair joined directly, or through a path whose every join runs BGP; `via` is a
+/// shortest path found breadth-first with neighbours in address order.
+fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
+    let mut pairs: BTreeMap<(ResourceAddr, ResourceAddr), Vec<ResourceAddr>> = BTreeMap::new();
+    let ordered = |a: &ResourceAddr, b: &ResourceAddr| {
+        if a < b {
+            (a.clone(), b.clone())
+        } else {
+            (b.clone(), a.clone())
+        }
+    };
+    for join in joins {
+        let key = ordered(&join.a, &join.b);
+        let shorter = pairs.get(&key).is_none_or(|via| join.via < *via);
+        if join.a != join.b && shorter {
+            pairs.insert(key, join.via.clone());
+        }
+    }
+    let mut transit: BTreeMap<&ResourceAddr, Vec<(&ResourceAddr, &Join)>> = BTreeMap::new();
+    for join in joins.iter().filter(|j| j.bgp) {
+        transit.entry(&join.a).or_default().push((&join.b, join));
+        transit.entry(&join.b).or_default().push((&join.a, join));
+    }
+    for neighbours in transit.values_mut() {
+        neighbours.sort_by(|x, y| (x.0, &x.1.via).cmp(&(y.0, &y.1.via)));
+    }
+    let known: BTreeSet<&ResourceAddr> = networks.iter().map(|n| &n.address).collect();
+    for start in transit.keys().copied().filter(|n| known.contains(n)) {
+        let mut via: BTreeMap<&ResourceAddr, Vec<ResourceAddr>> =
+            BTreeMap::from([(start, Vec::new())]);
+        let mut queue = VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            for (next, join) in transit.get(node).into_iter().flatten() {
+                if via.contains_key(next) {
+                    continue;
+                }
+                let mut path = via[node].clone();
+                path.extend(join.via.iter().cloned());
+                via.insert(next, path);
+                queue.push_back(next);
+            }
+        }
+        for (end, path) in via {
+            if end != start {
+                pairs.entry(ordered(start, end)).or_insert(path);
+            }
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|((from, to), via)| Reachable { from, to, via })
+        .collect()
+}
