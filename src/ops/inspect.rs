@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{CommonOptions, Ui, Workdir, display_outputs, evaluate, load};
+use super::{CommonOptions, Loaded, Ui, Workdir, display_outputs, evaluate, load};
 use crate::addr::ResourceAddr;
 use crate::config;
 use crate::error::{Error, Result};
+use crate::eval::DesiredState;
 use crate::eval::value::Value;
 use crate::graph::ResourceGraph;
 use crate::plan::SavedPlan;
@@ -140,8 +141,7 @@ pub fn state_show(ui: &Ui, wd: &Workdir, addr: &str, state_flag: Option<&Path>) 
     Ok(())
 }
 
-/// `graph`: DOT of the dependency graph of the configuration and state.
-/// `reach [-json] [-state]`: the networks the configuration's end state (or, with
+/// `reach [-json] [-from-state]`: the networks the configuration's end state (or, with
 /// `from_state`, the current state) joins.
 pub fn reach(
     ui: &Ui,
@@ -150,9 +150,7 @@ pub fn reach(
     json: bool,
     from_state: bool,
 ) -> Result<()> {
-    let loaded = load(ui, wd, common)?;
-    let state = LocalStore::new(wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?)
-        .read()?;
+    let (loaded, state) = load_with_state(ui, wd, common)?;
     let objects: BTreeMap<ResourceAddr, Value> = if from_state {
         state
             .attributes()
@@ -160,15 +158,7 @@ pub fn reach(
             .map(|(addr, json)| (addr, Value::from_json(&json)))
             .collect()
     } else {
-        let backend = wd.backend()?;
-        let desired = evaluate(
-            wd,
-            &backend,
-            &loaded.config,
-            &loaded.variables.values,
-            &state,
-        )?;
-        desired
+        evaluate_recorded(wd, &loaded, &state)?
             .resources
             .into_iter()
             .map(|(addr, r)| (addr, r.planned.value))
@@ -183,19 +173,31 @@ pub fn reach(
     Ok(())
 }
 
+/// `graph`: DOT of the dependency graph of the configuration and state.
 pub fn graph(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
+    let (loaded, state) = load_with_state(ui, wd, common)?;
+    let desired = evaluate_recorded(wd, &loaded, &state)?;
+    let graph = ResourceGraph::build(&desired, &state)?;
+    ui.out(&graph.to_dot());
+    Ok(())
+}
+
+/// The configuration loaded and the state read (without a lock), for read-only commands.
+fn load_with_state(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<(Loaded, State)> {
     let loaded = load(ui, wd, common)?;
-    let state = LocalStore::new(wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?)
-        .read()?;
+    let path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
+    let state = LocalStore::new(path).read()?;
+    Ok((loaded, state))
+}
+
+/// The configuration evaluated against the state as recorded (no refresh).
+fn evaluate_recorded(wd: &Workdir, loaded: &Loaded, state: &State) -> Result<DesiredState> {
     let backend = wd.backend()?;
-    let desired = evaluate(
+    evaluate(
         wd,
         &backend,
         &loaded.config,
         &loaded.variables.values,
-        &state,
-    )?;
-    let graph = ResourceGraph::build(&desired, &state)?;
-    ui.out(&graph.to_dot());
-    Ok(())
+        state,
+    )
 }
