@@ -149,6 +149,13 @@ fn example_applies_replans_clean_and_destroys() {
 
     let destroy = ws.run(&["destroy", "-auto-approve", "-no-color"]).ok();
     assert!(
+        destroy.stdout.contains(
+            "Network reachability:\n  - azurerm_virtual_network.vnet1 <-> azurerm_virtual_network.vnet2\n"
+        ),
+        "destroying the link disconnects the VNets:\n{}",
+        destroy.stdout
+    );
+    assert!(
         destroy
             .stdout
             .contains("Destroy complete! Resources: 19 destroyed."),

@@ -91,6 +91,7 @@ pub(super) fn prepare(
         change.moved_from = moved.get(&change.addr).cloned();
     }
     plan.moves = moves;
+    plan.reachability = reachability_change(&state, &desired, destroy);
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
         .into_iter()
         .map(|change| {
@@ -188,4 +189,24 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// The network pairs the plan connects or disconnects: current state against end state.
+fn reachability_change(
+    state: &State,
+    desired: &crate::eval::DesiredState,
+    destroy: bool,
+) -> crate::rules::reach::ReachabilityChange {
+    use crate::rules::reach::{Reachability, change, reachability};
+    let current: std::collections::BTreeMap<_, _> = state
+        .attributes()
+        .into_iter()
+        .map(|(addr, json)| (addr, crate::eval::value::Value::from_json(&json)))
+        .collect();
+    let after = if destroy {
+        Reachability::default()
+    } else {
+        reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
+    };
+    change(&reachability(&current), &after)
 }

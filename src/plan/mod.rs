@@ -224,6 +224,9 @@ pub struct Plan {
     /// The `moved` blocks this plan carries out (the state is renamed before applying).
     #[serde(default)]
     pub moves: Vec<crate::config::Move>,
+    /// Pairs of networks this plan connects or disconnects.
+    #[serde(default)]
+    pub reachability: crate::rules::reach::ReachabilityChange,
     /// The state this plan was made from; applying it to any other state is refused.
     pub lineage: String,
     pub serial: u64,
@@ -366,6 +369,7 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
         destroy,
         drift: Vec::new(),
         moves: Vec::new(),
+        reachability: Default::default(),
         lineage: state.lineage.clone(),
         serial: state.serial,
     }

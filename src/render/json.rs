@@ -136,6 +136,18 @@ pub fn plan_stream(plan: Option<&Plan>, diags: &[&dyn Diagnostic]) -> String {
             "change_summary",
             json!({"changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": if plan.destroy { "destroy" } else { "plan" }}}),
         ));
+        if !plan.reachability.is_empty() {
+            lines.push(stream_line(
+                "info",
+                &format!(
+                    "Network reachability: {} gained, {} lost",
+                    plan.reachability.gained.len(),
+                    plan.reachability.lost.len()
+                ),
+                "reachability",
+                json!({"reachability": plan.reachability}),
+            ));
+        }
         let outputs: BTreeMap<&String, Json> = plan
             .outputs
             .iter()
@@ -267,6 +279,7 @@ pub fn plan_document(plan: &Plan) -> Json {
         "resource_drift": plan.drift.iter().map(|d| json!({"address": d.addr.to_string(), "change": {"actions": [if d.after.is_some() { "update" } else { "delete" }]}})).collect::<Vec<_>>(),
         "resource_changes": plan.changes.iter().map(change_json).collect::<Vec<_>>(),
         "output_changes": output_changes,
+        "reachability": plan.reachability,
         "applyable": plan.has_changes(),
         "complete": true,
         "errored": false,

@@ -33,7 +33,25 @@ pub fn plan_text(plan: &Plan, painter: Painter) -> String {
         ));
     }
     outputs_text(plan, painter, &mut out);
+    reachability_text(plan, painter, &mut out);
     out
+}
+
+/// "Network reachability:": the pairs of networks the plan connects (+) and disconnects (-).
+fn reachability_text(plan: &Plan, painter: Painter, out: &mut String) {
+    let change = &plan.reachability;
+    if change.is_empty() {
+        return;
+    }
+    out.push_str("\nNetwork reachability:\n");
+    for (pairs, symbol) in [
+        (&change.gained, painter.green("+")),
+        (&change.lost, painter.red("-")),
+    ] {
+        for pair in pairs {
+            out.push_str(&format!("  {symbol} {} <-> {}\n", pair.from, pair.to));
+        }
+    }
 }
 
 /// The symbols the plan uses, explained (nothing when it only moves objects).

@@ -233,3 +233,41 @@ fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
         .map(|((from, to), via)| Reachable { from, to, via })
         .collect()
 }
+
+/// Two networks that reach each other, `from` < `to`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct Pair {
+    pub from: ResourceAddr,
+    pub to: ResourceAddr,
+}
+
+/// The pairs a plan connects and disconnects.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct ReachabilityChange {
+    pub gained: Vec<Pair>,
+    pub lost: Vec<Pair>,
+}
+
+impl ReachabilityChange {
+    pub fn is_empty(&self) -> bool {
+        self.gained.is_empty() && self.lost.is_empty()
+    }
+}
+
+/// What changes from `before` to `after`, sorted.
+pub fn change(before: &Reachability, after: &Reachability) -> ReachabilityChange {
+    let pairs = |r: &Reachability| -> BTreeSet<Pair> {
+        r.reachable
+            .iter()
+            .map(|p| Pair {
+                from: p.from.clone(),
+                to: p.to.clone(),
+            })
+            .collect()
+    };
+    let (before, after) = (pairs(before), pairs(after));
+    ReachabilityChange {
+        gained: after.difference(&before).cloned().collect(),
+        lost: before.difference(&after).cloned().collect(),
+    }
+}
