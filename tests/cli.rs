@@ -1031,3 +1031,33 @@ fn reach_lists_networks_joined_directly_or_through_bgp_transit() {
         "with BGP on every hop the branches reach each other:\n{text}"
     );
 }
+
+#[test]
+fn similar_rule_warnings_are_consolidated() {
+    let ws = Workspace::new();
+    ws.use_config(&root().join("testdata/corpus/for-each-mesh"));
+    // Keep one direction of each pair only: every link then warns the same way.
+    let main = std::fs::read_to_string(ws.file("main.tf")).unwrap();
+    ws.write(
+        "main.tf",
+        &main.replace(
+            "if pair[0] != pair[1]",
+            "if index(keys(var.regions), pair[0]) < index(keys(var.regions), pair[1])",
+        ),
+    );
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert_eq!(
+        plan.stderr
+            .matches("VNet-to-VNet link in one direction only")
+            .count(),
+        1,
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stderr
+            .contains("(and 2 more similar warnings elsewhere)"),
+        "{}",
+        plan.stderr
+    );
+}

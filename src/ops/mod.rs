@@ -188,8 +188,19 @@ fn check_rules(ui: &Ui, desired: &DesiredState, config: &Config, state: &State) 
     let (errors, warnings): (Vec<_>, Vec<_>) = crate::rules::check(desired, config, &existing)
         .into_iter()
         .partition(crate::rules::is_error);
+    // As Terraform consolidates warnings: the first of each rule, then how many more.
+    let mut by_rule: BTreeMap<&str, Vec<&crate::rules::Finding>> = BTreeMap::new();
     for warning in &warnings {
-        ui.diagnostic(warning);
+        by_rule.entry(warning.rule.id).or_default().push(warning);
+    }
+    for similar in by_rule.values() {
+        ui.diagnostic(similar[0]);
+        if similar.len() > 1 {
+            ui.err(&format!(
+                "  (and {} more similar warnings elsewhere)\n\n",
+                similar.len() - 1
+            ));
+        }
     }
     if errors.is_empty() {
         Ok(())

@@ -1,6 +1,8 @@
 //! Address-space rules (azure-domain §3.2): ranges Azure forbids, subnets inside their VNet
 //! and apart from each other, and networks joined by a connection apart from each other.
 
+use std::collections::BTreeMap;
+
 use ipnet::IpNet;
 use miette::Severity;
 
@@ -83,22 +85,25 @@ struct SubnetPrefixes<'d> {
 }
 
 fn subnets(t: &Topology, findings: &mut Vec<Finding>) {
+    // Subnet resources grouped by their VNet once, rather than searched for each VNet.
+    let mut separate: BTreeMap<&ResourceAddr, Vec<SubnetPrefixes>> = BTreeMap::new();
+    for (addr, s) in t.of_type("azurerm_subnet") {
+        if let Some((vnet_addr, _)) = t.vnet_of_subnet(s) {
+            separate.entry(vnet_addr).or_default().push(SubnetPrefixes {
+                declared_by: addr,
+                name: s.get("name").as_str().unwrap_or_default().to_owned(),
+                attribute: "address_prefixes",
+                prefixes: prefixes(s.get("address_prefixes")),
+            });
+        }
+    }
     for (vnet_addr, vnet) in t.of_type("azurerm_virtual_network") {
         let space = prefixes(vnet.get("address_space"));
         if space.is_empty() {
             continue;
         }
         let mut members: Vec<SubnetPrefixes> = inline_subnets(vnet_addr, vnet);
-        members.extend(
-            t.of_type("azurerm_subnet")
-                .filter(|(_, s)| t.vnet_of_subnet(s).is_some_and(|(a, _)| a == vnet_addr))
-                .map(|(addr, s)| SubnetPrefixes {
-                    declared_by: addr,
-                    name: s.get("name").as_str().unwrap_or_default().to_owned(),
-                    attribute: "address_prefixes",
-                    prefixes: prefixes(s.get("address_prefixes")),
-                }),
-        );
+        members.extend(separate.remove(vnet_addr).unwrap_or_default());
         for (i, subnet) in members.iter().enumerate() {
             for prefix in &subnet.prefixes {
                 if !space.iter().any(|s| s.contains(prefix)) {

@@ -61,10 +61,14 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
 }
 
 fn directions(t: &Topology, links: &[Link], findings: &mut Vec<Finding>) {
+    let by_ends: BTreeMap<(&str, &str), &Link> = links
+        .iter()
+        .map(|l| ((l.from.as_str(), l.to.as_str()), l))
+        .collect();
     for link in links {
-        let reverse = links
-            .iter()
-            .find(|r| r.from == link.to && r.to == link.from);
+        let reverse = by_ends
+            .get(&(link.to.as_str(), link.from.as_str()))
+            .copied();
         match reverse {
             None => findings.push(t.finding(
                 &MISSING_REVERSE,

@@ -127,6 +127,16 @@ fn joins(
         .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_gateway_connection")
         .copied()
         .collect();
+    let by_ends: BTreeMap<(&str, &str), (&ResourceAddr, &Value)> = connections
+        .iter()
+        .filter_map(|(a, c)| {
+            let ends = (
+                c.get("virtual_network_gateway_id").as_str()?,
+                c.get("peer_virtual_network_gateway_id").as_str()?,
+            );
+            Some((ends, (*a, *c)))
+        })
+        .collect();
     let mut joins = Vec::new();
     for (addr, c) in &connections {
         let Some((ours, our_bgp)) = gateway_network(by_id, c.get("virtual_network_gateway_id"))
@@ -138,10 +148,10 @@ fn joins(
                 let from = c.get("virtual_network_gateway_id");
                 let to = c.get("peer_virtual_network_gateway_id");
                 // The link is joined once, from the direction that sorts first.
-                let reverse = connections.iter().find(|(_, r)| {
-                    r.get("virtual_network_gateway_id") == to
-                        && r.get("peer_virtual_network_gateway_id") == from
-                });
+                let reverse = to
+                    .as_str()
+                    .zip(from.as_str())
+                    .and_then(|ends| by_ends.get(&ends));
                 let (Some((reverse_addr, reverse)), Some((theirs, their_bgp))) =
                     (reverse, gateway_network(by_id, to))
                 else {
