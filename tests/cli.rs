@@ -1061,3 +1061,32 @@ fn similar_rule_warnings_are_consolidated() {
         plan.stderr
     );
 }
+
+#[test]
+fn every_rule_is_documented_and_has_a_failing_case() {
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    let cases: String = std::fs::read_dir(root().join("testdata/invalid"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tf"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    for rule in vnetform::rules::RULES {
+        assert!(
+            docs.contains(&format!("`{}`", rule.id)),
+            "docs/rules.md lacks {}",
+            rule.id
+        );
+        let severity = if rule.severity == miette::Severity::Error {
+            "ERROR"
+        } else {
+            "WARNING"
+        };
+        assert!(
+            cases.contains(&format!("# {severity}: {}", rule.title)),
+            "no testdata/invalid case marks {} ({})",
+            rule.id,
+            rule.title
+        );
+    }
+}

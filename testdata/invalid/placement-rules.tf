@@ -75,3 +75,37 @@ resource "azurerm_local_network_gateway" "typo" {
   gateway_address     = "203.0.113.8"
   address_space       = ["192.168.8.0/24"]
 }
+
+resource "azurerm_virtual_network" "tiny" {
+  name                = "vnet-tiny"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["10.9.0.0/16"]
+
+  subnet {
+    name             = "GatewaySubnet"
+    address_prefixes = ["10.9.255.0/29"]
+  }
+}
+
+resource "azurerm_public_ip" "tiny" {
+  name                = "pip-tiny"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
+
+resource "azurerm_virtual_network_gateway" "tiny" {
+  name                = "vgw-tiny"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  type                = "Vpn"
+  vpn_type            = "RouteBased"
+  sku                 = "VpnGw1AZ"
+
+  ip_configuration {
+    public_ip_address_id = azurerm_public_ip.tiny.id
+    subnet_id            = "${azurerm_virtual_network.tiny.id}/subnets/GatewaySubnet" # ERROR: GatewaySubnet too small for the gateway SKU
+  }
+}
