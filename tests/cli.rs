@@ -1090,3 +1090,17 @@ fn every_rule_is_documented_and_has_a_failing_case() {
         );
     }
 }
+
+#[test]
+fn validate_reports_evaluation_warnings_too() {
+    let ws = Workspace::new();
+    ws.use_config(&root().join("testdata/plan/check-blocks"));
+    let validate = ws.run(&["validate", "-no-color"]).ok();
+    assert!(
+        validate.stderr.contains("Check block assertion failed")
+            && validate.stdout.contains("The configuration is valid."),
+        "{}{}",
+        validate.stdout,
+        validate.stderr
+    );
+}

@@ -56,18 +56,19 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         data: None,
         validating: true,
     };
-    let (eval_errors, findings) = match eval::evaluate(&req) {
-        Ok(desired) => (
-            Vec::new(),
-            crate::rules::check(&desired, &config, &Default::default()),
-        ),
-        Err(e) => (e.errors, Vec::new()),
+    let (eval_errors, eval_warnings, findings) = match eval::evaluate(&req) {
+        Ok(mut desired) => {
+            let findings = crate::rules::check(&desired, &config, &Default::default());
+            (Vec::new(), desired.take_warnings(), findings)
+        }
+        Err(e) => (e.errors, Vec::new(), Vec::new()),
     };
     let mut problems: Vec<Problem> = Vec::new();
     problems.extend(config_errors.into_iter().map(|e| Box::new(e) as Problem));
     problems.extend(config_warnings.into_iter().map(|w| Box::new(w) as Problem));
     problems.extend(var_errors.into_iter().map(|e| Box::new(e) as Problem));
     problems.extend(eval_errors.into_iter().map(|e| Box::new(e) as Problem));
+    problems.extend(eval_warnings.into_iter().map(|w| Box::new(w) as Problem));
     problems.extend(findings.into_iter().map(|f| Box::new(f) as Problem));
     problems.extend(
         variables
