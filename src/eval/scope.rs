@@ -71,6 +71,9 @@ pub(super) struct Shared<'a> {
     /// References collected for the values being evaluated, innermost last.
     pub dep_stack: RefCell<Vec<BTreeSet<ResourceAddr>>>,
     pub errors: RefCell<Vec<EvalError>>,
+    /// How many times a value whose evaluation failed (and was reported) has been read, so
+    /// that what depends on it is not reported again as a problem of its own.
+    pub failed_reads: std::cell::Cell<usize>,
     pub warnings: RefCell<Vec<EvalWarning>>,
 }
 
@@ -98,6 +101,7 @@ impl<'a> Shared<'a> {
             declared: RefCell::default(),
             opaque_types: RefCell::default(),
             dep_stack: RefCell::default(),
+            failed_reads: std::cell::Cell::default(),
             errors: RefCell::default(),
             warnings: RefCell::default(),
         };
@@ -242,6 +246,21 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         result.map_err(|e| self.errors.borrow_mut().push(e)).ok()
     }
 
+    fn read_failed_value(&self) {
+        self.failed_reads.set(self.failed_reads.get() + 1);
+    }
+
+    /// As [`Self::guard`] for `compute`, except that an error it meets after reading a value
+    /// whose failure is already reported is a consequence, not a problem to report again.
+    fn guard_consequence<T>(&self, compute: impl FnOnce() -> Result<T, EvalError>) -> Option<T> {
+        let before = self.failed_reads.get();
+        let result = compute();
+        if result.is_err() && self.failed_reads.get() > before {
+            return None;
+        }
+        self.guard(result)
+    }
+
     pub fn error_at(
         &self,
         summary: &str,
@@ -333,7 +352,10 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 return Ok(t.value.clone());
             }
             Some(Slot::InProgress) => return Err(cycle()),
-            Some(Slot::Failed) => return Ok(Value::Unknown),
+            Some(Slot::Failed) => {
+                self.read_failed_value();
+                return Ok(Value::Unknown);
+            }
             None => {}
         }
         slots.borrow_mut().insert(key.clone(), Slot::InProgress);
@@ -355,6 +377,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
             Err(e) => {
                 slots.borrow_mut().insert(key, Slot::Failed);
                 self.errors.borrow_mut().push(e);
+                self.read_failed_value();
                 Ok(Value::Unknown)
             }
         }
@@ -613,7 +636,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         match repetition {
             None => Some(vec![(None, Frame::new())]),
             Some(Repetition::Count(expr)) => {
-                let count = self.guard(self.count(expr))?;
+                let count = self.guard_consequence(|| self.count(expr))?;
                 Some(
                     (0..count)
                         .map(|i| {
@@ -630,7 +653,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 )
             }
             Some(Repetition::ForEach(expr)) => {
-                let items = self.guard(self.for_each(expr, "for_each"))?;
+                let items = self.guard_consequence(|| self.for_each(expr, "for_each"))?;
                 Some(
                     items
                         .into_iter()
@@ -775,7 +798,10 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 span,
             ));
         }
-        Ok(self.resource(&addr).unwrap_or(Value::Unknown))
+        Ok(self.resource(&addr).unwrap_or_else(|| {
+            self.read_failed_value();
+            Value::Unknown
+        }))
     }
 
     /// `TYPE.NAME.attribute` (or `data.TYPE.NAME.attribute`) of a type the tool does not
