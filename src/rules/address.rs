@@ -48,6 +48,7 @@ const FORBIDDEN: [&str; 5] = [
 ];
 
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
+    check_prefixes(t, findings);
     forbidden_ranges(t, findings);
     subnets(t, findings);
     connected_networks(t, findings);
@@ -217,4 +218,72 @@ fn list(prefixes: &[IpNet]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+pub const MALFORMED_PREFIX: Rule = Rule {
+    id: "address-malformed",
+    severity: Severity::Error,
+    title: "Malformed address prefix",
+    checks: "every address prefix is one CIDR block (`10.0.0.0/16`), one per list item",
+};
+
+pub const SUBNET_SIZE: Rule = Rule {
+    id: "subnet-size",
+    severity: Severity::Error,
+    title: "Subnet size out of range",
+    checks: "an IPv4 subnet is between /8 and /29",
+};
+
+/// Every prefix a user writes: VNet and local network gateway address spaces, subnet
+/// prefixes (separate and inline).
+fn written_prefixes<'d>(
+    t: &Topology<'d>,
+) -> Vec<(&'d ResourceAddr, &'static str, &'d Value, bool)> {
+    let mut out = Vec::new();
+    for (resource_type, attribute, subnet) in [
+        ("azurerm_virtual_network", "address_space", false),
+        ("azurerm_local_network_gateway", "address_space", false),
+        ("azurerm_subnet", "address_prefixes", true),
+    ] {
+        for (addr, object) in t.of_type(resource_type) {
+            for prefix in object.get(attribute).as_list().unwrap_or_default() {
+                out.push((addr, attribute, prefix, subnet));
+            }
+        }
+    }
+    for (addr, vnet) in t.of_type("azurerm_virtual_network") {
+        for subnet in vnet.get("subnet").as_list().unwrap_or_default() {
+            for prefix in subnet.get("address_prefixes").as_list().unwrap_or_default() {
+                out.push((addr, "subnet", prefix, true));
+            }
+        }
+    }
+    out
+}
+
+fn check_prefixes(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, attribute, prefix, subnet) in written_prefixes(t) {
+        let Some(text) = prefix.as_str() else {
+            continue;
+        };
+        match text.parse::<IpNet>() {
+            Err(_) => findings.push(t.finding(
+                &MALFORMED_PREFIX,
+                addr,
+                attribute,
+                format!("\"{text}\" is not a CIDR prefix"),
+                "write one prefix per list item, as ADDRESS/LENGTH (\"10.0.0.0/16\")".into(),
+            )),
+            Ok(IpNet::V4(net)) if subnet && !(8..=29).contains(&net.prefix_len()) => {
+                findings.push(t.finding(
+                    &SUBNET_SIZE,
+                    addr,
+                    attribute,
+                    format!("subnet prefix {net} is a /{}", net.prefix_len()),
+                    "Azure subnets are /29 (8 addresses, 3 usable) up to /8".into(),
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
 }

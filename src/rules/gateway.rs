@@ -46,6 +46,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     route_based_links(t, findings);
     check_sku(t, findings);
     new_gateway_skus(t, findings);
+    standard_ips_static(t, findings);
 }
 
 fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
@@ -207,6 +208,30 @@ pub const NON_AZ_SKU: Rule = Rule {
     title: "Non-zone-redundant gateway SKU",
     checks: "a new gateway uses an AZ SKU: non-AZ VpnGw1-5 are no longer created and are being migrated",
 };
+
+pub const STANDARD_IP_STATIC: Rule = Rule {
+    id: "public-ip-standard-static",
+    severity: Severity::Error,
+    title: "Standard public IP with dynamic allocation",
+    checks: "a Standard public IP is allocated statically",
+};
+
+/// Azure refuses to create a Standard public IP with dynamic allocation.
+fn standard_ips_static(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, pip) in t.of_type("azurerm_public_ip").filter(|(a, _)| t.is_new(a)) {
+        if pip.get("sku").as_str() == Some("Standard")
+            && pip.get("allocation_method").as_str() == Some("Dynamic")
+        {
+            findings.push(t.finding(
+                &STANDARD_IP_STATIC,
+                addr,
+                "allocation_method",
+                format!("{addr} is Standard with Dynamic allocation"),
+                "set allocation_method = \"Static\" (Static IP allocation must be used when creating Standard SKU public IP addresses)".into(),
+            ));
+        }
+    }
+}
 
 /// SKU rules that apply when a gateway is created (an existing one keeps its SKU).
 fn new_gateway_skus(t: &Topology, findings: &mut Vec<Finding>) {

@@ -41,6 +41,8 @@ pub struct Rule {
 
 /// Every rule, in the order docs/rules.md lists them.
 pub const RULES: &[&Rule] = &[
+    &address::MALFORMED_PREFIX,
+    &address::SUBNET_SIZE,
     &address::FORBIDDEN_RANGE,
     &address::SUBNET_OUTSIDE_VNET,
     &address::SUBNET_OVERLAP,
@@ -50,6 +52,7 @@ pub const RULES: &[&Rule] = &[
     &gateway::SUBNET_SMALL,
     &gateway::VNET2VNET_ROUTE_BASED,
     &gateway::PUBLIC_IP_SKU,
+    &gateway::STANDARD_IP_STATIC,
     &gateway::RETIRED_SKU,
     &gateway::NON_AZ_SKU,
     &gateway::POLICY_BASED_SKU,
