@@ -1071,6 +1071,10 @@ fn every_rule_is_documented_and_has_a_failing_case() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "tf"))
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
+    let plan_snapshots: String = std::fs::read_dir(root().join("testdata/plan"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("plan.snap")).ok())
+        .collect();
     for rule in vnetform::rules::RULES {
         assert!(
             docs.contains(&format!("`{}`", rule.id)),
@@ -1082,9 +1086,16 @@ fn every_rule_is_documented_and_has_a_failing_case() {
         } else {
             "WARNING"
         };
+        // Rules about changing existing objects need state, so a plan case shows them.
+        let symbol = if rule.severity == miette::Severity::Error {
+            "×"
+        } else {
+            "⚠"
+        };
         assert!(
-            cases.contains(&format!("# {severity}: {}", rule.title)),
-            "no testdata/invalid case marks {} ({})",
+            cases.contains(&format!("# {severity}: {}", rule.title))
+                || plan_snapshots.contains(&format!("{symbol} {}", rule.title)),
+            "no testdata/invalid case marks {} ({}), nor does a plan case show it",
             rule.id,
             rule.title
         );

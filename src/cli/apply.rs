@@ -34,6 +34,7 @@ impl ChangeArgs {
             plan_file,
             destroy,
             refresh: self.run.refresh,
+            replace: self.run.replace,
         }
     }
 }

@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Skip reading the current state of every resource from the backend first.
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", require_equals = true, action = clap::ArgAction::Set)]
     pub refresh: bool,
+    /// Replace this resource instance even if nothing forces it (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub replace: Vec<crate::addr::ResourceAddr>,
 }
 
 fn parse_parallelism(text: &str) -> Result<usize, String> {

@@ -41,6 +41,7 @@ impl PlanArgs {
                 detailed_exitcode: self.detailed_exitcode,
                 json: self.json,
                 refresh: self.run.refresh,
+                replace: self.run.replace,
             },
         )
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::plan::prepare;
+use super::plan::{PlanRequest, prepare};
 use super::{
     CommonOptions, Ui, Workdir, config_digest, display_outputs, evaluate, open_state, runtime,
     state_outputs,
@@ -24,6 +24,8 @@ pub struct ApplyOptions {
     pub plan_file: Option<PathBuf>,
     pub destroy: bool,
     pub refresh: bool,
+    /// `-replace=ADDRESS`: instances to replace although nothing forces it.
+    pub replace: Vec<crate::addr::ResourceAddr>,
 }
 
 pub fn apply(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
@@ -66,8 +68,11 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
         ui,
         wd,
         &opts.common,
-        opts.destroy,
-        opts.refresh,
+        &PlanRequest {
+            destroy: opts.destroy,
+            refresh: opts.refresh,
+            replace: &opts.replace,
+        },
         operation,
         false,
     )?;

@@ -183,8 +183,15 @@ fn evaluate(
 
 /// Runs the domain rules: warnings are printed, errors refuse the plan (all reported
 /// together).
-fn check_rules(ui: &Ui, desired: &DesiredState, config: &Config, state: &State) -> Result<()> {
-    let existing = state.resources.keys().cloned().collect();
+fn check_rules(
+    ui: &Ui,
+    desired: &DesiredState,
+    config: &Config,
+    state: &State,
+    replace: &[ResourceAddr],
+) -> Result<()> {
+    let mut existing = state.attributes();
+    existing.retain(|addr, _| !replace.contains(addr));
     let (errors, warnings): (Vec<_>, Vec<_>) = crate::rules::check(desired, config, &existing)
         .into_iter()
         .partition(crate::rules::is_error);

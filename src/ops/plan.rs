@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::{
     CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
 };
+use crate::addr::ResourceAddr;
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::graph::ResourceGraph;
@@ -21,6 +22,8 @@ pub struct PlanOptions {
     pub detailed_exitcode: bool,
     pub json: bool,
     pub refresh: bool,
+    /// `-replace=ADDRESS`: instances to replace although nothing forces it.
+    pub replace: Vec<ResourceAddr>,
 }
 
 /// Everything a plan was made from, kept for apply.
@@ -35,16 +38,29 @@ pub(super) struct Prepared {
     pub rt: tokio::runtime::Runtime,
 }
 
+/// What a plan is asked for, beyond the options every command shares.
+pub(super) struct PlanRequest<'r> {
+    pub destroy: bool,
+    /// Read every resource back from the backend first.
+    pub refresh: bool,
+    /// Instances to replace although nothing forces it.
+    pub replace: &'r [ResourceAddr],
+}
+
 /// Loads, locks, refreshes, evaluates and diffs.
 pub(super) fn prepare(
     ui: &Ui,
     wd: &Workdir,
     common: &CommonOptions,
-    destroy: bool,
-    refresh_state: bool,
+    request: &PlanRequest<'_>,
     operation: &str,
     quiet: bool,
 ) -> Result<Prepared> {
+    let PlanRequest {
+        destroy,
+        refresh: refresh_state,
+        replace,
+    } = *request;
     let loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
     let (mut store, guard) = open_state(wd, &loaded.config, common, operation)?;
@@ -75,17 +91,17 @@ pub(super) fn prepare(
         &backend,
         &loaded.config,
         &loaded.variables.values,
-        &state,
+        &without_replaced(&state, replace),
     )?;
     super::check_modelled(backend.as_ref(), &desired)?;
     for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
     }
     if !destroy {
-        super::check_rules(ui, &desired, &loaded.config, &state)?;
+        super::check_rules(ui, &desired, &loaded.config, &state, replace)?;
     }
     let graph = ResourceGraph::build(&desired, &state)?;
-    let mut plan = plan::diff(&desired, &state, &graph, destroy);
+    let mut plan = plan::diff(&desired, &state, &graph, destroy, replace);
     plan.drift = plan::detect_drift(&recorded, &state);
     for change in &mut plan.changes {
         change.moved_from = moved.get(&change.addr).cloned();
@@ -147,8 +163,11 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         ui,
         wd,
         &opts.common,
-        opts.destroy,
-        opts.refresh,
+        &PlanRequest {
+            destroy: opts.destroy,
+            refresh: opts.refresh,
+            replace: &opts.replace,
+        },
         "Plan",
         opts.json,
     ) {
@@ -209,4 +228,17 @@ fn reachability_change(
         reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
     };
     change(&reachability(&current), &after)
+}
+
+/// The state as evaluation should see it: an instance to be replaced on request is planned
+/// as a new object (its computed attributes unknown again), as Terraform plans it.
+fn without_replaced<'s>(state: &'s State, replace: &[ResourceAddr]) -> std::borrow::Cow<'s, State> {
+    if replace.is_empty() {
+        return std::borrow::Cow::Borrowed(state);
+    }
+    let mut fresh = state.clone();
+    for addr in replace {
+        fresh.resources.remove(addr);
+    }
+    std::borrow::Cow::Owned(fresh)
 }

@@ -82,6 +82,8 @@ pub enum Reason {
     /// Replaced because an argument that cannot be updated in place changed.
     CannotUpdate,
     Tainted,
+    /// Replaced because `-replace=ADDRESS` asked for it.
+    Requested,
     /// Deleted because its block left the configuration.
     NoResourceConfig,
     /// Deleted because the plan destroys everything.
@@ -105,6 +107,7 @@ impl Reason {
         match self {
             Reason::CannotUpdate => Some("replace_because_cannot_update"),
             Reason::Tainted => Some("replace_because_tainted"),
+            Reason::Requested => Some("replace_by_request"),
             Reason::NoResourceConfig => Some("delete_because_no_resource_config"),
             Reason::NoModule => Some("delete_because_no_module"),
             Reason::CountIndex => Some("delete_because_count_index"),
@@ -293,7 +296,13 @@ pub fn protected_destroys<'p>(plan: &'p Plan, desired: &DesiredState) -> Vec<&'p
 
 /// Diffs `desired` against `state` (already refreshed). With `destroy`, every resource in
 /// state is deleted and outputs are removed.
-pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destroy: bool) -> Plan {
+pub fn diff(
+    desired: &DesiredState,
+    state: &State,
+    graph: &ResourceGraph,
+    destroy: bool,
+    replace: &[ResourceAddr],
+) -> Plan {
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     let order = graph.order().unwrap_or_default();
     for addr in &order {
@@ -326,6 +335,8 @@ pub fn diff(desired: &DesiredState, state: &State, graph: &ResourceGraph, destro
                 };
                 let (action, reason) = if p.tainted {
                     (replace_action, Some(Reason::Tainted))
+                } else if replace.contains(addr) {
+                    (replace_action, Some(Reason::Requested))
                 } else if !planned.replace_paths.is_empty() {
                     (replace_action, Some(Reason::CannotUpdate))
                 } else if model::differs(&planned.value, &p.attributes) {

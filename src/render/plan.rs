@@ -142,6 +142,7 @@ fn action_header(change: &crate::plan::ResourceChange) -> String {
             "# {addr} will be read during apply\n  # (config refers to values not yet known)"
         ),
         (_, Some(Reason::Tainted)) => format!("# {addr} is tainted, so must be replaced"),
+        (_, Some(Reason::Requested)) => format!("# {addr} will be replaced, as requested"),
         _ => format!("# {addr} must be replaced"),
     }
 }

@@ -47,6 +47,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     check_sku(t, findings);
     new_gateway_skus(t, findings);
     standard_ips_static(t, findings);
+    resizes(t, findings);
 }
 
 fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
@@ -228,6 +229,47 @@ fn standard_ips_static(t: &Topology, findings: &mut Vec<Finding>) {
                 "allocation_method",
                 format!("{addr} is Standard with Dynamic allocation"),
                 "set allocation_method = \"Static\" (Static IP allocation must be used when creating Standard SKU public IP addresses)".into(),
+            ));
+        }
+    }
+}
+
+pub const RESIZE: Rule = Rule {
+    id: "gateway-resize",
+    severity: Severity::Error,
+    title: "Gateway SKU change that cannot be made in place",
+    checks: "a gateway's SKU changes only within its family (VpnGwN to VpnGwM, VpnGwNAZ to VpnGwMAZ), never to or from Basic",
+};
+
+/// The resize family of a SKU: Basic, the non-AZ VpnGw SKUs, the AZ ones, or legacy SKUs.
+fn sku_family(sku: &str) -> &str {
+    match sku {
+        "Basic" => "Basic",
+        s if s.starts_with("VpnGw") && s.ends_with("AZ") => "VpnGwAZ",
+        s if s.starts_with("VpnGw") => "VpnGw",
+        other => other,
+    }
+}
+
+/// An existing gateway whose SKU would move to another family: Azure cannot resize it, and
+/// rebuilding a gateway takes 45 minutes, so the plan refuses rather than replace it quietly.
+fn resizes(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, gateway) in t.of_type("azurerm_virtual_network_gateway") {
+        let (Some(prior), Some(sku)) = (t.prior(addr), gateway.get("sku").as_str()) else {
+            continue;
+        };
+        let Some(before) = prior.get("sku").and_then(serde_json::Value::as_str) else {
+            continue;
+        };
+        if sku_family(before) != sku_family(sku) {
+            findings.push(t.finding(
+                &RESIZE,
+                addr,
+                "sku",
+                format!("{addr} cannot change from {before} to {sku} in place"),
+                format!(
+                    "rebuilding it takes about 45 minutes of downtime: to do it deliberately, plan with -replace=\"{addr}\""
+                ),
             ));
         }
     }

@@ -18,7 +18,7 @@ mod placement;
 pub mod reach;
 mod topology;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
@@ -55,6 +55,7 @@ pub const RULES: &[&Rule] = &[
     &gateway::STANDARD_IP_STATIC,
     &gateway::RETIRED_SKU,
     &gateway::NON_AZ_SKU,
+    &gateway::RESIZE,
     &gateway::POLICY_BASED_SKU,
     &gateway::SKU_GENERATION,
     &gateway::BGP_SKU,
@@ -125,12 +126,13 @@ pub struct BrokenRules {
     pub findings: Vec<Finding>,
 }
 
-/// Runs every rule over the desired topology; findings sorted by place, then rule. Rules
-/// that only apply when an object is created skip the resources in `existing` (in state).
+/// Runs every rule over the desired topology; findings sorted by place, then rule. `existing`
+/// holds the prior attributes of the objects that stay (in state and not being replaced):
+/// rules about creating an object skip them, rules about changing one compare with them.
 pub fn check(
     desired: &DesiredState,
     config: &Config,
-    existing: &BTreeSet<ResourceAddr>,
+    existing: &BTreeMap<ResourceAddr, serde_json::Value>,
 ) -> Vec<Finding> {
     let topology = Topology::new(desired, config, existing);
     let mut findings = Vec::new();

@@ -1,7 +1,7 @@
 //! The desired topology as the rules look at it: resources by ARM id and by type, VNets by
 //! resource group and name, known CIDR prefixes, and the spans of arguments.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use hcl_edit::Span as _;
 use ipnet::IpNet;
@@ -18,14 +18,14 @@ pub struct Topology<'d> {
     config: &'d Config,
     by_id: BTreeMap<String, &'d ResourceAddr>,
     vnets: BTreeMap<(String, String), &'d ResourceAddr>,
-    existing: &'d BTreeSet<ResourceAddr>,
+    existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
 }
 
 impl<'d> Topology<'d> {
     pub fn new(
         desired: &'d DesiredState,
         config: &'d Config,
-        existing: &'d BTreeSet<ResourceAddr>,
+        existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
     ) -> Topology<'d> {
         let mut by_id = BTreeMap::new();
         let mut vnets = BTreeMap::new();
@@ -54,7 +54,12 @@ impl<'d> Topology<'d> {
 
     /// Whether `addr` is still to be created (rules about creation skip the others).
     pub fn is_new(&self, addr: &ResourceAddr) -> bool {
-        !self.existing.contains(addr)
+        !self.existing.contains_key(addr)
+    }
+
+    /// The prior attributes of an object that stays.
+    pub fn prior(&self, addr: &ResourceAddr) -> Option<&'d serde_json::Value> {
+        self.existing.get(addr)
     }
 
     /// The planned objects of one resource type, by address.

@@ -1,0 +1,12 @@
+resource "azurerm_resource_group" "rg" {
+  name     = "replace-rg"
+  location = "westeurope"
+}
+
+resource "azurerm_public_ip" "gw" {
+  name                = "replace-pip"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}
