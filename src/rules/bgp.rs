@@ -27,6 +27,7 @@ const DEFAULT_GATEWAY_ASN: f64 = 65515.0;
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     reserved(t, findings);
     distinct(t, findings);
+    check_apipa(t, findings);
 }
 
 /// Why `asn` cannot be used (65515 is every gateway's default, so allowed on a gateway).
@@ -94,6 +95,77 @@ fn distinct(t: &Topology, findings: &mut Vec<Finding>) {
                 format!("both gateways of {addr} use ASN {ours}"),
                 "give one gateway its own bgp_settings { asn = ... } (65515 is every gateway's default)".into(),
             ));
+        }
+    }
+}
+
+pub const APIPA_RANGE: Rule = Rule {
+    id: "bgp-apipa-range",
+    severity: Severity::Error,
+    title: "Custom BGP address outside Azure's APIPA range",
+    checks: "custom APIPA BGP addresses are in 169.254.21.0-169.254.22.255 and differ between a gateway's instances",
+};
+
+/// Whether `address` is in the APIPA range Azure VPN gateways accept.
+fn in_apipa_range(address: &str) -> bool {
+    address
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| matches!(ip.octets(), [169, 254, 21 | 22, _]))
+}
+
+fn check_apipa(t: &Topology, findings: &mut Vec<Finding>) {
+    for (addr, gateway) in t.of_type("azurerm_virtual_network_gateway") {
+        let peering = gateway
+            .get("bgp_settings")
+            .as_list()
+            .and_then(|s| s.first())
+            .map(|s| s.get("peering_addresses"));
+        let mut seen = std::collections::BTreeSet::new();
+        for instance in peering.and_then(Value::as_list).unwrap_or_default() {
+            for address in instance
+                .get("apipa_addresses")
+                .as_list()
+                .unwrap_or_default()
+            {
+                let Some(address) = address.as_str() else {
+                    continue;
+                };
+                let problem = if !in_apipa_range(address) {
+                    Some("is outside 169.254.21.0-169.254.22.255")
+                } else if !seen.insert(address) {
+                    Some("is used by both instances of the gateway")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    findings.push(t.finding(
+                        &APIPA_RANGE,
+                        addr,
+                        "bgp_settings.peering_addresses.apipa_addresses",
+                        format!("APIPA address {address} of {addr} {problem}"),
+                        "use distinct addresses in 169.254.21.0-169.254.22.255".into(),
+                    ));
+                }
+            }
+        }
+    }
+    for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
+        let custom = c
+            .get("custom_bgp_addresses")
+            .as_list()
+            .and_then(|l| l.first());
+        for field in ["primary", "secondary"] {
+            if let Some(address) = custom.and_then(|b| b.get(field).as_str())
+                && !in_apipa_range(address)
+            {
+                findings.push(t.finding(
+                    &APIPA_RANGE,
+                    addr,
+                    &format!("custom_bgp_addresses.{field}"),
+                    format!("custom BGP address {address} of {addr} is outside 169.254.21.0-169.254.22.255"),
+                    "use an address the gateway lists in its apipa_addresses, in 169.254.21.0-169.254.22.255".into(),
+                ));
+            }
         }
     }
 }

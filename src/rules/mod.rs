@@ -74,6 +74,7 @@ pub const RULES: &[&Rule] = &[
     &placement::UNKNOWN_REGION,
     &bgp::ASN_RESERVED,
     &bgp::ASN_DISTINCT,
+    &bgp::APIPA_RANGE,
     &ipsec::POLICY_GCM,
     &ipsec::POLICY_LIFETIMES,
     &ipsec::POLICY_ON_BASIC,
