@@ -52,6 +52,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     forbidden_ranges(t, findings);
     subnets(t, findings);
     connected_networks(t, findings);
+    transit_networks(t, findings);
 }
 
 fn forbidden_ranges(t: &Topology, findings: &mut Vec<Finding>) {
@@ -284,6 +285,56 @@ fn check_prefixes(t: &Topology, findings: &mut Vec<Finding>) {
                 ))
             }
             Ok(_) => {}
+        }
+    }
+}
+
+pub const TRANSIT_OVERLAP: Rule = Rule {
+    id: "transit-address-overlap",
+    severity: Severity::Error,
+    title: "Networks joined through BGP transit overlap",
+    checks: "networks that reach each other through BGP transit do not overlap",
+};
+
+/// Networks that reach each other through an intermediate network (BGP transit) must not
+/// overlap either: the gateways would drop the overlapping routes. Direct joins are
+/// `connected-address-overlap`'s.
+fn transit_networks(t: &Topology, findings: &mut Vec<Finding>) {
+    let reach = super::reach::reachability(
+        t.desired
+            .resources
+            .iter()
+            .map(|(a, r)| (a, &r.planned.value)),
+    );
+    let spaces: BTreeMap<&ResourceAddr, Vec<IpNet>> = reach
+        .networks
+        .iter()
+        .map(|n| {
+            let parsed = n.prefixes.iter().filter_map(|p| p.parse().ok()).collect();
+            (&n.address, parsed)
+        })
+        .collect();
+    for pair in &reach.reachable {
+        if pair.hops < 2 {
+            continue;
+        }
+        let (Some(a), Some(b)) = (spaces.get(&pair.from), spaces.get(&pair.to)) else {
+            continue;
+        };
+        let clash = a
+            .iter()
+            .find_map(|x| b.iter().find(|y| overlap(x, y)).map(|y| (x, y)));
+        if let Some((x, y)) = clash {
+            findings.push(t.finding(
+                &TRANSIT_OVERLAP,
+                &pair.via[0],
+                "virtual_network_gateway_id",
+                format!(
+                    "{} ({x}) and {} ({y}) reach each other through BGP transit but overlap",
+                    pair.from, pair.to
+                ),
+                "renumber one of them; transit routes to overlapping prefixes are dropped".into(),
+            ));
         }
     }
 }

@@ -47,6 +47,7 @@ pub const RULES: &[&Rule] = &[
     &address::SUBNET_OUTSIDE_VNET,
     &address::SUBNET_OVERLAP,
     &address::CONNECTED_OVERLAP,
+    &address::TRANSIT_OVERLAP,
     &gateway::SUBNET_NAME,
     &gateway::SUBNET_TOO_SMALL,
     &gateway::SUBNET_SMALL,

@@ -31,6 +31,9 @@ pub struct Reachable {
     pub from: ResourceAddr,
     pub to: ResourceAddr,
     pub via: Vec<ResourceAddr>,
+    /// How many joins the path crosses: 1 for a direct join, more through BGP transit.
+    #[serde(skip)]
+    pub hops: usize,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -193,7 +196,9 @@ fn joins(
 /// Every pair joined directly, or through a path whose every join runs BGP; `via` is a
 /// shortest path found breadth-first with neighbours in address order.
 fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
-    let mut pairs: BTreeMap<(ResourceAddr, ResourceAddr), Vec<ResourceAddr>> = BTreeMap::new();
+    // (from, to) → (connections crossed, joins crossed).
+    let mut pairs: BTreeMap<(ResourceAddr, ResourceAddr), (Vec<ResourceAddr>, usize)> =
+        BTreeMap::new();
     let ordered = |a: &ResourceAddr, b: &ResourceAddr| {
         if a < b {
             (a.clone(), b.clone())
@@ -203,9 +208,9 @@ fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
     };
     for join in joins {
         let key = ordered(&join.a, &join.b);
-        let shorter = pairs.get(&key).is_none_or(|via| join.via < *via);
+        let shorter = pairs.get(&key).is_none_or(|(via, _)| join.via < *via);
         if join.a != join.b && shorter {
-            pairs.insert(key, join.via.clone());
+            pairs.insert(key, (join.via.clone(), 1));
         }
     }
     let mut transit: BTreeMap<&ResourceAddr, Vec<(&ResourceAddr, &Join)>> = BTreeMap::new();
@@ -218,21 +223,21 @@ fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
     }
     let known: BTreeSet<&ResourceAddr> = networks.iter().map(|n| &n.address).collect();
     for start in transit.keys().copied().filter(|n| known.contains(n)) {
-        let mut via: BTreeMap<&ResourceAddr, Vec<ResourceAddr>> =
-            BTreeMap::from([(start, Vec::new())]);
+        let mut paths: BTreeMap<&ResourceAddr, (Vec<ResourceAddr>, usize)> =
+            BTreeMap::from([(start, (Vec::new(), 0))]);
         let mut queue = VecDeque::from([start]);
         while let Some(node) = queue.pop_front() {
             for (next, join) in transit.get(node).into_iter().flatten() {
-                if via.contains_key(next) {
+                if paths.contains_key(next) {
                     continue;
                 }
-                let mut path = via[node].clone();
-                path.extend(join.via.iter().cloned());
-                via.insert(next, path);
+                let (mut via, hops) = paths[node].clone();
+                via.extend(join.via.iter().cloned());
+                paths.insert(next, (via, hops + 1));
                 queue.push_back(next);
             }
         }
-        for (end, path) in via {
+        for (end, path) in paths {
             if end != start {
                 pairs.entry(ordered(start, end)).or_insert(path);
             }
@@ -240,7 +245,12 @@ fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
     }
     pairs
         .into_iter()
-        .map(|((from, to), via)| Reachable { from, to, via })
+        .map(|((from, to), (via, hops))| Reachable {
+            from,
+            to,
+            via,
+            hops,
+        })
         .collect()
 }
 
