@@ -105,7 +105,7 @@ const VIRTUAL_NETWORK: ResourceSchema = ResourceSchema {
 
 const SUBNET: ResourceSchema = ResourceSchema {
     type_name: "azurerm_subnet",
-    id_shape: IdShape::Subnet,
+    id_shape: IdShape::VnetChild("subnets"),
     body: Block::new(
         "",
         &[
@@ -309,6 +309,26 @@ const LOCAL_NETWORK_GATEWAY: ResourceSchema = ResourceSchema {
             .items(0, 1),
             TIMEOUTS,
         ],
+    ),
+};
+
+const VIRTUAL_NETWORK_PEERING: ResourceSchema = ResourceSchema {
+    type_name: "azurerm_virtual_network_peering",
+    id_shape: IdShape::VnetChild("virtualNetworkPeerings"),
+    body: Block::new(
+        "",
+        &[
+            NAME,
+            RESOURCE_GROUP_NAME,
+            Attr::required("virtual_network_name", Ty::String).force_new(),
+            Attr::required("remote_virtual_network_id", Ty::String).force_new(),
+            Attr::optional("allow_virtual_network_access", Ty::Bool).default_bool(true),
+            Attr::optional("allow_forwarded_traffic", Ty::Bool).default_bool(false),
+            Attr::optional("allow_gateway_transit", Ty::Bool).default_bool(false),
+            Attr::optional("use_remote_gateways", Ty::Bool).default_bool(false),
+            ID,
+        ],
+        &[TIMEOUTS],
     ),
 };
 
@@ -542,6 +562,7 @@ pub const RESOURCE_SCHEMAS: &[ResourceSchema] = &[
     VIRTUAL_NETWORK,
     VIRTUAL_NETWORK_GATEWAY,
     CONNECTION,
+    VIRTUAL_NETWORK_PEERING,
 ];
 
 /// Defaults that changed with azurerm 4.0: (resource type, argument, value before 4.0).

@@ -98,7 +98,7 @@ pub const DATA_SCHEMAS: &[DataSchema] = &[
     ),
     lookup(
         "azurerm_subnet",
-        IdShape::Subnet,
+        IdShape::VnetChild("subnets"),
         &[
             NAME,
             Attr::required("virtual_network_name", Ty::String),

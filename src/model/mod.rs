@@ -76,12 +76,12 @@ pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
             .zip(part("name"))
             .map(|(rg, name)| format!("{}/providers/{kind}/{name}", rg_prefix(&rg))),
         IdShape::Assigned => None,
-        IdShape::Subnet => part("resource_group_name")
+        IdShape::VnetChild(kind) => part("resource_group_name")
             .zip(part("virtual_network_name"))
             .zip(part("name"))
             .map(|((rg, vnet), name)| {
                 format!(
-                    "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{name}",
+                    "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/{kind}/{name}",
                     rg_prefix(&rg)
                 )
             }),

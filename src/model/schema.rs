@@ -210,8 +210,8 @@ pub enum IdShape {
     ResourceGroup,
     /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace/type}/{name}`
     Provider(&'static str),
-    /// `.../virtualNetworks/{virtual_network_name}/subnets/{name}`
-    Subnet,
+    /// `.../virtualNetworks/{virtual_network_name}/{kind}/{name}`: subnets and peerings.
+    VnetChild(&'static str),
     /// Assigned by the backend when the object is created (random values).
     Assigned,
 }

@@ -31,7 +31,7 @@ pub fn text(r: &Reachability) -> String {
         ));
     }
     out.push_str(
-        "\nVNet peerings, NSGs and route tables are not modelled: traffic they allow or block is not shown.\n",
+        "\nNSGs and route tables are not modelled: traffic they allow or block is not shown.\n",
     );
     out
 }

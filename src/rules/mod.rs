@@ -14,6 +14,7 @@ mod bgp;
 mod connection;
 mod gateway;
 mod ipsec;
+mod peering;
 mod placement;
 pub mod reach;
 mod topology;
@@ -82,6 +83,9 @@ pub const RULES: &[&Rule] = &[
     &ipsec::POLICY_MISMATCH,
     &ipsec::DPD_TIMEOUT,
     &ipsec::ACTIVE_ACTIVE_PUBLIC_IPS,
+    &peering::OVERLAP,
+    &peering::ONE_DIRECTION,
+    &peering::REMOTE_GATEWAY,
 ];
 
 /// One broken rule, at the argument responsible.
@@ -144,6 +148,7 @@ pub fn check(
     placement::check(&topology, &mut findings);
     bgp::check(&topology, &mut findings);
     ipsec::check(&topology, &mut findings);
+    peering::check(&topology, &mut findings);
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });

@@ -4,8 +4,10 @@
 //! A VNet-to-VNet link (both of its connections present) or a site-to-site connection joins
 //! two networks. Traffic crosses an intermediate network only where BGP runs on every hop
 //! (both gateways and every connection of the hop), as Azure only transits learned routes.
-//! Peerings, NSGs and route tables are not modelled. Works on any set of objects (the desired
-//! state, or the current state), and knows nothing of where they come from.
+//! A peering declared in both directions joins two VNets, and a spoke using its hub's
+//! gateway reaches what the hub's connections join. NSGs and route tables are not modelled.
+//! Works on any set of objects (the desired state, or the current state), and knows nothing
+//! of where they come from.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -188,6 +190,79 @@ fn joins(
                 }
             }
             _ => {}
+        }
+    }
+    let peerings = peering_joins(objects, by_id, &joins);
+    joins.extend(peerings);
+    joins
+}
+
+/// A peering's local and remote VNets.
+fn peering_ends<'v>(
+    by_id: &BTreeMap<String, (&'v ResourceAddr, &'v Value)>,
+    peering: &Value,
+) -> Option<(ResourceAddr, ResourceAddr)> {
+    let remote = by_id.get(
+        &peering
+            .get("remote_virtual_network_id")
+            .as_str()?
+            .to_lowercase(),
+    )?;
+    let id = peering.get("id").as_str()?;
+    let (local_id, _) = id.rsplit_once("/virtualNetworkPeerings/")?;
+    let local = by_id.get(&local_id.to_lowercase())?;
+    Some((local.0.clone(), remote.0.clone()))
+}
+
+/// Peerings declared in both directions join their VNets. A spoke that uses its hub's
+/// gateway (`use_remote_gateways`, with `allow_gateway_transit` on the hub's side) also
+/// reaches every network the hub's connections join.
+fn peering_joins(
+    objects: &[(&ResourceAddr, &Value)],
+    by_id: &BTreeMap<String, (&ResourceAddr, &Value)>,
+    connection_joins: &[Join],
+) -> Vec<Join> {
+    let peerings: Vec<(&ResourceAddr, &Value, (ResourceAddr, ResourceAddr))> = objects
+        .iter()
+        .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_peering")
+        .filter_map(|(a, p)| Some((*a, *p, peering_ends(by_id, p)?)))
+        .collect();
+    let mut joins = Vec::new();
+    for (addr, peering, (local, remote)) in &peerings {
+        let Some((reverse_addr, reverse, _)) = peerings
+            .iter()
+            .find(|(_, _, (l, r))| l == remote && r == local)
+        else {
+            continue;
+        };
+        let via = vec![(*addr).clone(), (*reverse_addr).clone()];
+        if addr < reverse_addr {
+            joins.push(Join {
+                a: local.clone(),
+                b: remote.clone(),
+                via: via.clone(),
+                bgp: false,
+            });
+        }
+        let transit = peering.get("use_remote_gateways").as_bool() == Some(true)
+            && reverse.get("allow_gateway_transit").as_bool() == Some(true);
+        if !transit {
+            continue;
+        }
+        for join in connection_joins {
+            let other = if join.a == *remote {
+                &join.b
+            } else if join.b == *remote {
+                &join.a
+            } else {
+                continue;
+            };
+            joins.push(Join {
+                a: local.clone(),
+                b: other.clone(),
+                via: via.iter().chain(&join.via).cloned().collect(),
+                bgp: false,
+            });
         }
     }
     joins
