@@ -1,7 +1,10 @@
 //! The human plan, in Terraform's words and symbols, listed in execution order.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::Painter;
 use super::values::{BodyWriter, marked_prior};
+use crate::addr::ResourceAddr;
 use crate::eval::value::Value;
 use crate::model;
 use crate::plan::{Action, Drift, Plan, Reason};
@@ -37,7 +40,8 @@ pub fn plan_text(plan: &Plan, painter: Painter) -> String {
     out
 }
 
-/// "Network reachability:": the pairs of networks the plan connects (+) and disconnects (-).
+/// "Network reachability:": the pairs of networks the plan connects (+) and disconnects (-);
+/// beyond [`PAIRS_LISTED`] pairs, the groups of networks they form instead.
 fn reachability_text(plan: &Plan, painter: Painter, out: &mut String) {
     let change = &plan.reachability;
     if change.is_empty() {
@@ -48,10 +52,63 @@ fn reachability_text(plan: &Plan, painter: Painter, out: &mut String) {
         (&change.gained, painter.green("+")),
         (&change.lost, painter.red("-")),
     ] {
-        for pair in pairs {
-            out.push_str(&format!("  {symbol} {} <-> {}\n", pair.from, pair.to));
+        if pairs.len() <= PAIRS_LISTED {
+            for pair in pairs {
+                out.push_str(&format!("  {symbol} {} <-> {}\n", pair.from, pair.to));
+            }
+            continue;
+        }
+        for (members, count) in pair_groups(pairs) {
+            let names: Vec<String> = members.iter().map(ToString::to_string).collect();
+            out.push_str(&format!(
+                "  {symbol} {count} pairs among {} networks: {}\n",
+                names.len(),
+                names.join(", ")
+            ));
         }
     }
+}
+
+/// How many pairs are listed one by one before they are summarised by group.
+const PAIRS_LISTED: usize = 20;
+
+/// The connected groups the pairs form (members sorted), each with its number of pairs.
+fn pair_groups(pairs: &[crate::rules::reach::Pair]) -> Vec<(Vec<&ResourceAddr>, usize)> {
+    let mut group_of: BTreeMap<&ResourceAddr, usize> = BTreeMap::new();
+    let mut groups: Vec<(BTreeSet<&ResourceAddr>, usize)> = Vec::new();
+    for pair in pairs {
+        let found = (
+            group_of.get(&pair.from).copied(),
+            group_of.get(&pair.to).copied(),
+        );
+        let group = match found {
+            (Some(a), Some(b)) if a != b => {
+                let (keep, merge) = (a.min(b), a.max(b));
+                let moved = std::mem::take(&mut groups[merge]);
+                for member in &moved.0 {
+                    group_of.insert(member, keep);
+                }
+                groups[keep].0.extend(moved.0);
+                groups[keep].1 += moved.1;
+                keep
+            }
+            (Some(a), _) | (_, Some(a)) => a,
+            (None, None) => {
+                groups.push((BTreeSet::new(), 0));
+                groups.len() - 1
+            }
+        };
+        for end in [&pair.from, &pair.to] {
+            groups[group].0.insert(end);
+            group_of.insert(end, group);
+        }
+        groups[group].1 += 1;
+    }
+    groups
+        .into_iter()
+        .filter(|(members, _)| !members.is_empty())
+        .map(|(members, count)| (members.into_iter().collect(), count))
+        .collect()
 }
 
 /// The symbols the plan uses, explained (nothing when it only moves objects).
@@ -310,4 +367,40 @@ pub fn resource_text(
     }
     out.push_str("}\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::reach::Pair;
+
+    #[test]
+    fn long_reachability_lists_are_grouped() {
+        let vnet = |n: usize| ResourceAddr::managed("azurerm_virtual_network", format!("v{n}"));
+        // Two separate chains: v0..v11 and v20..v31, 22 pairs in all.
+        let pairs: Vec<Pair> = (0..11)
+            .chain(20..31)
+            .map(|i| Pair {
+                from: vnet(i),
+                to: vnet(i + 1),
+            })
+            .collect();
+        let groups = pair_groups(&pairs);
+        assert_eq!(groups.len(), 2);
+        assert_eq!((groups[0].0.len(), groups[0].1), (12, 11));
+        let mut plan_text = String::new();
+        let plan = Plan {
+            reachability: crate::rules::reach::ReachabilityChange {
+                gained: pairs,
+                lost: Vec::new(),
+            },
+            ..serde_json::from_value(serde_json::json!({
+                "changes": [], "operations": [], "outputs": {}, "destroy": false,
+                "drift": [], "lineage": "", "serial": 0
+            }))
+            .unwrap()
+        };
+        reachability_text(&plan, Painter { color: false }, &mut plan_text);
+        assert!(plan_text.contains("+ 11 pairs among 12 networks: azurerm_virtual_network.v0,"));
+    }
 }
