@@ -203,13 +203,7 @@ fn connected_networks(t: &Topology, findings: &mut Vec<Finding>) {
 /// The VNet (its address, prefixes) of the gateway with id `gateway_id`.
 fn gateway_network(t: &Topology, gateway_id: &Value) -> Option<(String, Vec<IpNet>)> {
     let (_, gateway) = t.by_id(gateway_id.as_str()?)?;
-    let subnet_id = gateway
-        .get("ip_configuration")
-        .as_list()?
-        .first()?
-        .get("subnet_id");
-    let (vnet_id, _) = subnet_id.as_str()?.rsplit_once("/subnets/")?;
-    let (vnet_addr, vnet) = t.by_id(vnet_id)?;
+    let (vnet_addr, vnet) = t.by_id(super::gateway_vnet_id(gateway)?)?;
     Some((vnet_addr.to_string(), prefixes(vnet.get("address_space"))))
 }
 

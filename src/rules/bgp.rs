@@ -73,9 +73,7 @@ fn asn_of(object: &Value) -> Option<f64> {
 
 fn distinct(t: &Topology, findings: &mut Vec<Finding>) {
     for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
-        let bgp = ["bgp_enabled", "enable_bgp"]
-            .iter()
-            .any(|k| c.get(k).as_bool() == Some(true));
+        let bgp = super::bgp_enabled(c);
         if !bgp || c.get("type").as_str() != Some("Vnet2Vnet") {
             continue;
         }

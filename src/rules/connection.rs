@@ -31,76 +31,52 @@ pub const TUNNEL_LIMIT: Rule = Rule {
     checks: "a gateway carries no more tunnels than its SKU allows",
 };
 
-/// A VNet-to-VNet connection: its address, its two gateways' ids (lower-cased), its key.
-struct Link<'d> {
-    addr: &'d ResourceAddr,
-    from: String,
-    to: String,
-    shared_key: &'d Value,
-}
-
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
-    let links: Vec<Link> = t
-        .of_type("azurerm_virtual_network_gateway_connection")
-        .filter(|(_, c)| c.get("type").as_str() == Some("Vnet2Vnet"))
-        .filter_map(|(addr, c)| {
-            Some(Link {
-                addr,
-                from: c.get("virtual_network_gateway_id").as_str()?.to_lowercase(),
-                to: c
-                    .get("peer_virtual_network_gateway_id")
-                    .as_str()?
-                    .to_lowercase(),
-                shared_key: c.get("shared_key"),
-            })
-        })
-        .collect();
-    directions(t, &links, findings);
+    directions(t, findings);
     tunnel_limits(t, findings);
     check_each(t, findings);
 }
 
-fn directions(t: &Topology, links: &[Link], findings: &mut Vec<Finding>) {
-    let by_ends: BTreeMap<(&str, &str), &Link> = links
-        .iter()
-        .map(|l| ((l.from.as_str(), l.to.as_str()), l))
-        .collect();
-    for link in links {
-        let reverse = by_ends
-            .get(&(link.to.as_str(), link.from.as_str()))
-            .copied();
-        match reverse {
-            None => findings.push(t.finding(
-                &MISSING_REVERSE,
-                link.addr,
-                "name",
-                format!("no connection leads back from the peer gateway to {}", link.origin_name(t)),
-                "add the connection in the other direction, with the same shared key; the tunnel does not come up without it".into(),
-            )),
+fn directions(t: &Topology, findings: &mut Vec<Finding>) {
+    let links = t
+        .of_type("azurerm_virtual_network_gateway_connection")
+        .filter(|(_, c)| c.get("type").as_str() == Some("Vnet2Vnet"));
+    for (addr, link) in links {
+        match t.reverse_connection(link) {
+            None => {
+                let gateway = link
+                    .get("virtual_network_gateway_id")
+                    .as_str()
+                    .unwrap_or_default();
+                let origin = t
+                    .by_id(gateway)
+                    .map_or_else(|| gateway.to_lowercase(), |(a, _)| a.to_string());
+                findings.push(t.finding(
+                    &MISSING_REVERSE,
+                    addr,
+                    "name",
+                    format!("no connection leads back from the peer gateway to {origin}"),
+                    "add the connection in the other direction, with the same shared key; the tunnel does not come up without it".into(),
+                ));
+            }
             // Reported once, on the direction that sorts first; the keys themselves are never shown.
-            Some(reverse) if link.addr < reverse.addr => {
-                let (ours, theirs) = (link.shared_key.unmark().0, reverse.shared_key.unmark().0);
+            Some((reverse_addr, reverse)) if addr < reverse_addr => {
+                let ours = link.get("shared_key").unmark().0;
+                let theirs = reverse.get("shared_key").unmark().0;
                 if let (Value::String(a), Value::String(b)) = (ours, theirs)
                     && a != b
                 {
                     findings.push(t.finding(
                         &SHARED_KEY_MISMATCH,
-                        link.addr,
+                        addr,
                         "shared_key",
-                        format!("{} and {} use different shared keys", link.addr, reverse.addr),
+                        format!("{addr} and {reverse_addr} use different shared keys"),
                         "give both directions the same shared_key (for example from one variable); IKE authentication fails otherwise".into(),
                     ));
                 }
             }
             Some(_) => {}
         }
-    }
-}
-
-impl Link<'_> {
-    fn origin_name(&self, t: &Topology) -> String {
-        t.by_id(&self.from)
-            .map_or_else(|| self.from.clone(), |(addr, _)| addr.to_string())
     }
 }
 

@@ -332,9 +332,7 @@ fn check_sku(t: &Topology, findings: &mut Vec<Finding>) {
                 "VpnGw1 is Generation1 only, VpnGw4 and VpnGw5 Generation2 only; VpnGw2 and VpnGw3 exist in both".into(),
             ));
         }
-        let bgp = ["bgp_enabled", "enable_bgp"]
-            .iter()
-            .any(|k| gateway.get(k).as_bool() == Some(true));
+        let bgp = super::bgp_enabled(gateway);
         if bgp && (sku == "Basic" || policy_based) {
             findings.push(t.finding(
                 &BGP_SKU,

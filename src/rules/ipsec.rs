@@ -124,22 +124,7 @@ fn reverse_policy(
     policy: &Value,
     findings: &mut Vec<Finding>,
 ) {
-    if c.get("type").as_str() != Some("Vnet2Vnet") {
-        return;
-    }
-    let (Some(from), Some(to)) = (
-        c.get("virtual_network_gateway_id").as_str(),
-        c.get("peer_virtual_network_gateway_id").as_str(),
-    ) else {
-        return;
-    };
-    let reverse = t
-        .of_type("azurerm_virtual_network_gateway_connection")
-        .find(|(_, r)| {
-            r.get("virtual_network_gateway_id").as_str() == Some(to)
-                && r.get("peer_virtual_network_gateway_id").as_str() == Some(from)
-        });
-    let Some((reverse_addr, reverse)) = reverse else {
+    let Some((reverse_addr, reverse)) = t.reverse_connection(c) else {
         return;
     };
     let theirs = reverse

@@ -27,6 +27,7 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceS
 use crate::addr::ResourceAddr;
 use crate::config::Config;
 use crate::eval::DesiredState;
+use crate::eval::value::Value;
 use topology::Topology;
 
 /// A rule: its stable id, how bad breaking it is, and what it checks.
@@ -153,6 +154,20 @@ pub fn check(
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });
     findings
+}
+
+/// Whether a gateway or connection runs BGP (`bgp_enabled`, or azurerm 3.x's `enable_bgp`).
+fn bgp_enabled(object: &Value) -> bool {
+    ["bgp_enabled", "enable_bgp"]
+        .iter()
+        .any(|k| object.get(k).as_bool() == Some(true))
+}
+
+/// The id of the VNet a gateway sits in, from its first IP configuration's subnet.
+fn gateway_vnet_id(gateway: &Value) -> Option<&str> {
+    let config = gateway.get("ip_configuration").as_list()?.first()?;
+    let (vnet_id, _) = config.get("subnet_id").as_str()?.rsplit_once("/subnets/")?;
+    Some(vnet_id)
 }
 
 /// A region name as Azure compares them: `West Europe` is `westeurope`.

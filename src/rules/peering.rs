@@ -48,14 +48,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
         .collect();
     let gateway_vnets: Vec<String> = t
         .of_type("azurerm_virtual_network_gateway")
-        .filter_map(|(_, g)| {
-            let subnet = g
-                .get("ip_configuration")
-                .as_list()?
-                .first()?
-                .get("subnet_id");
-            Some(subnet.as_str()?.rsplit_once("/subnets/")?.0.to_lowercase())
-        })
+        .filter_map(|(_, g)| super::gateway_vnet_id(g).map(str::to_lowercase))
         .collect();
     for (addr, peering, (local, remote)) in &peerings {
         let reverse = peerings

@@ -69,14 +69,7 @@ fn gateway_subnet_exclusive(t: &Topology, findings: &mut Vec<Finding>) {
 fn gateways_per_vnet(t: &Topology, findings: &mut Vec<Finding>) {
     let mut by_vnet: BTreeMap<String, Vec<&ResourceAddr>> = BTreeMap::new();
     for (addr, gateway) in t.of_type("azurerm_virtual_network_gateway") {
-        let Some(vnet_id) = gateway
-            .get("ip_configuration")
-            .as_list()
-            .and_then(|c| c.first())
-            .and_then(|c| c.get("subnet_id").as_str())
-            .and_then(|id| id.rsplit_once("/subnets/"))
-            .map(|(vnet, _)| vnet.to_lowercase())
-        else {
+        let Some(vnet_id) = super::gateway_vnet_id(gateway).map(str::to_lowercase) else {
             continue;
         };
         if gateway.get("type").as_str() == Some("Vpn") {

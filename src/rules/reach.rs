@@ -101,26 +101,14 @@ fn network(addr: &ResourceAddr, v: &Value) -> Network {
     }
 }
 
-fn bgp_on(v: &Value) -> bool {
-    ["bgp_enabled", "enable_bgp"]
-        .iter()
-        .any(|k| v.get(k).as_bool() == Some(true))
-}
-
 /// The VNet a gateway sits in, and whether it runs BGP.
 fn gateway_network<'v>(
     by_id: &BTreeMap<String, (&'v ResourceAddr, &'v Value)>,
     gateway_id: &Value,
 ) -> Option<(ResourceAddr, bool)> {
     let (_, gateway) = by_id.get(&gateway_id.as_str()?.to_lowercase())?;
-    let subnet = gateway
-        .get("ip_configuration")
-        .as_list()?
-        .first()?
-        .get("subnet_id");
-    let (vnet_id, _) = subnet.as_str()?.rsplit_once("/subnets/")?;
-    let (vnet, _) = by_id.get(&vnet_id.to_lowercase())?;
-    Some(((*vnet).clone(), bgp_on(gateway)))
+    let (vnet, _) = by_id.get(&super::gateway_vnet_id(gateway)?.to_lowercase())?;
+    Some(((*vnet).clone(), super::bgp_enabled(gateway)))
 }
 
 fn joins(
@@ -167,7 +155,10 @@ fn joins(
                         a: ours,
                         b: theirs,
                         via: vec![(*addr).clone(), (*reverse_addr).clone()],
-                        bgp: our_bgp && their_bgp && bgp_on(c) && bgp_on(reverse),
+                        bgp: our_bgp
+                            && their_bgp
+                            && super::bgp_enabled(c)
+                            && super::bgp_enabled(reverse),
                     });
                 }
             }
@@ -185,7 +176,7 @@ fn joins(
                         a: ours,
                         b: (*site_addr).clone(),
                         via: vec![(*addr).clone()],
-                        bgp: our_bgp && bgp_on(c) && site_bgp,
+                        bgp: our_bgp && super::bgp_enabled(c) && site_bgp,
                     });
                 }
             }

@@ -18,6 +18,8 @@ pub struct Topology<'d> {
     config: &'d Config,
     by_id: BTreeMap<String, &'d ResourceAddr>,
     vnets: BTreeMap<(String, String), &'d ResourceAddr>,
+    /// VNet-to-VNet connections by (gateway id, peer gateway id), lower-cased.
+    links: BTreeMap<(String, String), &'d ResourceAddr>,
     existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
 }
 
@@ -29,6 +31,7 @@ impl<'d> Topology<'d> {
     ) -> Topology<'d> {
         let mut by_id = BTreeMap::new();
         let mut vnets = BTreeMap::new();
+        let mut links = BTreeMap::new();
         for (addr, r) in managed(desired) {
             let v = &r.planned.value;
             if let Some(id) = v.get("id").as_str() {
@@ -42,14 +45,26 @@ impl<'d> Topology<'d> {
             {
                 vnets.insert((rg.to_lowercase(), name.to_lowercase()), addr);
             }
+            if let Some(ends) = link_ends(addr, v) {
+                links.insert(ends, addr);
+            }
         }
         Topology {
             desired,
             config,
             by_id,
             vnets,
+            links,
             existing,
         }
+    }
+
+    /// The connection leading back from the peer gateway of VNet-to-VNet `connection`.
+    pub fn reverse_connection(&self, connection: &Value) -> Option<(&'d ResourceAddr, &'d Value)> {
+        let from = connection.get("virtual_network_gateway_id").as_str()?;
+        let to = connection.get("peer_virtual_network_gateway_id").as_str()?;
+        let addr = self.links.get(&(to.to_lowercase(), from.to_lowercase()))?;
+        Some((addr, &self.desired.resources[*addr].planned.value))
     }
 
     /// Whether `addr` is still to be created (rules about creation skip the others).
@@ -143,6 +158,20 @@ impl<'d> Topology<'d> {
         }
         None
     }
+}
+
+/// The (gateway id, peer gateway id) of a VNet-to-VNet connection, lower-cased.
+fn link_ends(addr: &ResourceAddr, connection: &Value) -> Option<(String, String)> {
+    if addr.resource_type != "azurerm_virtual_network_gateway_connection"
+        || connection.get("type").as_str() != Some("Vnet2Vnet")
+    {
+        return None;
+    }
+    let end = |key: &str| connection.get(key).as_str().map(str::to_lowercase);
+    Some((
+        end("virtual_network_gateway_id")?,
+        end("peer_virtual_network_gateway_id")?,
+    ))
 }
 
 fn managed(
