@@ -1,6 +1,5 @@
 //! Read-only commands: `show`, `output`, `state list`, `state show`, `graph`.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{CommonOptions, Loaded, Ui, Workdir, display_outputs, evaluate, load};
@@ -8,7 +7,6 @@ use crate::addr::ResourceAddr;
 use crate::config;
 use crate::error::{Error, Result};
 use crate::eval::DesiredState;
-use crate::eval::value::Value;
 use crate::graph::ResourceGraph;
 use crate::plan::SavedPlan;
 use crate::render;
@@ -151,20 +149,11 @@ pub fn reach(
     from_state: bool,
 ) -> Result<()> {
     let (loaded, state) = load_with_state(ui, wd, common)?;
-    let objects: BTreeMap<ResourceAddr, Value> = if from_state {
-        state
-            .attributes()
-            .into_iter()
-            .map(|(addr, json)| (addr, Value::from_json(&json)))
-            .collect()
+    let reachability = if from_state {
+        crate::rules::reach::of_state(&state)
     } else {
-        evaluate_recorded(wd, &loaded, &state)?
-            .resources
-            .into_iter()
-            .map(|(addr, r)| (addr, r.planned.value))
-            .collect()
+        crate::rules::reach::of_desired(&evaluate_recorded(wd, &loaded, &state)?)
     };
-    let reachability = crate::rules::reach::reachability(&objects);
     if json {
         ui.out(&format!("{}\n", render::reach::json(&reachability)));
     } else {

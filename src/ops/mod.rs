@@ -189,12 +189,14 @@ fn check_rules(
     config: &Config,
     state: &State,
     replace: &[ResourceAddr],
+    end_state: &crate::rules::reach::Reachability,
 ) -> Result<()> {
     let mut existing = state.attributes();
     existing.retain(|addr, _| !replace.contains(addr));
-    let (errors, warnings): (Vec<_>, Vec<_>) = crate::rules::check(desired, config, &existing)
-        .into_iter()
-        .partition(crate::rules::is_error);
+    let (errors, warnings): (Vec<_>, Vec<_>) =
+        crate::rules::check(desired, config, &existing, end_state)
+            .into_iter()
+            .partition(crate::rules::is_error);
     // As Terraform consolidates warnings: the first of each rule, then how many more.
     let mut by_rule: BTreeMap<&str, Vec<&crate::rules::Finding>> = BTreeMap::new();
     for warning in &warnings {

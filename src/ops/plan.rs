@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
+use crate::rules::reach;
 use crate::state::{LocalStore, LockGuard, State};
 
 #[derive(Debug, Clone, Default)]
@@ -97,8 +98,14 @@ pub(super) fn prepare(
     for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
     }
+    // What the network will join once the plan is applied: nothing after a destroy.
+    let end_state = if destroy {
+        reach::Reachability::default()
+    } else {
+        reach::of_desired(&desired)
+    };
     if !destroy {
-        super::check_rules(ui, &desired, &loaded.config, &state, replace)?;
+        super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)?;
     }
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy, replace);
@@ -107,7 +114,7 @@ pub(super) fn prepare(
         change.moved_from = moved.get(&change.addr).cloned();
     }
     plan.moves = moves;
-    plan.reachability = reachability_change(&state, &desired, destroy);
+    plan.reachability = reach::change(&reach::of_state(&state), &end_state);
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
         .into_iter()
         .map(|change| {
@@ -208,26 +215,6 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
     } else {
         0
     })
-}
-
-/// The network pairs the plan connects or disconnects: current state against end state.
-fn reachability_change(
-    state: &State,
-    desired: &crate::eval::DesiredState,
-    destroy: bool,
-) -> crate::rules::reach::ReachabilityChange {
-    use crate::rules::reach::{Reachability, change, reachability};
-    let current: std::collections::BTreeMap<_, _> = state
-        .attributes()
-        .into_iter()
-        .map(|(addr, json)| (addr, crate::eval::value::Value::from_json(&json)))
-        .collect();
-    let after = if destroy {
-        Reachability::default()
-    } else {
-        reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
-    };
-    change(&reachability(&current), &after)
 }
 
 /// The state as evaluation should see it: an instance to be replaced on request is planned

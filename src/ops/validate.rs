@@ -58,7 +58,8 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
     };
     let (eval_errors, eval_warnings, findings) = match eval::evaluate(&req) {
         Ok(mut desired) => {
-            let findings = crate::rules::check(&desired, &config, &Default::default());
+            let end_state = crate::rules::reach::of_desired(&desired);
+            let findings = crate::rules::check(&desired, &config, &Default::default(), &end_state);
             (Vec::new(), desired.take_warnings(), findings)
         }
         Err(e) => (e.errors, Vec::new(), Vec::new()),

@@ -294,12 +294,7 @@ pub const TRANSIT_OVERLAP: Rule = Rule {
 /// overlap either: the gateways would drop the overlapping routes. Direct joins are
 /// `connected-address-overlap`'s.
 fn transit_networks(t: &Topology, findings: &mut Vec<Finding>) {
-    let reach = super::reach::reachability(
-        t.desired
-            .resources
-            .iter()
-            .map(|(a, r)| (a, &r.planned.value)),
-    );
+    let reach = t.reach;
     let spaces: BTreeMap<&ResourceAddr, Vec<IpNet>> = reach
         .networks
         .iter()

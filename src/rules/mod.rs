@@ -136,12 +136,15 @@ pub struct BrokenRules {
 /// Runs every rule over the desired topology; findings sorted by place, then rule. `existing`
 /// holds the prior attributes of the objects that stay (in state and not being replaced):
 /// rules about creating an object skip them, rules about changing one compare with them.
+/// `end_state` is what the desired topology joins ([`reach::of_desired`]), computed once by
+/// the caller, which shows it too.
 pub fn check(
     desired: &DesiredState,
     config: &Config,
     existing: &BTreeMap<ResourceAddr, serde_json::Value>,
+    end_state: &reach::Reachability,
 ) -> Vec<Finding> {
-    let topology = Topology::new(desired, config, existing);
+    let topology = Topology::new(desired, config, existing, end_state);
     let mut findings = Vec::new();
     address::check(&topology, &mut findings);
     gateway::check(&topology, &mut findings);

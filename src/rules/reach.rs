@@ -320,6 +320,21 @@ fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
         .collect()
 }
 
+/// What the desired end state joins.
+pub fn of_desired(desired: &crate::eval::DesiredState) -> Reachability {
+    reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
+}
+
+/// What the objects recorded in state join.
+pub fn of_state(state: &crate::state::State) -> Reachability {
+    let objects: BTreeMap<ResourceAddr, Value> = state
+        .attributes()
+        .into_iter()
+        .map(|(addr, json)| (addr, Value::from_json(&json)))
+        .collect();
+    reachability(&objects)
+}
+
 /// Two networks that reach each other, `from` < `to`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Pair {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use hcl_edit::Span as _;
 use ipnet::IpNet;
 
+use super::reach::Reachability;
 use super::{Finding, Rule};
 use crate::addr::ResourceAddr;
 use crate::config::{Config, Module};
@@ -21,6 +22,8 @@ pub struct Topology<'d> {
     /// VNet-to-VNet connections by (gateway id, peer gateway id), lower-cased.
     links: BTreeMap<(String, String), &'d ResourceAddr>,
     existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
+    /// What the desired topology joins.
+    pub reach: &'d Reachability,
 }
 
 impl<'d> Topology<'d> {
@@ -28,6 +31,7 @@ impl<'d> Topology<'d> {
         desired: &'d DesiredState,
         config: &'d Config,
         existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
+        reach: &'d Reachability,
     ) -> Topology<'d> {
         let mut by_id = BTreeMap::new();
         let mut vnets = BTreeMap::new();
@@ -56,6 +60,7 @@ impl<'d> Topology<'d> {
             vnets,
             links,
             existing,
+            reach,
         }
     }
 
