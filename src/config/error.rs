@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
-use crate::source::Located;
+use crate::source::{FileId, Located, Sources, Span};
 
 /// One configuration problem.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -73,6 +73,25 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// A file or directory that could not be read or written.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> ConfigError {
+        ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// Text that does not parse as HCL, at the parser's position in `file`.
+    pub fn syntax(sources: &Sources, file: FileId, e: &hcl_edit::parser::Error) -> ConfigError {
+        let offset = e.location().offset();
+        let at = sources.locate(Span::new(file, offset..offset));
+        ConfigError::Syntax {
+            message: e.message().to_owned(),
+            src: at.src,
+            span: at.span,
+        }
+    }
+
     /// A problem with a summary, a label at the offending span, and an optional hint.
     pub fn invalid(
         summary: impl Into<String>,

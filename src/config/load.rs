@@ -101,7 +101,7 @@ impl LoadState {
         shown: &Path,
     ) -> Result<(Module, TerraformSettings), ConfigErrors> {
         let mut bodies = Vec::new();
-        for path in tf_files(dir).map_err(|e| single(io_error(dir, e)))? {
+        for path in tf_files(dir).map_err(|e| single(ConfigError::io(dir, e)))? {
             let name = shown
                 .join(path.file_name().unwrap_or_default())
                 .display()
@@ -109,7 +109,7 @@ impl LoadState {
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
                 Err(e) => {
-                    self.errors.push(io_error(&path, e));
+                    self.errors.push(ConfigError::io(&path, e));
                     continue;
                 }
             };
@@ -128,7 +128,9 @@ impl LoadState {
             };
             match hcl_edit::parser::parse_body(&self.sources.file(file).text) {
                 Ok(body) => bodies.push((file, body)),
-                Err(e) => self.errors.push(syntax_error(&self.sources, file, &e)),
+                Err(e) => self
+                    .errors
+                    .push(ConfigError::syntax(&self.sources, file, &e)),
             }
         }
         let bodies = overrides::merge(&mut self.sources, bodies, &mut self.errors);
@@ -280,10 +282,10 @@ pub fn parse_tfvars(
     sources: &mut Sources,
     path: &Path,
 ) -> Result<Vec<(String, Expr)>, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| single(io_error(path, e)))?;
+    let text = std::fs::read_to_string(path).map_err(|e| single(ConfigError::io(path, e)))?;
     let file = sources.add(path.display().to_string(), text);
     let body = hcl_edit::parser::parse_body(&sources.file(file).text)
-        .map_err(|e| single(syntax_error(sources, file, &e)))?;
+        .map_err(|e| single(ConfigError::syntax(sources, file, &e)))?;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for structure in body {
@@ -359,27 +361,6 @@ fn json_error(
 
 fn single(e: ConfigError) -> ConfigErrors {
     ConfigErrors { errors: vec![e] }
-}
-
-fn io_error(path: &Path, source: std::io::Error) -> ConfigError {
-    ConfigError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-fn syntax_error(sources: &Sources, file: FileId, e: &hcl_edit::parser::Error) -> ConfigError {
-    let offset = e.location().offset();
-    let at = sources.locate(Span {
-        file,
-        start: offset,
-        end: offset,
-    });
-    ConfigError::Syntax {
-        message: e.message().to_owned(),
-        src: at.src,
-        span: at.span,
-    }
 }
 
 fn span_of(file: FileId, node: &impl hcl_edit::Span) -> Span {

@@ -267,10 +267,7 @@ fn parse_tfvars_json(
     path: &Path,
 ) -> Result<Vec<(String, Value)>, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigErrors {
-        errors: vec![ConfigError::Io {
-            path: path.display().to_string(),
-            source,
-        }],
+        errors: vec![ConfigError::io(path, source)],
     })?;
     let file = sources.add(path.display().to_string(), text);
     let text = &sources.file(file).text;

@@ -8,7 +8,7 @@ use super::{Ui, Workdir};
 use crate::config::{ConfigError, ConfigErrors};
 use crate::error::{Error, Result};
 use crate::format::format_source;
-use crate::source::{Sources, Span};
+use crate::source::Sources;
 
 /// What `fmt` does with each file whose formatting differs.
 #[derive(Debug, Clone)]
@@ -114,12 +114,7 @@ fn format_file(
     shown: &Path,
     opts: &FmtOptions,
 ) -> std::result::Result<bool, Box<ConfigError>> {
-    let io_error = |source| {
-        Box::new(ConfigError::Io {
-            path: shown.display().to_string(),
-            source,
-        })
-    };
+    let io_error = |source| Box::new(ConfigError::io(shown, source));
     let src = std::fs::read_to_string(path).map_err(io_error)?;
     let formatted = format_source(&src).map_err(|e| Box::new(syntax_error(shown, &src, &e)))?;
     if formatted == src {
@@ -160,16 +155,11 @@ fn format_stdin(ui: &Ui) -> Result<i32> {
     }
 }
 
+/// A syntax error in text that is not part of a loaded configuration.
 fn syntax_error(shown: &Path, src: &str, e: &hcl_edit::parser::Error) -> ConfigError {
     let mut sources = Sources::default();
     let file = sources.add(shown.display().to_string(), src.to_owned());
-    let offset = e.location().offset();
-    let at = sources.locate(Span::new(file, offset..offset));
-    ConfigError::Syntax {
-        message: e.message().to_owned(),
-        src: at.src,
-        span: at.span,
-    }
+    ConfigError::syntax(&sources, file, e)
 }
 
 /// Replaces a file's contents through a temporary file and a rename, keeping its
