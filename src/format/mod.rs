@@ -216,11 +216,11 @@ fn space(tokens: &mut [Token], lines: &[Line]) {
                 tokens[cell.start].spaces_before = 1;
             }
             for i in cell.clone() {
-                let before = (i > cell.start).then(|| tokens[i - 1].clone());
                 let Some(after) = (i + 1 < cell.end).then_some(i + 1) else {
                     continue;
                 };
-                let spaced = space_after(&tokens[i], before.as_ref(), &tokens[after]);
+                let before = (i > cell.start).then(|| &tokens[i - 1]);
+                let spaced = space_after(&tokens[i], before, &tokens[after]);
                 tokens[after].spaces_before = usize::from(spaced);
             }
         }

@@ -117,10 +117,11 @@ fn format_file(
     let io_error = |source| Box::new(ConfigError::io(shown, source));
     let src = std::fs::read_to_string(path).map_err(io_error)?;
     let formatted = format_source(&src).map_err(|e| Box::new(syntax_error(shown, &src, &e)))?;
+    // With every other output turned off, fmt prints the formatted text, as Terraform does.
+    if !(opts.list || opts.write || opts.diff || opts.check) {
+        ui.out(&formatted);
+    }
     if formatted == src {
-        if !(opts.list || opts.write || opts.diff || opts.check) {
-            ui.out(&formatted);
-        }
         return Ok(false);
     }
     if opts.list {
@@ -131,9 +132,6 @@ fn format_file(
     }
     if opts.diff {
         ui.out(&unified_diff(shown, &src, &formatted));
-    }
-    if !(opts.list || opts.write || opts.diff || opts.check) {
-        ui.out(&formatted);
     }
     Ok(true)
 }

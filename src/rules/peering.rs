@@ -1,6 +1,8 @@
 //! VNet peering rules: peered address spaces apart, both directions declared, and gateway
 //! transit only where the remote VNet offers its gateway and the local one has none.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use miette::Severity;
 
 use super::topology::{Topology, overlap, prefixes};
@@ -46,14 +48,16 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
         .of_type("azurerm_virtual_network_peering")
         .filter_map(|(addr, p)| Some((addr, p, ends(p, t)?)))
         .collect();
-    let gateway_vnets: Vec<String> = t
+    let by_ends: BTreeMap<(&str, &str), &Value> = peerings
+        .iter()
+        .map(|(_, p, (local, remote))| ((local.as_str(), remote.as_str()), *p))
+        .collect();
+    let gateway_vnets: BTreeSet<String> = t
         .of_type("azurerm_virtual_network_gateway")
         .filter_map(|(_, g)| super::gateway_vnet_id(g).map(str::to_lowercase))
         .collect();
     for (addr, peering, (local, remote)) in &peerings {
-        let reverse = peerings
-            .iter()
-            .find(|(_, _, (l, r))| l == remote && r == local);
+        let reverse = by_ends.get(&(remote.as_str(), local.as_str()));
         if reverse.is_none() {
             findings.push(t.finding(
                 &ONE_DIRECTION,
@@ -78,8 +82,8 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
             ));
         }
         if peering.get("use_remote_gateways").as_bool() == Some(true) {
-            let offered = reverse
-                .is_some_and(|(_, r, _)| r.get("allow_gateway_transit").as_bool() == Some(true));
+            let offered =
+                reverse.is_some_and(|r| r.get("allow_gateway_transit").as_bool() == Some(true));
             let problem = if !gateway_vnets.contains(remote) {
                 Some("the remote VNet has no gateway")
             } else if !offered {

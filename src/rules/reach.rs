@@ -218,12 +218,13 @@ fn peering_joins(
         .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_peering")
         .filter_map(|(a, p)| Some((*a, *p, peering_ends(by_id, p)?)))
         .collect();
+    let by_ends: BTreeMap<(&ResourceAddr, &ResourceAddr), (&ResourceAddr, &Value)> = peerings
+        .iter()
+        .map(|(a, p, (local, remote))| ((local, remote), (*a, *p)))
+        .collect();
     let mut joins = Vec::new();
     for (addr, peering, (local, remote)) in &peerings {
-        let Some((reverse_addr, reverse, _)) = peerings
-            .iter()
-            .find(|(_, _, (l, r))| l == remote && r == local)
-        else {
+        let Some((reverse_addr, reverse)) = by_ends.get(&(remote, local)) else {
             continue;
         };
         let via = vec![(*addr).clone(), (*reverse_addr).clone()];
