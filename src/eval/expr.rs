@@ -708,7 +708,7 @@ impl TemplateOut {
 }
 
 /// (key, value) pairs of a list (index keys) or map (string keys), or `None` for other values.
-fn iteration_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
+pub(super) fn iteration_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
     let (inner, sensitive) = collection.unmark();
     match inner {
         Value::List(items) => Some(

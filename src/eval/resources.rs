@@ -598,7 +598,7 @@ impl ConfigScope<'_, '_> {
             unknown.insert(block_key(schema, nested_schema, &name));
             return true;
         }
-        let Some(pairs) = self.guard(dynamic_pairs(&collection).ok_or_else(|| {
+        let Some(pairs) = self.guard(super::expr::iteration_pairs(&collection).ok_or_else(|| {
             self.error_at(
                 "Invalid dynamic for_each value",
                 "expected a known list, set or map",
@@ -793,26 +793,6 @@ fn block_key(parent: &Block, nested: &Block, written: &str) -> String {
         written.to_owned()
     } else {
         nested.name.to_owned()
-    }
-}
-
-/// The (key, value) pairs a dynamic block iterates over; `None` for unknown or scalar values.
-fn dynamic_pairs(collection: &Value) -> Option<Vec<(Value, Value)>> {
-    let (inner, sensitive) = collection.unmark();
-    match inner {
-        Value::List(items) => Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::Number(i as f64), v.clone().mark_if(sensitive)))
-                .collect(),
-        ),
-        Value::Map(map) => Some(
-            map.iter()
-                .map(|(k, v)| (Value::string(k), v.clone().mark_if(sensitive)))
-                .collect(),
-        ),
-        _ => None,
     }
 }
 
