@@ -14,6 +14,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::addr::ResourceAddr;
 use crate::eval::DesiredState;
+use crate::eval::value::Value;
 use crate::state::State;
 
 /// A dependency cycle.
@@ -155,14 +156,22 @@ impl ResourceGraph {
     /// The resource blocks `addr` depends on, directly or not, as state records them in
     /// `dependencies` (block addresses, without instance keys, as Terraform writes them).
     pub fn transitive_dependencies(&self, addr: &ResourceAddr) -> Vec<ResourceAddr> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<ResourceAddr> = self.dependencies(addr).into_iter().collect();
-        while let Some(next) = stack.pop() {
-            if seen.insert(next.clone()) {
-                stack.extend(self.dependencies(&next));
+        let Some(start) = self.index.get(addr) else {
+            return Vec::new();
+        };
+        // By node index, each node once: references fan out to every instance of a block,
+        // so the same nodes are met again and again.
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack = vec![*start];
+        let mut blocks = BTreeSet::new();
+        while let Some(node) = stack.pop() {
+            for dep in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                if !std::mem::replace(&mut seen[dep.index()], true) {
+                    blocks.insert(self.graph[dep].config());
+                    stack.push(dep);
+                }
             }
         }
-        let blocks: BTreeSet<ResourceAddr> = seen.iter().map(ResourceAddr::config).collect();
         blocks.into_iter().collect()
     }
 
@@ -222,7 +231,7 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
             _ => {}
         }
     }
-    let mut edges = Vec::new();
+    let mut edges = gateway_transit_edges(desired);
     for (addr, r) in &desired.resources {
         let v = &r.planned.value;
         let rg = v.get("resource_group_name").as_str().map(str::to_lowercase);
@@ -246,6 +255,61 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
             {
                 edges.push((addr.clone(), (*target).clone()));
             }
+        }
+    }
+    edges
+}
+
+/// A peering that uses the remote VNet's gateway waits for that gateway and for the remote
+/// side's peering that offers it: Azure refuses `use_remote_gateways` before both exist
+/// (`RemoteVnetHasNoGateways`), and configurations rarely say so with `depends_on`.
+fn gateway_transit_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
+    let lower = |v: &Value, key: &str| v.get(key).as_str().map(str::to_lowercase);
+    let mut gateways: BTreeMap<String, Vec<&ResourceAddr>> = BTreeMap::new();
+    let mut peerings: BTreeMap<(String, String), &ResourceAddr> = BTreeMap::new();
+    for (addr, r) in &desired.resources {
+        let v = &r.planned.value;
+        match addr.resource_type.as_str() {
+            "azurerm_virtual_network_gateway" => {
+                let configs = v.get("ip_configuration").as_list().unwrap_or_default();
+                if let Some(vnet) = configs
+                    .first()
+                    .and_then(|c| c.get("subnet_id").as_str())
+                    .and_then(parent_id)
+                {
+                    gateways.entry(vnet.to_lowercase()).or_default().push(addr);
+                }
+            }
+            "azurerm_virtual_network_peering" => {
+                if let (Some(local), Some(remote)) = (
+                    lower(v, "id").and_then(|id| {
+                        id.rsplit_once("/virtualnetworkpeerings/")
+                            .map(|(vnet, _)| vnet.to_owned())
+                    }),
+                    lower(v, "remote_virtual_network_id"),
+                ) {
+                    peerings.insert((local, remote), addr);
+                }
+            }
+            _ => {}
+        }
+    }
+    let uses_remote_gateways = |addr: &ResourceAddr| {
+        let peering = &desired.resources[addr].planned.value;
+        peering.get("use_remote_gateways").as_bool() == Some(true)
+    };
+    let mut edges = Vec::new();
+    for ((local, remote), addr) in &peerings {
+        if !uses_remote_gateways(addr) {
+            continue;
+        }
+        // Both sides using remote gateways is an error the rules report; no cycle for it.
+        let reverse = peerings
+            .get(&(remote.clone(), local.clone()))
+            .filter(|r| !uses_remote_gateways(r));
+        let remote_gateways = gateways.get(remote).into_iter().flatten();
+        for dep in reverse.into_iter().chain(remote_gateways) {
+            edges.push(((*addr).clone(), (*dep).clone()));
         }
     }
     edges

@@ -81,5 +81,4 @@ resource "azurerm_virtual_network_peering" "spoke_to_hub" {
   remote_virtual_network_id = azurerm_virtual_network.hub.id
   allow_forwarded_traffic   = true
   use_remote_gateways       = true
-  depends_on                = [azurerm_virtual_network_gateway.hub]
 }
