@@ -1,7 +1,8 @@
 //! Source files and spans: the text every diagnostic points into.
 //!
 //! Owns the loaded file texts (shared, never copied per error) and the conversion of a byte
-//! range into what miette and Terraform's JSON diagnostics need. Knows nothing of HCL.
+//! range into what miette and Terraform's JSON diagnostics need, and the edit distance behind
+//! every "did you mean" in a diagnostic. Knows nothing of HCL.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -146,4 +147,20 @@ pub fn positions(src: &dyn SourceCode, span: SourceSpan) -> Option<(Position, Po
         })
     };
     Some((at(span.offset())?, at(span.offset() + span.len())?))
+}
+
+/// Levenshtein distance, for suggesting the name a typo meant.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }

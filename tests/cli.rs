@@ -1021,8 +1021,31 @@ fn reach_lists_networks_joined_directly_or_through_bgp_transit() {
             "azurerm_virtual_network_gateway_connection.spoke_to_hub[\"finance\"]"
         ])
     );
-    let nothing_yet = ws.run(&["reach", "-json", "-from-state"]).ok().stdout;
+    let nothing_yet = ws.run(&["reach", "-json", "-state"]).ok().stdout;
     assert_eq!(nothing_yet.trim(), r#"{"networks":[],"reachable":[]}"#);
+    ws.run(&["apply", "-auto-approve"]).ok();
+    let applied = ws.run(&["reach", "-json", "-state"]).ok().stdout;
+    assert_eq!(
+        applied, json,
+        "once applied, the state joins what the configuration said"
+    );
+
+    ws.use_config(&root().join("testdata/corpus/for-each-mesh"));
+    let mesh: serde_json::Value =
+        serde_json::from_str(&ws.run(&["reach", "-json"]).ok().stdout).unwrap();
+    let networks = mesh["networks"].as_array().unwrap().len();
+    let reachable = mesh["reachable"].as_array().unwrap();
+    assert_eq!(
+        reachable.len(),
+        networks * (networks - 1) / 2,
+        "a full mesh joins every pair"
+    );
+    assert!(
+        reachable
+            .iter()
+            .all(|p| p["via"].as_array().unwrap().len() == 2),
+        "each pair by its own link: {reachable:?}"
+    );
 
     ws.use_config(&root().join("testdata/corpus/site-to-site-bgp"));
     let text = ws.run(&["reach", "-no-color"]).ok().stdout;

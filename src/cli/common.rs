@@ -9,9 +9,9 @@ use clap::Args;
 use crate::eval::vars::VarInput;
 use crate::ops::CommonOptions;
 
-/// Variable, lock, input and state flags of plan, apply, destroy and graph.
+/// Variable and input flags of every command that evaluates the configuration.
 #[derive(Debug, Args)]
-pub struct CommonArgs {
+pub struct VarArgs {
     /// Set a variable: NAME=VALUE (repeatable; later wins).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     var: Vec<String>,
@@ -21,6 +21,28 @@ pub struct CommonArgs {
     /// Ask for missing variables and approval interactively (-input=false never asks).
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", require_equals = true, action = clap::ArgAction::Set)]
     input: bool,
+}
+
+impl VarArgs {
+    /// Options for a read-only command: variables in command-line order, no lock.
+    pub fn read_only_options(&self, vars: Vec<VarInput>, state: Option<PathBuf>) -> CommonOptions {
+        debug_assert_eq!(vars.len(), self.var.len() + self.var_file.len());
+        CommonOptions {
+            vars,
+            input: self.input,
+            lock: false,
+            lock_timeout: Duration::ZERO,
+            state_path: state,
+            parallelism: crate::apply::DEFAULT_PARALLELISM,
+        }
+    }
+}
+
+/// Variable, lock, input and state flags of plan, apply, destroy and graph.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    #[command(flatten)]
+    vars: VarArgs,
     /// Take the state lock (-lock=false skips it; not recommended).
     #[arg(long, num_args = 0..=1, default_value_t = true, default_missing_value = "true", require_equals = true, action = clap::ArgAction::Set)]
     lock: bool,
@@ -43,14 +65,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 impl CommonArgs {
     /// The options, with variables in command-line order.
     pub fn options(&self, vars: Vec<VarInput>) -> CommonOptions {
-        debug_assert_eq!(vars.len(), self.var.len() + self.var_file.len());
         CommonOptions {
-            vars,
-            input: self.input,
             lock: self.lock,
             lock_timeout: self.lock_timeout,
-            state_path: self.state.clone(),
             parallelism: self.parallelism,
+            ..self.vars.read_only_options(vars, self.state.clone())
         }
     }
 }

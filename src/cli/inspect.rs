@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::common::CommonArgs;
+use super::common::{CommonArgs, VarArgs};
 use crate::error::Result;
 use crate::eval::vars::VarInput;
 use crate::ops::{self, Ui, Workdir};
@@ -102,18 +102,19 @@ pub struct ReachArgs {
     /// Print `{"networks": [...], "reachable": [...]}`.
     #[arg(long)]
     json: bool,
-    /// Show what the current state joins, rather than the configuration's end state.
-    #[arg(long = "from-state")]
-    from_state: bool,
+    /// Show what the current state joins rather than the configuration's end state
+    /// (-state=PATH reads that state file).
+    #[arg(long = "state", value_name = "PATH", num_args = 0..=1, require_equals = true)]
+    state: Option<Option<PathBuf>>,
     #[command(flatten)]
-    common: CommonArgs,
+    vars: VarArgs,
 }
 
 impl ReachArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
-        let mut opts = self.common.options(vars);
-        opts.lock = false;
-        ops::reach(ui, wd, &opts, self.json, self.from_state)
+        let from_state = self.state.is_some();
+        let opts = self.vars.read_only_options(vars, self.state.flatten());
+        ops::reach(ui, wd, &opts, self.json, from_state)
     }
 }
 

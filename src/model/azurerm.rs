@@ -464,6 +464,90 @@ const NETWORK_INTERFACE: ResourceSchema = ResourceSchema {
     ]),
 };
 
+const LOAD_BALANCER: ResourceSchema = ResourceSchema {
+    type_name: "azurerm_lb",
+    id_shape: IdShape::Provider("Microsoft.Network/loadBalancers"),
+    body: Block::new(
+        "",
+        &[
+            NAME,
+            RESOURCE_GROUP_NAME,
+            LOCATION,
+            Attr::optional("sku", Ty::String)
+                .default_str("Standard")
+                .force_new(),
+            Attr::optional("sku_tier", Ty::String)
+                .default_str("Regional")
+                .force_new(),
+            Attr::optional("edge_zone", Ty::String).force_new(),
+            TAGS,
+            ID,
+            Attr::computed("private_ip_address", Ty::String),
+            Attr::computed("private_ip_addresses", Ty::List),
+        ],
+        &[
+            Block::new(
+                "frontend_ip_configuration",
+                &[
+                    Attr::required("name", Ty::String),
+                    Attr::optional("zones", Ty::Set).force_new(),
+                    Attr::optional("subnet_id", Ty::String),
+                    Attr::optional_computed("private_ip_address", Ty::String),
+                    Attr::optional_computed("private_ip_address_allocation", Ty::String),
+                    Attr::optional_computed("private_ip_address_version", Ty::String),
+                    Attr::optional("public_ip_address_id", Ty::String),
+                    Attr::optional("public_ip_prefix_id", Ty::String),
+                    Attr::optional(
+                        "gateway_load_balancer_frontend_ip_configuration_id",
+                        Ty::String,
+                    ),
+                    Attr::computed("id", Ty::String),
+                ],
+                &[],
+            ),
+            TIMEOUTS,
+        ],
+    ),
+};
+
+const LB_BACKEND_ADDRESS_POOL: ResourceSchema = ResourceSchema {
+    type_name: "azurerm_lb_backend_address_pool",
+    id_shape: IdShape::Child {
+        parent: "loadbalancer_id",
+        kind: "backendAddressPools",
+    },
+    body: Block::new(
+        "",
+        &[
+            NAME,
+            Attr::required("loadbalancer_id", Ty::String).force_new(),
+            Attr::optional("virtual_network_id", Ty::String),
+            Attr::optional("synchronous_mode", Ty::String),
+            ID,
+            Attr::computed("backend_ip_configurations", Ty::List),
+            Attr::computed("inbound_nat_rules", Ty::List),
+            Attr::computed("load_balancing_rules", Ty::List),
+            Attr::computed("outbound_rules", Ty::List),
+        ],
+        &[TIMEOUTS],
+    ),
+};
+
+const NIC_BACKEND_POOL_ASSOCIATION: ResourceSchema = ResourceSchema {
+    type_name: "azurerm_network_interface_backend_address_pool_association",
+    id_shape: IdShape::PoolAssociation,
+    body: Block::new(
+        "",
+        &[
+            Attr::required("network_interface_id", Ty::String).force_new(),
+            Attr::required("ip_configuration_name", Ty::String).force_new(),
+            Attr::required("backend_address_pool_id", Ty::String).force_new(),
+            ID,
+        ],
+        &[TIMEOUTS],
+    ),
+};
+
 const LINUX_VIRTUAL_MACHINE: ResourceSchema = ResourceSchema {
     type_name: "azurerm_linux_virtual_machine",
     id_shape: IdShape::Provider("Microsoft.Compute/virtualMachines"),
@@ -553,9 +637,12 @@ const LINUX_VIRTUAL_MACHINE: ResourceSchema = ResourceSchema {
 
 /// Every resource type the tool models, sorted by name.
 pub const RESOURCE_SCHEMAS: &[ResourceSchema] = &[
+    LOAD_BALANCER,
+    LB_BACKEND_ADDRESS_POOL,
     LINUX_VIRTUAL_MACHINE,
     LOCAL_NETWORK_GATEWAY,
     NETWORK_INTERFACE,
+    NIC_BACKEND_POOL_ASSOCIATION,
     PUBLIC_IP,
     RESOURCE_GROUP,
     SUBNET,
@@ -566,4 +653,7 @@ pub const RESOURCE_SCHEMAS: &[ResourceSchema] = &[
 ];
 
 /// Defaults that changed with azurerm 4.0: (resource type, argument, value before 4.0).
-pub const DEFAULTS_BEFORE_4: &[(&str, &str, &str)] = &[("azurerm_public_ip", "sku", "Basic")];
+pub const DEFAULTS_BEFORE_4: &[(&str, &str, &str)] = &[
+    ("azurerm_public_ip", "sku", "Basic"),
+    ("azurerm_lb", "sku", "Basic"),
+];

@@ -8,6 +8,7 @@
 
 mod azurerm;
 mod data;
+pub mod limits;
 mod random;
 pub mod schema;
 
@@ -85,6 +86,13 @@ pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
                     rg_prefix(&rg)
                 )
             }),
+        IdShape::Child { parent, kind } => part(parent)
+            .zip(part("name"))
+            .map(|(parent, name)| format!("{parent}/{kind}/{name}")),
+        IdShape::PoolAssociation => part("network_interface_id")
+            .zip(part("ip_configuration_name"))
+            .zip(part("backend_address_pool_id"))
+            .map(|((nic, config), pool)| format!("{nic}/ipConfigurations/{config}|{pool}")),
     };
     id.map_or(Value::Unknown, Value::String)
 }

@@ -212,6 +212,15 @@ pub enum IdShape {
     Provider(&'static str),
     /// `.../virtualNetworks/{virtual_network_name}/{kind}/{name}`: subnets and peerings.
     VnetChild(&'static str),
+    /// `{parent}/{kind}/{name}`, where `parent` is the argument holding the parent's id (a
+    /// load balancer's backend pools).
+    Child {
+        parent: &'static str,
+        kind: &'static str,
+    },
+    /// `{network_interface_id}/ipConfigurations/{ip_configuration_name}|{backend_address_pool_id}`,
+    /// as azurerm spells a NIC's membership of a backend pool.
+    PoolAssociation,
     /// Assigned by the backend when the object is created (random values).
     Assigned,
 }

@@ -139,7 +139,7 @@ pub fn state_show(ui: &Ui, wd: &Workdir, addr: &str, state_flag: Option<&Path>) 
     Ok(())
 }
 
-/// `reach [-json] [-from-state]`: the networks the configuration's end state (or, with
+/// `reach [-json] [-state[=PATH]]`: the networks the configuration's end state (or, with
 /// `from_state`, the current state) joins.
 pub fn reach(
     ui: &Ui,

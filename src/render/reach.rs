@@ -18,10 +18,11 @@ pub fn text(r: &Reachability) -> String {
         ));
     }
     out.push_str("\nReachable pairs:\n");
-    if r.reachable.is_empty() {
+    let pairs = r.pairs();
+    if pairs.is_empty() {
         out.push_str("  (none)\n");
     }
-    for pair in &r.reachable {
+    for pair in &pairs {
         let via: Vec<String> = pair.via.iter().map(ToString::to_string).collect();
         out.push_str(&format!(
             "  {} <-> {}\n      via {}\n",
@@ -38,5 +39,5 @@ pub fn text(r: &Reachability) -> String {
 
 /// `reach -json`: `{"networks": [...], "reachable": [{"from", "to", "via"}]}`.
 pub fn json(r: &Reachability) -> String {
-    serde_json::to_string(r).unwrap_or_default()
+    serde_json::json!({"networks": r.networks, "reachable": r.pairs()}).to_string()
 }

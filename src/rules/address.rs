@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use ipnet::IpNet;
 use miette::Severity;
 
-use super::topology::{Topology, overlap, prefixes};
+use super::topology::{Topology, prefixes};
 use super::{Finding, Rule};
 use crate::addr::ResourceAddr;
 use crate::eval::value::Value;
+use crate::model::limits;
+use crate::model::limits::overlap;
 
 pub const FORBIDDEN_RANGE: Rule = Rule {
     id: "address-forbidden-range",
@@ -39,14 +41,6 @@ pub const CONNECTED_OVERLAP: Rule = Rule {
     checks: "networks joined by a connection must not overlap",
 };
 
-const FORBIDDEN: [&str; 5] = [
-    "224.0.0.0/4",
-    "255.255.255.255/32",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "168.63.129.16/32",
-];
-
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     check_prefixes(t, findings);
     forbidden_ranges(t, findings);
@@ -56,10 +50,9 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
 }
 
 fn forbidden_ranges(t: &Topology, findings: &mut Vec<Finding>) {
-    let forbidden: Vec<IpNet> = FORBIDDEN.iter().filter_map(|f| f.parse().ok()).collect();
     for (addr, vnet) in t.of_type("azurerm_virtual_network") {
         for prefix in prefixes(vnet.get("address_space")) {
-            if let Some(range) = forbidden.iter().find(|f| overlap(f, &prefix)) {
+            if let Some(range) = limits::forbidden_range(&prefix) {
                 findings.push(
                     t.finding(
                         &FORBIDDEN_RANGE,
@@ -269,15 +262,13 @@ fn check_prefixes(t: &Topology, findings: &mut Vec<Finding>) {
                 format!("\"{text}\" is not a CIDR prefix"),
                 "write one prefix per list item, as ADDRESS/LENGTH (\"10.0.0.0/16\")".into(),
             )),
-            Ok(IpNet::V4(net)) if subnet && !(8..=29).contains(&net.prefix_len()) => {
-                findings.push(t.finding(
-                    &SUBNET_SIZE,
-                    addr,
-                    attribute,
-                    format!("subnet prefix {net} is a /{}", net.prefix_len()),
-                    "Azure subnets are /29 (8 addresses, 3 usable) up to /8".into(),
-                ))
-            }
+            Ok(net) if subnet && !limits::subnet_size_allowed(&net) => findings.push(t.finding(
+                &SUBNET_SIZE,
+                addr,
+                attribute,
+                format!("subnet prefix {net} is a /{}", net.prefix_len()),
+                "Azure subnets are /29 (8 addresses, 3 usable) up to /8".into(),
+            )),
             Ok(_) => {}
         }
     }
@@ -303,27 +294,57 @@ fn transit_networks(t: &Topology, findings: &mut Vec<Finding>) {
             (&n.address, parsed)
         })
         .collect();
-    for pair in &reach.reachable {
-        if pair.hops < 2 {
-            continue;
-        }
-        let (Some(a), Some(b)) = (spaces.get(&pair.from), spaces.get(&pair.to)) else {
-            continue;
-        };
-        let clash = a
+    for group in &reach.groups {
+        let members = group
             .iter()
-            .find_map(|x| b.iter().find(|y| overlap(x, y)).map(|y| (x, y)));
-        if let Some((x, y)) = clash {
+            .flat_map(|m| spaces.get(m).into_iter().flatten().map(move |p| (*p, m)));
+        for ((x, a), (y, b)) in overlapping(members.collect()) {
+            if reach.directly_joined(a, b) {
+                continue; // connected-address-overlap's
+            }
+            let Some(first) = reach
+                .transit_path(a, b)
+                .and_then(|via| via.into_iter().next())
+            else {
+                continue;
+            };
             findings.push(t.finding(
                 &TRANSIT_OVERLAP,
-                &pair.via[0],
+                &first,
                 "virtual_network_gateway_id",
-                format!(
-                    "{} ({x}) and {} ({y}) reach each other through BGP transit but overlap",
-                    pair.from, pair.to
-                ),
+                format!("{a} ({x}) and {b} ({y}) reach each other through BGP transit but overlap"),
                 "renumber one of them; transit routes to overlapping prefixes are dropped".into(),
             ));
         }
     }
+}
+
+/// A prefix and the network it belongs to.
+type Owned<'a> = (IpNet, &'a ResourceAddr);
+
+/// The pairs of prefixes of different networks that overlap, earlier network first: one sweep
+/// in address order, where the prefixes still open are a chain of nested ones.
+fn overlapping(mut prefixes: Vec<Owned>) -> Vec<(Owned, Owned)> {
+    prefixes.sort_by(|x, y| {
+        (x.0.network(), x.0.prefix_len(), x.1).cmp(&(y.0.network(), y.0.prefix_len(), y.1))
+    });
+    let mut open: Vec<Owned> = Vec::new();
+    let mut out = Vec::new();
+    for (prefix, owner) in prefixes {
+        open.retain(|(o, _)| o.contains(&prefix.network()));
+        for (o, o_owner) in &open {
+            if *o_owner != owner {
+                let (first, second) = if *o_owner < owner {
+                    ((*o, *o_owner), (prefix, owner))
+                } else {
+                    ((prefix, owner), (*o, *o_owner))
+                };
+                out.push((first, second));
+            }
+        }
+        open.push((prefix, owner));
+    }
+    out.sort_by(|x, y| (x.0.1, x.1.1, x.0.0, x.1.0).cmp(&(y.0.1, y.1.1, y.0.0, y.1.0)));
+    out.dedup_by(|x, y| (x.0.1, x.1.1) == (y.0.1, y.1.1));
+    out
 }

@@ -6,6 +6,7 @@ use miette::Severity;
 use super::topology::Topology;
 use super::{Finding, Rule};
 use crate::eval::value::Value;
+use crate::model::limits;
 
 pub const ASN_RESERVED: Rule = Rule {
     id: "bgp-asn-reserved",
@@ -21,25 +22,10 @@ pub const ASN_DISTINCT: Rule = Rule {
     checks: "the two gateways of a BGP VNet-to-VNet link have different ASNs",
 };
 
-/// Every Azure VPN gateway's ASN when none is set.
-const DEFAULT_GATEWAY_ASN: f64 = 65515.0;
-
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     reserved(t, findings);
     distinct(t, findings);
     check_apipa(t, findings);
-}
-
-/// Why `asn` cannot be used (65515 is every gateway's default, so allowed on a gateway).
-fn reserved_because(asn: f64, on_gateway: bool) -> Option<&'static str> {
-    let asn = asn as u64;
-    match asn {
-        8074 | 8075 | 12076 => Some("reserved by Azure (public)"),
-        65515 if on_gateway => None,
-        65515 | 65517..=65520 => Some("reserved by Azure (private)"),
-        23456 | 64496..=64511 | 65535..=65551 | 4_294_967_295 => Some("reserved by IANA"),
-        _ => None,
-    }
 }
 
 fn reserved(t: &Topology, findings: &mut Vec<Finding>) {
@@ -49,7 +35,7 @@ fn reserved(t: &Topology, findings: &mut Vec<Finding>) {
     ] {
         for (addr, object) in t.of_type(resource_type) {
             let Some(asn) = asn_of(object) else { continue };
-            if let Some(why) = reserved_because(asn, on_gateway) {
+            if let Some(why) = limits::asn_reserved(asn as u64, on_gateway) {
                 findings.push(t.finding(
                     &ASN_RESERVED,
                     addr,
@@ -79,7 +65,7 @@ fn distinct(t: &Topology, findings: &mut Vec<Finding>) {
         }
         let asn = |field: &str| {
             let (_, gateway) = t.by_id(c.get(field).as_str()?)?;
-            Some(asn_of(gateway).unwrap_or(DEFAULT_GATEWAY_ASN))
+            Some(asn_of(gateway).unwrap_or(limits::DEFAULT_GATEWAY_ASN as f64))
         };
         if let (Some(ours), Some(theirs)) = (
             asn("virtual_network_gateway_id"),
@@ -104,13 +90,6 @@ pub const APIPA_RANGE: Rule = Rule {
     checks: "custom APIPA BGP addresses are in 169.254.21.0-169.254.22.255 and differ between a gateway's instances",
 };
 
-/// Whether `address` is in the APIPA range Azure VPN gateways accept.
-fn in_apipa_range(address: &str) -> bool {
-    address
-        .parse::<std::net::Ipv4Addr>()
-        .is_ok_and(|ip| matches!(ip.octets(), [169, 254, 21 | 22, _]))
-}
-
 fn check_apipa(t: &Topology, findings: &mut Vec<Finding>) {
     for (addr, gateway) in t.of_type("azurerm_virtual_network_gateway") {
         let peering = gateway
@@ -128,7 +107,7 @@ fn check_apipa(t: &Topology, findings: &mut Vec<Finding>) {
                 let Some(address) = address.as_str() else {
                     continue;
                 };
-                let problem = if !in_apipa_range(address) {
+                let problem = if !limits::in_apipa_range(address) {
                     Some("is outside 169.254.21.0-169.254.22.255")
                 } else if !seen.insert(address) {
                     Some("is used by both instances of the gateway")
@@ -154,7 +133,7 @@ fn check_apipa(t: &Topology, findings: &mut Vec<Finding>) {
             .and_then(|l| l.first());
         for field in ["primary", "secondary"] {
             if let Some(address) = custom.and_then(|b| b.get(field).as_str())
-                && !in_apipa_range(address)
+                && !limits::in_apipa_range(address)
             {
                 findings.push(t.finding(
                     &APIPA_RANGE,

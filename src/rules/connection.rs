@@ -9,6 +9,7 @@ use super::topology::Topology;
 use super::{Finding, Rule};
 use crate::addr::ResourceAddr;
 use crate::eval::value::Value;
+use crate::model::limits;
 
 pub const SHARED_KEY_MISMATCH: Rule = Rule {
     id: "vnet2vnet-shared-key-mismatch",
@@ -108,7 +109,7 @@ fn tunnel_limits(t: &Topology, findings: &mut Vec<Finding>) {
             continue;
         };
         let sku = gateway.get("sku").as_str().unwrap_or_default();
-        let Some(limit) = tunnel_limit(sku) else {
+        let Some(limit) = limits::tunnel_limit(sku) else {
             continue;
         };
         if tunnels.len() > limit {
@@ -120,16 +121,6 @@ fn tunnel_limits(t: &Topology, findings: &mut Vec<Finding>) {
                 "choose a larger SKU (VpnGw4AZ and VpnGw5AZ allow 100), or spread the links over more gateways".into(),
             ));
         }
-    }
-}
-
-/// Site-to-site and VNet-to-VNet tunnels per gateway SKU (VPN Gateway SKUs).
-fn tunnel_limit(sku: &str) -> Option<usize> {
-    match sku.trim_end_matches("AZ") {
-        "Basic" | "Standard" => Some(10),
-        "VpnGw1" | "VpnGw2" | "VpnGw3" | "HighPerformance" => Some(30),
-        "VpnGw4" | "VpnGw5" => Some(100),
-        _ => None,
     }
 }
 
@@ -201,7 +192,8 @@ fn check_each(t: &Topology, findings: &mut Vec<Finding>) {
         if let (Some((gateway_addr, gateway)), Some(location)) =
             (gateway, c.get("location").as_str())
             && let Some(gateway_location) = gateway.get("location").as_str()
-            && super::region(location) != super::region(gateway_location)
+            && crate::model::normalize_location(location)
+                != crate::model::normalize_location(gateway_location)
         {
             findings.push(t.finding(
                 &CONNECTION_REGION,
@@ -217,7 +209,7 @@ fn check_each(t: &Topology, findings: &mut Vec<Finding>) {
 /// Length and characters of a shared key; messages never quote the key.
 fn shared_key(t: &Topology, addr: &ResourceAddr, key: &str, findings: &mut Vec<Finding>) {
     let length = key.chars().count();
-    if !(1..=128).contains(&length) {
+    if !limits::SHARED_KEY_LENGTH.contains(&length) {
         findings.push(t.finding(
             &SHARED_KEY_LENGTH,
             addr,
@@ -226,16 +218,13 @@ fn shared_key(t: &Topology, addr: &ResourceAddr, key: &str, findings: &mut Vec<F
             "use 1 to 128 characters".into(),
         ));
     }
-    let odd: Vec<char> = key
-        .chars()
-        .filter(|c| !c.is_ascii_graphic() || matches!(c, '-' | '~'))
-        .collect();
-    if !odd.is_empty() {
+    let odd = limits::shared_key_odd_characters(key);
+    if odd > 0 {
         findings.push(t.finding(
             &SHARED_KEY_CHARACTERS,
             addr,
             "shared_key",
-            format!("the shared key of {addr} holds {} character(s) outside Azure's documented set", odd.len()),
+            format!("the shared key of {addr} holds {odd} character(s) outside Azure's documented set"),
             "use printable ASCII without spaces, '-' or '~' (some devices and the Azure FAQ reject them)".into(),
         ));
     }

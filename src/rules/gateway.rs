@@ -5,6 +5,7 @@ use miette::Severity;
 
 use super::topology::{Topology, prefixes};
 use super::{Finding, Rule};
+use crate::model::limits;
 
 pub const SUBNET_NAME: Rule = Rule {
     id: "gateway-subnet-name",
@@ -61,9 +62,9 @@ fn placement_and_public_ips(t: &Topology, findings: &mut Vec<Finding>) {
             if let Some(subnet_id) = config.get("subnet_id").as_str()
                 && sku != "Basic"
                 && let Some(prefix) = gateway_subnet_prefix(t, subnet_id)
-                && prefix.prefix_len() > 27
+                && prefix.prefix_len() > limits::GATEWAY_SUBNET_RECOMMENDED_PREFIX
             {
-                let rule = if prefix.prefix_len() > 28 {
+                let rule = if prefix.prefix_len() > limits::gateway_subnet_longest_prefix(sku) {
                     &SUBNET_TOO_SMALL
                 } else {
                     &SUBNET_SMALL
@@ -241,16 +242,6 @@ pub const RESIZE: Rule = Rule {
     checks: "a gateway's SKU changes only within its family (VpnGwN to VpnGwM, VpnGwNAZ to VpnGwMAZ), never to or from Basic",
 };
 
-/// The resize family of a SKU: Basic, the non-AZ VpnGw SKUs, the AZ ones, or legacy SKUs.
-fn sku_family(sku: &str) -> &str {
-    match sku {
-        "Basic" => "Basic",
-        s if s.starts_with("VpnGw") && s.ends_with("AZ") => "VpnGwAZ",
-        s if s.starts_with("VpnGw") => "VpnGw",
-        other => other,
-    }
-}
-
 /// An existing gateway whose SKU would move to another family: Azure cannot resize it, and
 /// rebuilding a gateway takes 45 minutes, so the plan refuses rather than replace it quietly.
 fn resizes(t: &Topology, findings: &mut Vec<Finding>) {
@@ -261,7 +252,7 @@ fn resizes(t: &Topology, findings: &mut Vec<Finding>) {
         let Some(before) = prior.get("sku").and_then(serde_json::Value::as_str) else {
             continue;
         };
-        if sku_family(before) != sku_family(sku) {
+        if limits::sku_family(before) != limits::sku_family(sku) {
             findings.push(t.finding(
                 &RESIZE,
                 addr,
@@ -282,7 +273,7 @@ fn new_gateway_skus(t: &Topology, findings: &mut Vec<Finding>) {
         .filter(|(addr, _)| t.is_new(addr));
     for (addr, gateway) in new_gateways {
         let sku = gateway.get("sku").as_str().unwrap_or_default();
-        if matches!(sku, "Standard" | "HighPerformance") {
+        if limits::sku_retired(sku) {
             findings.push(t.finding(
                 &RETIRED_SKU,
                 addr,
@@ -317,12 +308,7 @@ fn check_sku(t: &Topology, findings: &mut Vec<Finding>) {
             ));
         }
         let generation = gateway.get("generation").as_str().unwrap_or_default();
-        let family = sku.trim_end_matches("AZ");
-        let wrong_generation = match generation {
-            "Generation1" => matches!(family, "VpnGw4" | "VpnGw5"),
-            "Generation2" => family == "VpnGw1",
-            _ => false,
-        };
+        let wrong_generation = !limits::sku_in_generation(sku, generation);
         if wrong_generation {
             findings.push(t.finding(
                 &SKU_GENERATION,
@@ -333,7 +319,7 @@ fn check_sku(t: &Topology, findings: &mut Vec<Finding>) {
             ));
         }
         let bgp = super::bgp_enabled(gateway);
-        if bgp && (sku == "Basic" || policy_based) {
+        if bgp && !limits::bgp_supported(sku, policy_based) {
             findings.push(t.finding(
                 &BGP_SKU,
                 addr,

@@ -7,6 +7,7 @@ use miette::Severity;
 use super::topology::Topology;
 use super::{Finding, Rule};
 use crate::eval::value::Value;
+use crate::model::limits;
 
 pub const POLICY_GCM: Rule = Rule {
     id: "ipsec-policy-gcm",
@@ -53,7 +54,7 @@ pub const ACTIVE_ACTIVE_PUBLIC_IPS: Rule = Rule {
 pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
     for (addr, c) in t.of_type("azurerm_virtual_network_gateway_connection") {
         if let Some(dpd) = c.get("dpd_timeout_seconds").as_number()
-            && !(9.0..=3600.0).contains(&dpd)
+            && !limits::DPD_TIMEOUT_SECONDS.contains(&dpd)
         {
             findings.push(t.finding(
                 &DPD_TIMEOUT,
@@ -67,9 +68,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
             continue;
         };
         let text = |key: &str| policy.get(key).as_str().unwrap_or_default();
-        if text("ipsec_encryption").starts_with("GCMAES")
-            && text("ipsec_integrity") != text("ipsec_encryption")
-        {
+        if limits::gcm_integrity_mismatch(text("ipsec_encryption"), text("ipsec_integrity")) {
             findings.push(t.finding(
                 &POLICY_GCM,
                 addr,
@@ -82,7 +81,7 @@ pub fn check(t: &Topology, findings: &mut Vec<Finding>) {
                 format!("set ipsec_integrity = \"{}\"", text("ipsec_encryption")),
             ));
         }
-        let too_short = [("sa_lifetime", 300.0), ("sa_datasize", 1024.0)]
+        let too_short = limits::SA_MINIMUMS
             .into_iter()
             .find(|(key, min)| policy.get(key).as_number().is_some_and(|v| v < *min));
         if let Some((key, min)) = too_short {

@@ -10,6 +10,7 @@
 //! which networks the topology joins.
 
 mod address;
+mod balancer;
 mod bgp;
 mod connection;
 mod gateway;
@@ -87,6 +88,7 @@ pub const RULES: &[&Rule] = &[
     &peering::OVERLAP,
     &peering::ONE_DIRECTION,
     &peering::REMOTE_GATEWAY,
+    &balancer::SINGLE_VNET,
 ];
 
 /// One broken rule, at the argument responsible.
@@ -153,6 +155,7 @@ pub fn check(
     bgp::check(&topology, &mut findings);
     ipsec::check(&topology, &mut findings);
     peering::check(&topology, &mut findings);
+    balancer::check(&topology, &mut findings);
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });
@@ -171,14 +174,6 @@ fn gateway_vnet_id(gateway: &Value) -> Option<&str> {
     let config = gateway.get("ip_configuration").as_list()?.first()?;
     let (vnet_id, _) = config.get("subnet_id").as_str()?.rsplit_once("/subnets/")?;
     Some(vnet_id)
-}
-
-/// A region name as Azure compares them: `West Europe` is `westeurope`.
-fn region(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Whether a finding stops the plan.

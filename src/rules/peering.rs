@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use miette::Severity;
 
-use super::topology::{Topology, overlap, prefixes};
+use super::topology::{Topology, prefixes};
 use super::{Finding, Rule};
 use crate::addr::ResourceAddr;
 use crate::eval::value::Value;
+use crate::model::limits::overlap;
 
 pub const OVERLAP: Rule = Rule {
     id: "peering-address-overlap",

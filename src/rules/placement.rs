@@ -8,6 +8,7 @@ use miette::Severity;
 use super::topology::Topology;
 use super::{Finding, Rule};
 use crate::addr::ResourceAddr;
+use crate::model::limits;
 
 pub const GATEWAY_SUBNET_EXCLUSIVE: Rule = Rule {
     id: "gateway-subnet-exclusive",
@@ -78,7 +79,8 @@ fn gateways_per_vnet(t: &Topology, findings: &mut Vec<Finding>) {
         let vnet = t.by_id(&vnet_id);
         if let (Some((vnet_addr, vnet)), Some(location)) = (vnet, gateway.get("location").as_str())
             && let Some(vnet_location) = vnet.get("location").as_str()
-            && super::region(location) != super::region(vnet_location)
+            && crate::model::normalize_location(location)
+                != crate::model::normalize_location(vnet_location)
         {
             findings.push(t.finding(
                 &GATEWAY_REGION,
@@ -105,51 +107,22 @@ fn gateways_per_vnet(t: &Topology, findings: &mut Vec<Finding>) {
     }
 }
 
-/// (resource type, shortest, longest) name lengths; all use letters, digits, `_`, `.`, `-`,
-/// start with a letter or digit and end with a letter, digit or `_`.
-const NAME_LENGTHS: [(&str, usize, usize); 7] = [
-    ("azurerm_virtual_network", 2, 64),
-    ("azurerm_subnet", 1, 80),
-    ("azurerm_public_ip", 1, 80),
-    ("azurerm_virtual_network_gateway", 1, 80),
-    ("azurerm_local_network_gateway", 1, 80),
-    ("azurerm_virtual_network_gateway_connection", 1, 80),
-    ("azurerm_network_interface", 1, 80),
-];
-
 fn names(t: &Topology, findings: &mut Vec<Finding>) {
-    for (resource_type, min, max) in NAME_LENGTHS {
+    for (resource_type, _, _) in limits::NAME_LENGTHS {
         for (addr, object) in t.of_type(resource_type) {
             let Some(name) = object.get("name").as_str() else {
                 continue;
             };
-            if let Some(problem) = name_problem(name, min, max) {
+            if let Some(problem) = limits::name_problem(resource_type, name) {
                 findings.push(t.finding(
                     &NAME_FORMAT,
                     addr,
                     "name",
                     format!("\"{name}\" {problem}"),
-                    format!("use {min} to {max} letters, digits, '_', '.' or '-', starting with a letter or digit and ending with a letter, digit or '_'"),
+                    limits::name_advice(resource_type),
                 ));
             }
         }
-    }
-}
-
-fn name_problem(name: &str, min: usize, max: usize) -> Option<String> {
-    let length = name.chars().count();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
-    if length < min || length > max {
-        let plural = if length == 1 { "" } else { "s" };
-        Some(format!("is {length} character{plural} long"))
-    } else if let Some(c) = name.chars().find(|c| !allowed(*c)) {
-        Some(format!("contains '{c}'"))
-    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        Some("does not start with a letter or digit".into())
-    } else if !name.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-        Some("does not end with a letter, digit or '_'".into())
-    } else {
-        None
     }
 }
 
@@ -160,97 +133,16 @@ pub const UNKNOWN_REGION: Rule = Rule {
     checks: "a location names an Azure region (compared as Azure does: `West Europe` is `westeurope`)",
 };
 
-/// Azure regions (public, US Government and China clouds), as `az account list-locations`
-/// names them.
-const REGIONS: &[&str] = &[
-    "australiacentral",
-    "australiacentral2",
-    "australiaeast",
-    "australiasoutheast",
-    "austriaeast",
-    "belgiumcentral",
-    "brazilsouth",
-    "brazilsoutheast",
-    "canadacentral",
-    "canadaeast",
-    "centralindia",
-    "centralus",
-    "centraluseuap",
-    "chilecentral",
-    "eastasia",
-    "eastus",
-    "eastus2",
-    "eastus2euap",
-    "francecentral",
-    "francesouth",
-    "germanynorth",
-    "germanywestcentral",
-    "indonesiacentral",
-    "israelcentral",
-    "italynorth",
-    "japaneast",
-    "japanwest",
-    "jioindiacentral",
-    "jioindiawest",
-    "koreacentral",
-    "koreasouth",
-    "malaysiawest",
-    "mexicocentral",
-    "newzealandnorth",
-    "northcentralus",
-    "northeurope",
-    "norwayeast",
-    "norwaywest",
-    "polandcentral",
-    "qatarcentral",
-    "southafricanorth",
-    "southafricawest",
-    "southcentralus",
-    "southeastasia",
-    "southindia",
-    "spaincentral",
-    "swedencentral",
-    "swedensouth",
-    "switzerlandnorth",
-    "switzerlandwest",
-    "uaecentral",
-    "uaenorth",
-    "uksouth",
-    "ukwest",
-    "westcentralus",
-    "westeurope",
-    "westindia",
-    "westus",
-    "westus2",
-    "westus3",
-    "usgovarizona",
-    "usgovtexas",
-    "usgovvirginia",
-    "usdodcentral",
-    "usdodeast",
-    "chinaeast",
-    "chinaeast2",
-    "chinaeast3",
-    "chinanorth",
-    "chinanorth2",
-    "chinanorth3",
-];
-
 /// Every modelled resource's `location` names a region.
 fn regions(t: &Topology, findings: &mut Vec<Finding>) {
     for (addr, object) in t.modelled() {
         let Some(location) = object.get("location").as_str() else {
             continue;
         };
-        let normalized = super::region(location);
-        if REGIONS.contains(&normalized.as_str()) {
+        if limits::is_region(location) {
             continue;
         }
-        let closest = REGIONS
-            .iter()
-            .min_by_key(|r| edit_distance(r, &normalized))
-            .copied()
-            .unwrap_or("westeurope");
+        let closest = limits::closest_region(location);
         findings.push(t.finding(
             &UNKNOWN_REGION,
             addr,
@@ -259,20 +151,4 @@ fn regions(t: &Topology, findings: &mut Vec<Finding>) {
             format!("did you mean \"{closest}\"? `az account list-locations -o table` lists them"),
         ));
     }
-}
-
-/// Levenshtein distance, for suggesting the region a typo meant.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }

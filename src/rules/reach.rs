@@ -9,7 +9,7 @@
 //! Works on any set of objects (the desired state, or the current state), and knows nothing
 //! of where they come from.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -33,15 +33,138 @@ pub struct Reachable {
     pub from: ResourceAddr,
     pub to: ResourceAddr,
     pub via: Vec<ResourceAddr>,
-    /// How many joins the path crosses: 1 for a direct join, more through BGP transit.
-    #[serde(skip)]
-    pub hops: usize,
 }
 
-#[derive(Debug, Default, Serialize)]
+/// What a topology joins, kept in a form that grows with networks and connections rather than
+/// with pairs: the direct joins, and the groups of networks that reach each other through BGP
+/// transit (every member reaches every other). [`Reachability::pairs`] spells the pairs out.
+#[derive(Debug, Default)]
 pub struct Reachability {
     pub networks: Vec<Network>,
-    pub reachable: Vec<Reachable>,
+    /// Networks joined directly, `from` < `to`: the connections of the shortest join.
+    direct: BTreeMap<(ResourceAddr, ResourceAddr), Vec<ResourceAddr>>,
+    /// BGP joins: each network's neighbours (in address order) and the connections to them.
+    transit: BTreeMap<ResourceAddr, Vec<(ResourceAddr, Vec<ResourceAddr>)>>,
+    /// The transit group of every network with a BGP join (an index into `groups`).
+    group_of: BTreeMap<ResourceAddr, usize>,
+    /// Groups of networks joined through BGP, members sorted.
+    pub groups: Vec<Vec<ResourceAddr>>,
+}
+
+impl Reachability {
+    /// Whether a connection or peering joins `a` and `b` directly.
+    pub fn directly_joined(&self, a: &ResourceAddr, b: &ResourceAddr) -> bool {
+        self.direct.contains_key(&ordered(a, b))
+    }
+
+    /// Whether `a` and `b` exchange traffic.
+    pub fn reaches(&self, a: &ResourceAddr, b: &ResourceAddr) -> bool {
+        self.directly_joined(a, b) || self.same_group(a, b)
+    }
+
+    fn same_group(&self, a: &ResourceAddr, b: &ResourceAddr) -> bool {
+        matches!((self.group_of.get(a), self.group_of.get(b)), (Some(x), Some(y)) if x == y)
+    }
+
+    /// Every pair that reaches each other, with a shortest path; sorted. Quadratic in a
+    /// group's size by nature: for `reach`, not for planning.
+    pub fn pairs(&self) -> Vec<Reachable> {
+        let mut pairs: BTreeMap<(ResourceAddr, ResourceAddr), Vec<ResourceAddr>> =
+            self.direct.clone();
+        for group in &self.groups {
+            for start in group {
+                for (end, path) in self.paths_from(start) {
+                    if start < end {
+                        pairs.entry((start.clone(), end.clone())).or_insert(path);
+                    }
+                }
+            }
+        }
+        pairs
+            .into_iter()
+            .map(|((from, to), via)| Reachable { from, to, via })
+            .collect()
+    }
+
+    /// Shortest paths over BGP joins from `start` (breadth-first, neighbours in address
+    /// order): each network reached, with the connections crossed.
+    fn paths_from<'r>(
+        &'r self,
+        start: &'r ResourceAddr,
+    ) -> BTreeMap<&'r ResourceAddr, Vec<ResourceAddr>> {
+        let mut parent: BTreeMap<&ResourceAddr, Option<(&ResourceAddr, &[ResourceAddr])>> =
+            BTreeMap::from([(start, None)]);
+        let mut order = vec![start];
+        let mut next = 0;
+        while let Some(node) = order.get(next).copied() {
+            next += 1;
+            for (neighbour, via) in self.transit.get(node).into_iter().flatten() {
+                if !parent.contains_key(neighbour) {
+                    parent.insert(neighbour, Some((node, via)));
+                    order.push(neighbour);
+                }
+            }
+        }
+        let mut paths: BTreeMap<&ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
+        for node in order {
+            let path = match parent[node] {
+                None => Vec::new(),
+                Some((from, via)) => paths[from].iter().chain(via).cloned().collect(),
+            };
+            paths.insert(node, path);
+        }
+        paths
+    }
+
+    /// A shortest path between two networks of one transit group.
+    pub fn transit_path(&self, a: &ResourceAddr, b: &ResourceAddr) -> Option<Vec<ResourceAddr>> {
+        self.paths_from(a).remove(b)
+    }
+
+    /// The pairs `self` joins that `other` does not, sorted. Costs what the answer holds, plus
+    /// the networks and joins: never the pairs both join.
+    fn pairs_beyond(&self, other: &Reachability) -> Vec<Pair> {
+        let mut out: BTreeSet<Pair> = self
+            .direct
+            .keys()
+            .filter(|(a, b)| !other.reaches(a, b))
+            .map(|(a, b)| Pair {
+                from: a.clone(),
+                to: b.clone(),
+            })
+            .collect();
+        for group in &self.groups {
+            // Members by the group they had in `other`; only pairs across classes are new.
+            // A member without a group in `other` is a class of its own (keyed by position).
+            let mut classes: BTreeMap<Result<usize, usize>, Vec<&ResourceAddr>> = BTreeMap::new();
+            for (i, member) in group.iter().enumerate() {
+                let key = other.group_of.get(member).copied().ok_or(i);
+                classes.entry(key).or_default().push(member);
+            }
+            let classes: Vec<&Vec<&ResourceAddr>> = classes.values().collect();
+            for (i, first) in classes.iter().enumerate() {
+                for second in &classes[i + 1..] {
+                    for a in first.iter() {
+                        for b in second.iter() {
+                            if !other.direct.contains_key(&ordered(a, b)) {
+                                let (from, to) = ordered(a, b);
+                                out.insert(Pair { from, to });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+fn ordered(a: &ResourceAddr, b: &ResourceAddr) -> (ResourceAddr, ResourceAddr) {
+    if a < b {
+        (a.clone(), b.clone())
+    } else {
+        (b.clone(), a.clone())
+    }
 }
 
 /// A join between two networks: the connections it consists of, and whether BGP runs on it.
@@ -74,10 +197,69 @@ pub fn reachability<'a>(
         .map(|(addr, v)| network(addr, v))
         .collect();
     let joins = joins(&objects, &by_id);
-    Reachability {
-        reachable: reachable_pairs(&networks, &joins),
-        networks,
+    let known: BTreeSet<&ResourceAddr> = networks.iter().map(|n| &n.address).collect();
+    let mut direct: BTreeMap<(ResourceAddr, ResourceAddr), Vec<ResourceAddr>> = BTreeMap::new();
+    let mut transit: BTreeMap<ResourceAddr, Vec<(ResourceAddr, Vec<ResourceAddr>)>> =
+        BTreeMap::new();
+    for join in joins.iter().filter(|j| j.a != j.b) {
+        let key = ordered(&join.a, &join.b);
+        if direct.get(&key).is_none_or(|via| join.via < *via) {
+            direct.insert(key, join.via.clone());
+        }
+        if join.bgp && known.contains(&join.a) && known.contains(&join.b) {
+            for (from, to) in [(&join.a, &join.b), (&join.b, &join.a)] {
+                transit
+                    .entry(from.clone())
+                    .or_default()
+                    .push((to.clone(), join.via.clone()));
+            }
+        }
     }
+    for neighbours in transit.values_mut() {
+        neighbours.sort();
+    }
+    let (group_of, groups) = transit_groups(&transit);
+    Reachability {
+        networks,
+        direct,
+        transit,
+        group_of,
+        groups,
+    }
+}
+
+/// The connected groups of the BGP joins (union-find, near-linear).
+fn transit_groups(
+    transit: &BTreeMap<ResourceAddr, Vec<(ResourceAddr, Vec<ResourceAddr>)>>,
+) -> (BTreeMap<ResourceAddr, usize>, Vec<Vec<ResourceAddr>>) {
+    let index: BTreeMap<&ResourceAddr, usize> =
+        transit.keys().enumerate().map(|(i, a)| (a, i)).collect();
+    let mut parent: Vec<usize> = (0..index.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (a, neighbours) in transit {
+        for (b, _) in neighbours {
+            let (x, y) = (root(&mut parent, index[a]), root(&mut parent, index[b]));
+            parent[x.max(y)] = x.min(y);
+        }
+    }
+    let mut by_root: BTreeMap<usize, Vec<ResourceAddr>> = BTreeMap::new();
+    for (addr, i) in &index {
+        let r = root(&mut parent, *i);
+        by_root.entry(r).or_default().push((*addr).clone());
+    }
+    let groups: Vec<Vec<ResourceAddr>> = by_root.into_values().collect();
+    let group_of = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, members)| members.iter().map(move |m| (m.clone(), g)))
+        .collect();
+    (group_of, groups)
 }
 
 fn network(addr: &ResourceAddr, v: &Value) -> Network {
@@ -260,67 +442,6 @@ fn peering_joins(
     joins
 }
 
-/// Every pair joined directly, or through a path whose every join runs BGP; `via` is a
-/// shortest path found breadth-first with neighbours in address order.
-fn reachable_pairs(networks: &[Network], joins: &[Join]) -> Vec<Reachable> {
-    // (from, to) → (connections crossed, joins crossed).
-    let mut pairs: BTreeMap<(ResourceAddr, ResourceAddr), (Vec<ResourceAddr>, usize)> =
-        BTreeMap::new();
-    let ordered = |a: &ResourceAddr, b: &ResourceAddr| {
-        if a < b {
-            (a.clone(), b.clone())
-        } else {
-            (b.clone(), a.clone())
-        }
-    };
-    for join in joins {
-        let key = ordered(&join.a, &join.b);
-        let shorter = pairs.get(&key).is_none_or(|(via, _)| join.via < *via);
-        if join.a != join.b && shorter {
-            pairs.insert(key, (join.via.clone(), 1));
-        }
-    }
-    let mut transit: BTreeMap<&ResourceAddr, Vec<(&ResourceAddr, &Join)>> = BTreeMap::new();
-    for join in joins.iter().filter(|j| j.bgp) {
-        transit.entry(&join.a).or_default().push((&join.b, join));
-        transit.entry(&join.b).or_default().push((&join.a, join));
-    }
-    for neighbours in transit.values_mut() {
-        neighbours.sort_by(|x, y| (x.0, &x.1.via).cmp(&(y.0, &y.1.via)));
-    }
-    let known: BTreeSet<&ResourceAddr> = networks.iter().map(|n| &n.address).collect();
-    for start in transit.keys().copied().filter(|n| known.contains(n)) {
-        let mut paths: BTreeMap<&ResourceAddr, (Vec<ResourceAddr>, usize)> =
-            BTreeMap::from([(start, (Vec::new(), 0))]);
-        let mut queue = VecDeque::from([start]);
-        while let Some(node) = queue.pop_front() {
-            for (next, join) in transit.get(node).into_iter().flatten() {
-                if paths.contains_key(next) {
-                    continue;
-                }
-                let (mut via, hops) = paths[node].clone();
-                via.extend(join.via.iter().cloned());
-                paths.insert(next, (via, hops + 1));
-                queue.push_back(next);
-            }
-        }
-        for (end, path) in paths {
-            if end != start {
-                pairs.entry(ordered(start, end)).or_insert(path);
-            }
-        }
-    }
-    pairs
-        .into_iter()
-        .map(|((from, to), (via, hops))| Reachable {
-            from,
-            to,
-            via,
-            hops,
-        })
-        .collect()
-}
-
 /// What the desired end state joins.
 pub fn of_desired(desired: &crate::eval::DesiredState) -> Reachability {
     reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
@@ -358,18 +479,85 @@ impl ReachabilityChange {
 
 /// What changes from `before` to `after`, sorted.
 pub fn change(before: &Reachability, after: &Reachability) -> ReachabilityChange {
-    let pairs = |r: &Reachability| -> BTreeSet<Pair> {
-        r.reachable
-            .iter()
-            .map(|p| Pair {
-                from: p.from.clone(),
-                to: p.to.clone(),
+    ReachabilityChange {
+        gained: after.pairs_beyond(before),
+        lost: before.pairs_beyond(after),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(name: &str) -> ResourceAddr {
+        format!("azurerm_virtual_network.{name}").parse().unwrap()
+    }
+
+    /// Networks joined directly by `direct` and through BGP by `bgp` (each join one connection).
+    fn topology(direct: &[(&str, &str)], bgp: &[(&str, &str)]) -> Reachability {
+        let mut transit: BTreeMap<ResourceAddr, Vec<(ResourceAddr, Vec<ResourceAddr>)>> =
+            BTreeMap::new();
+        let mut joined = BTreeMap::new();
+        for (a, b) in direct.iter().chain(bgp) {
+            let via = vec![
+                format!("azurerm_virtual_network_gateway_connection.{a}_{b}")
+                    .parse()
+                    .unwrap(),
+            ];
+            joined.insert(ordered(&net(a), &net(b)), via);
+        }
+        for (a, b) in bgp {
+            let via = joined[&ordered(&net(a), &net(b))].clone();
+            transit
+                .entry(net(a))
+                .or_default()
+                .push((net(b), via.clone()));
+            transit.entry(net(b)).or_default().push((net(a), via));
+        }
+        let (group_of, groups) = transit_groups(&transit);
+        Reachability {
+            networks: Vec::new(),
+            direct: joined,
+            transit,
+            group_of,
+            groups,
+        }
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<Pair> {
+        list.iter()
+            .map(|(a, b)| Pair {
+                from: net(a),
+                to: net(b),
             })
             .collect()
-    };
-    let (before, after) = (pairs(before), pairs(after));
-    ReachabilityChange {
-        gained: after.difference(&before).cloned().collect(),
-        lost: before.difference(&after).cloned().collect(),
+    }
+
+    #[test]
+    fn changes_cost_what_changes_and_match_the_pairs() {
+        let before = topology(&[("c", "d")], &[("a", "hub"), ("b", "hub")]);
+        let after = topology(&[], &[("a", "hub"), ("b", "hub"), ("c", "hub")]);
+        let diff = change(&before, &after);
+        assert_eq!(diff.gained, pairs(&[("a", "c"), ("b", "c"), ("c", "hub")]));
+        assert_eq!(diff.lost, pairs(&[("c", "d")]));
+        assert_eq!(
+            after.pairs().len(),
+            6,
+            "four networks in one group: every pair"
+        );
+        let via: Vec<String> = after.pairs()[0]
+            .via
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            via,
+            [
+                "azurerm_virtual_network_gateway_connection.a_hub",
+                "azurerm_virtual_network_gateway_connection.b_hub"
+            ],
+            "a <-> b crosses the hub"
+        );
+        assert!(change(&after, &after).is_empty());
     }
 }

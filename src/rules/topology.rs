@@ -198,7 +198,3 @@ pub fn prefixes(value: &Value) -> Vec<IpNet> {
         .filter_map(|v| v.as_str()?.parse().ok())
         .collect()
 }
-
-pub fn overlap(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}

@@ -10,23 +10,24 @@ use serde_json::{Value as Json, json};
 
 use super::store::{self, Row};
 use crate::backend::BackendError;
+use crate::model::limits;
 
-fn refuse(code: &str, message: impl Into<String>) -> BackendError {
+pub(super) fn refuse(code: &str, message: impl Into<String>) -> BackendError {
     BackendError::new(code, message)
 }
 
-fn text<'a>(attrs: &'a Json, key: &str) -> &'a str {
+pub(super) fn text<'a>(attrs: &'a Json, key: &str) -> &'a str {
     attrs.get(key).and_then(Json::as_str).unwrap_or_default()
 }
 
-fn list<'a>(attrs: &'a Json, key: &str) -> &'a [Json] {
+pub(super) fn list<'a>(attrs: &'a Json, key: &str) -> &'a [Json] {
     attrs
         .get(key)
         .and_then(Json::as_array)
         .map_or(&[], Vec::as_slice)
 }
 
-fn strings(attrs: &Json, key: &str) -> Vec<String> {
+pub(super) fn strings(attrs: &Json, key: &str) -> Vec<String> {
     list(attrs, key)
         .iter()
         .filter_map(|v| v.as_str().map(str::to_owned))
@@ -46,7 +47,7 @@ fn default_if_null(attrs: &mut Json, key: &str, value: Json) {
     }
 }
 
-fn parse_prefixes(prefixes: &[String], what: &str) -> Result<Vec<IpNet>, BackendError> {
+pub(super) fn parse_prefixes(prefixes: &[String], what: &str) -> Result<Vec<IpNet>, BackendError> {
     prefixes
         .iter()
         .map(|p| {
@@ -60,10 +61,6 @@ fn parse_prefixes(prefixes: &[String], what: &str) -> Result<Vec<IpNet>, Backend
         .collect()
 }
 
-fn overlaps(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}
-
 /// Validates a create or update of `resource_type` and fills in what Azure assigns.
 pub(super) fn admit(
     tx: &Connection,
@@ -75,6 +72,7 @@ pub(super) fn admit(
     if resource_type != "azurerm_resource_group" && !group.is_empty() {
         require_resource_group(tx, &group, text(&attrs, "id"))?;
     }
+    super::policy::enforce(tx, resource_type, &attrs, prior)?;
     match resource_type {
         "azurerm_virtual_network" => virtual_network(&mut attrs)?,
         "azurerm_subnet" => subnet(tx, &attrs)?,
@@ -84,6 +82,7 @@ pub(super) fn admit(
         "azurerm_virtual_network_gateway_connection" => connection(tx, &mut attrs)?,
         "azurerm_network_interface" => network_interface(tx, &mut attrs, prior)?,
         "azurerm_linux_virtual_machine" => virtual_machine(tx, &mut attrs, prior)?,
+        "azurerm_lb" => load_balancer(tx, &mut attrs, prior)?,
         _ => {}
     }
     Ok(attrs)
@@ -101,7 +100,7 @@ fn require_resource_group(tx: &Connection, rg: &str, id: &str) -> Result<(), Bac
     }
 }
 
-fn get_referenced(tx: &Connection, id: &str, what: &str) -> Result<Row, BackendError> {
+pub(super) fn get_referenced(tx: &Connection, id: &str, what: &str) -> Result<Row, BackendError> {
     store::get(tx, id)?.ok_or_else(|| {
         refuse(
             "InvalidResourceReference",
@@ -180,7 +179,7 @@ fn check_subnet_prefixes(
         }
         for (other, other_prefixes) in others {
             for q in parse_prefixes(other_prefixes, &format!("Subnet {other}"))? {
-                if overlaps(&p, &q) {
+                if limits::overlap(&p, &q) {
                     return Err(refuse(
                         "NetcfgSubnetRangesOverlap",
                         format!(
@@ -281,39 +280,24 @@ fn public_ip(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(
     Ok(())
 }
 
-/// Tunnels a gateway SKU carries (VNet-to-VNet and site-to-site).
-pub(super) fn tunnel_limit(sku: &str) -> usize {
-    match sku.trim_end_matches("AZ") {
-        "Basic" | "Standard" => 10,
-        "VpnGw4" | "VpnGw5" => 100,
-        _ => 30,
-    }
-}
-
 fn gateway(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(), BackendError> {
     let name = text(attrs, "name").to_owned();
     let sku = text(attrs, "sku").to_owned();
     let is_vpn = text(attrs, "type") == "Vpn";
     if text(attrs, "vpn_type") == "PolicyBased" && sku != "Basic" {
         return Err(refuse(
-            "InvalidGatewaySku",
+            "InvalidGatewaySize",
             format!("PolicyBased VPN gateways support only the Basic SKU, not {sku}."),
         ));
     }
-    let generation = match (is_vpn, sku.trim_end_matches("AZ")) {
-        (false, _) => "None",
-        (true, "VpnGw4" | "VpnGw5") => "Generation2",
-        _ => "Generation1",
+    let generation = if is_vpn {
+        limits::default_generation(&sku)
+    } else {
+        "None"
     };
     default_if_null(attrs, "generation", json!(generation));
     let generation = text(attrs, "generation").to_owned();
-    let base = sku.trim_end_matches("AZ");
-    let fits = match generation.as_str() {
-        "Generation1" => !matches!(base, "VpnGw4" | "VpnGw5"),
-        "Generation2" => matches!(base, "VpnGw2" | "VpnGw3" | "VpnGw4" | "VpnGw5"),
-        _ => true,
-    };
-    if is_vpn && !fits {
+    if is_vpn && !limits::sku_in_generation(&sku, &generation) {
         return Err(refuse(
             "VirtualNetworkGatewaySkuCannotBeCreatedForSpecifiedVmGeneration",
             format!("Gateway SKU {sku} cannot be created for {generation}."),
@@ -558,7 +542,7 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
         _ => Vec::new(),
     };
     for a in vnet_space(tx, &gw)? {
-        if let Some(b) = far_space.iter().find(|b| overlaps(&a, b)) {
+        if let Some(b) = far_space.iter().find(|b| limits::overlap(&a, b)) {
             return Err(refuse(
                 "ConnectionOverlappingAddressSpaces",
                 format!("Connection {name} joins address spaces that overlap: {a} and {b}."),
@@ -572,7 +556,7 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
         .filter(|c| c.attr == "virtual_network_gateway_id" && !c.id.eq_ignore_ascii_case(&id))
         .count()
         + 1;
-    let limit = tunnel_limit(text(&gw.attributes, "sku"));
+    let limit = limits::tunnel_limit(text(&gw.attributes, "sku")).unwrap_or(30);
     if tunnels > limit {
         return Err(refuse(
             "MaximumTunnelsPerGatewayExceeded",
@@ -600,6 +584,147 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
     Ok(())
 }
 
+/// The prefixes of the subnet `subnet_id` names: a subnet resource, or one declared inline in
+/// its VNet.
+pub(super) fn subnet_prefixes(
+    tx: &Connection,
+    subnet_id: &str,
+) -> Result<Option<Vec<String>>, BackendError> {
+    if let Some(row) = store::get(tx, subnet_id)? {
+        return Ok(Some(strings(&row.attributes, "address_prefixes")));
+    }
+    let Some((vnet_id, name)) = subnet_id.rsplit_once("/subnets/") else {
+        return Ok(None);
+    };
+    Ok(store::get(tx, vnet_id)?.and_then(|v| {
+        list(&v.attributes, "subnet")
+            .iter()
+            .find(|s| text(s, "name").eq_ignore_ascii_case(name))
+            .map(|s| strings(s, "address_prefixes"))
+    }))
+}
+
+/// The private address an IP configuration in `subnet_id` gets: its static address once
+/// checked, the address it held before, or the first free one. `owner` is the (id, name) of
+/// the NIC or load balancer asking.
+fn private_address(
+    tx: &Connection,
+    (id, name): (&str, &str),
+    subnet_id: &str,
+    config: &Json,
+    kept: Option<Json>,
+) -> Result<Json, BackendError> {
+    let (_, subnet_name) = subnet_id.rsplit_once("/subnets/").unwrap_or_default();
+    if subnet_name.eq_ignore_ascii_case("GatewaySubnet") {
+        return Err(refuse(
+            "SubnetReservedForGateway",
+            format!(
+                "{name} cannot be placed in GatewaySubnet: nothing but the VPN gateway may be deployed there."
+            ),
+        ));
+    }
+    let prefixes = subnet_prefixes(tx, subnet_id)?.ok_or_else(|| {
+        refuse(
+            "InvalidResourceReference",
+            format!("Subnet {subnet_id} was not found."),
+        )
+    })?;
+    let subnet = parse_prefixes(&prefixes, "Subnet")?.into_iter().next();
+    let taken = addresses_in_use(tx, subnet_id, id)?;
+    let address = match (
+        text(config, "private_ip_address_allocation"),
+        config.get("private_ip_address").and_then(Json::as_str),
+    ) {
+        ("Static", Some(addr)) => {
+            let ip: IpAddr = addr.parse().map_err(|_| {
+                refuse(
+                    "InvalidPrivateIPAddress",
+                    format!("{addr} is not an IP address."),
+                )
+            })?;
+            if !subnet.is_some_and(|s| s.contains(&ip)) {
+                return Err(refuse(
+                    "PrivateIPAddressNotInSubnet",
+                    format!("Private IP address {addr} is not in subnet {subnet_name}."),
+                ));
+            }
+            if taken.contains(&ip) {
+                return Err(refuse(
+                    "PrivateIPAddressInUse",
+                    format!("Private IP address {addr} is already in use."),
+                ));
+            }
+            json!(addr)
+        }
+        _ => match kept {
+            Some(k) => k,
+            None => json!(
+                first_free(subnet, &taken)
+                    .ok_or_else(|| {
+                        refuse(
+                            "SubnetIsFull",
+                            format!("Subnet {subnet_name} has no free address for {name}."),
+                        )
+                    })?
+                    .to_string()
+            ),
+        },
+    };
+    Ok(address)
+}
+
+/// The blocks `key` of the object before this request.
+fn prior_list(prior: Option<&Row>, key: &str) -> Vec<Json> {
+    prior.map_or_else(Vec::new, |p| list(&p.attributes, key).to_vec())
+}
+
+/// Frontend ids and private addresses of a load balancer.
+fn load_balancer(
+    tx: &Connection,
+    attrs: &mut Json,
+    prior: Option<&Row>,
+) -> Result<(), BackendError> {
+    let name = text(attrs, "name").to_owned();
+    let id = text(attrs, "id").to_owned();
+    let prior_frontends = prior_list(prior, "frontend_ip_configuration");
+    let mut frontends = list(attrs, "frontend_ip_configuration").to_vec();
+    let mut private = Vec::new();
+    for frontend in &mut frontends {
+        let frontend_name = text(frontend, "name").to_owned();
+        set(
+            frontend,
+            "id",
+            json!(format!("{id}/frontendIPConfigurations/{frontend_name}")),
+        );
+        let Some(subnet_id) = frontend
+            .get("subnet_id")
+            .and_then(Json::as_str)
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        default_if_null(frontend, "private_ip_address_allocation", json!("Dynamic"));
+        default_if_null(frontend, "private_ip_address_version", json!("IPv4"));
+        let kept = prior_frontends
+            .iter()
+            .find(|p| text(p, "name") == frontend_name)
+            .and_then(|p| p.get("private_ip_address"))
+            .filter(|v| !v.is_null())
+            .cloned();
+        let address = private_address(tx, (&id, &name), &subnet_id, frontend, kept)?;
+        private.push(address.clone());
+        set(frontend, "private_ip_address", address);
+    }
+    set(attrs, "frontend_ip_configuration", Json::Array(frontends));
+    set(
+        attrs,
+        "private_ip_address",
+        private.first().cloned().unwrap_or(json!("")),
+    );
+    set(attrs, "private_ip_addresses", Json::Array(private));
+    Ok(())
+}
+
 fn network_interface(
     tx: &Connection,
     attrs: &mut Json,
@@ -608,9 +733,7 @@ fn network_interface(
     let name = text(attrs, "name").to_owned();
     let id = text(attrs, "id").to_owned();
     let mut configs = list(attrs, "ip_configuration").to_vec();
-    let prior_configs = prior
-        .map(|p| list(&p.attributes, "ip_configuration").to_vec())
-        .unwrap_or_default();
+    let prior_configs = prior_list(prior, "ip_configuration");
     for (i, config) in configs.iter_mut().enumerate() {
         default_if_null(config, "primary", json!(i == 0));
         let Some(subnet_id) = config
@@ -620,77 +743,12 @@ fn network_interface(
         else {
             continue;
         };
-        let (vnet_id, subnet_name) = subnet_id.rsplit_once("/subnets/").unwrap_or_default();
-        if subnet_name.eq_ignore_ascii_case("GatewaySubnet") {
-            return Err(refuse(
-                "SubnetReservedForGateway",
-                format!(
-                    "Network interface {name} cannot be placed in GatewaySubnet: nothing but the VPN gateway may be deployed there."
-                ),
-            ));
-        }
-        let prefixes = match store::get(tx, &subnet_id)? {
-            Some(row) => strings(&row.attributes, "address_prefixes"),
-            None => store::get(tx, vnet_id)?
-                .and_then(|v| {
-                    list(&v.attributes, "subnet")
-                        .iter()
-                        .find(|s| text(s, "name").eq_ignore_ascii_case(subnet_name))
-                        .map(|s| strings(s, "address_prefixes"))
-                })
-                .ok_or_else(|| {
-                    refuse(
-                        "InvalidResourceReference",
-                        format!("Subnet {subnet_id} was not found."),
-                    )
-                })?,
-        };
-        let subnet = parse_prefixes(&prefixes, "Subnet")?.into_iter().next();
         let kept = prior_configs
             .get(i)
             .and_then(|p| p.get("private_ip_address"))
             .filter(|v| !v.is_null())
             .cloned();
-        let taken = addresses_in_use(tx, &subnet_id, &id)?;
-        let address = match (
-            text(config, "private_ip_address_allocation"),
-            config.get("private_ip_address").and_then(Json::as_str),
-        ) {
-            ("Static", Some(addr)) => {
-                let ip: IpAddr = addr.parse().map_err(|_| {
-                    refuse(
-                        "InvalidPrivateIPAddress",
-                        format!("{addr} is not an IP address."),
-                    )
-                })?;
-                if !subnet.is_some_and(|s| s.contains(&ip)) {
-                    return Err(refuse(
-                        "PrivateIPAddressNotInSubnet",
-                        format!("Private IP address {addr} is not in subnet {subnet_name}."),
-                    ));
-                }
-                if taken.contains(&ip) {
-                    return Err(refuse(
-                        "PrivateIPAddressInUse",
-                        format!("Private IP address {addr} is already in use."),
-                    ));
-                }
-                json!(addr)
-            }
-            _ => match kept {
-                Some(k) => k,
-                None => json!(
-                    first_free(subnet, &taken)
-                        .ok_or_else(|| {
-                            refuse(
-                                "SubnetIsFull",
-                                format!("Subnet {subnet_name} has no free address for {name}."),
-                            )
-                        })?
-                        .to_string()
-                ),
-            },
-        };
+        let address = private_address(tx, (&id, &name), &subnet_id, config, kept)?;
         set(config, "private_ip_address", address);
     }
     let primary = configs
@@ -739,7 +797,8 @@ fn network_interface(
     Ok(())
 }
 
-/// Private addresses that NICs other than `except_id` hold in `subnet_id`.
+/// Private addresses that NICs and load balancer frontends other than `except_id` hold in
+/// `subnet_id`.
 fn addresses_in_use(
     tx: &Connection,
     subnet_id: &str,
@@ -747,16 +806,19 @@ fn addresses_in_use(
 ) -> Result<Vec<IpAddr>, BackendError> {
     let mut out = Vec::new();
     for user in store::referrers(tx, subnet_id, false)? {
-        if user.resource_type != "azurerm_network_interface"
-            || user.id.eq_ignore_ascii_case(except_id)
-        {
+        let block = match user.resource_type.as_str() {
+            "azurerm_network_interface" => "ip_configuration",
+            "azurerm_lb" => "frontend_ip_configuration",
+            _ => continue,
+        };
+        if user.id.eq_ignore_ascii_case(except_id) {
             continue;
         }
-        let Some(nic) = store::get(tx, &user.id)? else {
+        let Some(row) = store::get(tx, &user.id)? else {
             continue;
         };
         out.extend(
-            list(&nic.attributes, "ip_configuration")
+            list(&row.attributes, block)
                 .iter()
                 .filter(|c| text(c, "subnet_id").eq_ignore_ascii_case(subnet_id))
                 .filter_map(|c| {

@@ -7,6 +7,7 @@
 //! drift can be shown. It never sees plans, configuration or the state file.
 
 mod azure;
+mod policy;
 mod random;
 mod store;
 
