@@ -1138,3 +1138,51 @@ fn validate_reports_evaluation_warnings_too() {
         validate.stderr
     );
 }
+
+#[test]
+fn a_value_known_only_after_apply_is_still_refused_by_the_api() {
+    let ws = Workspace::new();
+    // The ASN is unknown until random_integer exists, so the plan cannot judge it.
+    ws.write(
+        "main.tf",
+        r#"resource "azurerm_resource_group" "rg" {
+  name     = "rg-unknown"
+  location = "westeurope"
+}
+
+resource "random_integer" "asn" {
+  min = 65517
+  max = 65517
+}
+
+resource "azurerm_local_network_gateway" "branch" {
+  name                = "branch"
+  location            = azurerm_resource_group.rg.location
+  resource_group_name = azurerm_resource_group.rg.name
+  gateway_address     = "203.0.113.10"
+  address_space       = ["192.168.0.0/16"]
+
+  bgp_settings {
+    asn                 = random_integer.asn.result
+    bgp_peering_address = "192.168.0.1"
+  }
+}
+"#,
+    );
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert!(plan.stdout.contains("Plan: 3 to add"), "{}", plan.stdout);
+    let apply = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(apply.code, 1);
+    assert!(
+        apply.stdout.contains(
+            "azurerm_local_network_gateway.branch: Error creating: BgpAsnReserved: ASN 65517"
+        ),
+        "{}",
+        apply.stdout
+    );
+    let listed = ws.run(&["state", "list"]).ok().stdout;
+    assert!(
+        !listed.contains("azurerm_local_network_gateway"),
+        "{listed}"
+    );
+}
