@@ -87,7 +87,7 @@ fn report_strays(t: &Topology, lb_id: &str, members: &[Member], findings: &mut V
     let Some(first) = members.first() else { return };
     let balancer = t
         .by_id(lb_id)
-        .map_or_else(|| last_segment(lb_id).to_owned(), |(a, _)| a.to_string());
+        .map_or_else(|| super::id_name(lb_id).to_owned(), |(a, _)| a.to_string());
     for stray in members.iter().filter(|m| m.vnet_id != first.vnet_id) {
         findings.push(t.finding(
             &SINGLE_VNET,
@@ -96,9 +96,9 @@ fn report_strays(t: &Topology, lb_id: &str, members: &[Member], findings: &mut V
             format!(
                 "{} puts {balancer} in VNet {}, but {} puts it in VNet {}",
                 stray.addr,
-                last_segment(&stray.vnet_id),
+                super::id_name(&stray.vnet_id),
                 first.addr,
-                last_segment(&first.vnet_id)
+                super::id_name(&first.vnet_id)
             ),
             "a load balancer serves one virtual network: use a load balancer per VNet (or peer the VNets and front them with an Application Gateway)".into(),
         ));
@@ -122,8 +122,4 @@ fn vnet_of(subnet_id: &str) -> Option<String> {
     subnet_id
         .rsplit_once("/subnets/")
         .map(|(vnet, _)| vnet.to_lowercase())
-}
-
-fn last_segment(id: &str) -> &str {
-    id.rsplit('/').next().unwrap_or(id)
 }

@@ -176,6 +176,11 @@ fn gateway_vnet_id(gateway: &Value) -> Option<&str> {
     Some(vnet_id)
 }
 
+/// The name an ARM id ends with (`.../virtualNetworks/vnet1` → `vnet1`).
+fn id_name(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
 /// Whether a finding stops the plan.
 pub fn is_error(finding: &Finding) -> bool {
     finding.rule.severity == Severity::Error

@@ -28,7 +28,7 @@ pub const GATEWAY_REGION: Rule = Rule {
     id: "gateway-region",
     severity: Severity::Error,
     title: "Gateway in another region than its VNet",
-    checks: "a gateway is in its VNet's region",
+    checks: "a gateway's IP configurations all use one VNet, in the gateway's region",
 };
 
 pub const NAME_FORMAT: Rule = Rule {
@@ -75,6 +75,27 @@ fn gateways_per_vnet(t: &Topology, findings: &mut Vec<Finding>) {
         };
         if gateway.get("type").as_str() == Some("Vpn") {
             by_vnet.entry(vnet_id.clone()).or_default().push(addr);
+        }
+        let configs = gateway
+            .get("ip_configuration")
+            .as_list()
+            .unwrap_or_default();
+        let elsewhere = configs.iter().find_map(|c| {
+            let (vnet, _) = c.get("subnet_id").as_str()?.rsplit_once("/subnets/")?;
+            (!vnet.eq_ignore_ascii_case(&vnet_id)).then_some(vnet)
+        });
+        if let Some(other) = elsewhere {
+            findings.push(t.finding(
+                &GATEWAY_REGION,
+                addr,
+                "ip_configuration.subnet_id",
+                format!(
+                    "{addr} has IP configurations in two VNets ({} and {})",
+                    super::id_name(&vnet_id),
+                    super::id_name(other)
+                ),
+                "use the GatewaySubnet of one VNet in every ip_configuration".into(),
+            ));
         }
         let vnet = t.by_id(&vnet_id);
         if let (Some((vnet_addr, vnet)), Some(location)) = (vnet, gateway.get("location").as_str())

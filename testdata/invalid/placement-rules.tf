@@ -50,7 +50,13 @@ resource "azurerm_virtual_network_gateway" "first" {
 
   ip_configuration {
     public_ip_address_id = azurerm_public_ip.p[0].id
-    subnet_id            = "${azurerm_virtual_network.v.id}/subnets/GatewaySubnet"
+    subnet_id            = "${azurerm_virtual_network.v.id}/subnets/GatewaySubnet" # ERROR: Gateway in another region than its VNet
+  }
+
+  ip_configuration {
+    name                 = "second"
+    public_ip_address_id = azurerm_public_ip.p[0].id
+    subnet_id            = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other/providers/Microsoft.Network/virtualNetworks/elsewhere/subnets/GatewaySubnet"
   }
 }
 

@@ -139,8 +139,20 @@ fn gateway_placement(
     let name = text(attrs, "name");
     let sku = text(attrs, "sku");
     let mut public_ips: Vec<Row> = Vec::new();
+    let vnet = gateway_vnet(attrs).unwrap_or_default();
     for config in list(attrs, "ip_configuration") {
         let subnet_id = text(config, "subnet_id");
+        if !subnet_id
+            .to_lowercase()
+            .starts_with(&format!("{vnet}/subnets/"))
+        {
+            return Err(refuse(
+                "InvalidGatewaySubnet",
+                format!(
+                    "The IP configurations of gateway {name} must all use the GatewaySubnet of one virtual network."
+                ),
+            ));
+        }
         let prefix = subnet_prefixes(tx, subnet_id)?
             .and_then(|p| parse_prefixes(&p, "Subnet").ok())
             .and_then(|p| p.into_iter().next());
