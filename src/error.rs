@@ -44,6 +44,12 @@ pub enum Error {
         #[related]
         failures: Vec<ResourceFailure>,
     },
+    #[error("Apply interrupted: {not_started} operation(s) not started")]
+    #[diagnostic(
+        code(apply::interrupted),
+        help("everything that completed is in the state; run apply again to finish")
+    )]
+    Interrupted { not_started: usize },
     #[error("{count} resource(s) cannot be destroyed")]
     #[diagnostic(code(plan::prevent_destroy))]
     PreventDestroy {

@@ -270,9 +270,9 @@ fn a_failure_mid_apply_keeps_what_succeeded_and_the_next_apply_finishes() {
         failed.stdout
     );
     assert!(
-        failed
-            .stdout
-            .contains("Apply failed. 16 added, 0 changed, 0 destroyed; 1 failed, 2 skipped"),
+        failed.stdout.contains(
+            "Apply failed. 16 added, 0 changed, 0 destroyed; 1 failed, 2 skipped because something they depend on failed, 0 not started."
+        ),
         "{}",
         failed.stdout
     );
@@ -285,16 +285,31 @@ fn a_failure_mid_apply_keeps_what_succeeded_and_the_next_apply_finishes() {
     );
     let listed = ws.run(&["state", "list"]).ok().stdout;
     assert!(listed.contains("azurerm_virtual_network_gateway.gw1\n"));
-    assert!(!listed.contains("azurerm_virtual_network_gateway.gw2\n"));
     assert!(
         !listed.contains("connection"),
         "tunnels that need the failed gateway were not started"
     );
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("vnetform.tfstate")).unwrap())
+            .unwrap();
+    let gw2 = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == "azurerm_virtual_network_gateway" && r["name"] == "gw2")
+        .expect("the gateway Azure kept after its failed create is recorded");
+    assert_eq!(gw2["instances"][0]["status"], "tainted");
 
     let plan = ws.run(&["plan", "-no-color"]).ok();
     assert!(
         plan.stdout
-            .contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+            .contains("azurerm_virtual_network_gateway.gw2 is tainted, so must be replaced"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 3 to add, 0 to change, 1 to destroy."),
         "{}",
         plan.stdout
     );

@@ -1,29 +1,37 @@
 //! Apply: carrying out a plan through a backend.
 //!
 //! Owns the executor: it walks the plan's operations on tokio, starting each as soon as the
-//! operations it waits for have succeeded (bounded by `parallelism`), records every result
-//! in the state and persists it (through the journal) before anything depending on it starts, skips what depends on a failure while
-//! independent work goes on, and reports progress as [`Event`]s (formatting them is
+//! operations it waits for have succeeded (bounded by `parallelism`, narrowed while the
+//! backend throttles), announces every create in the journal before sending it, retries
+//! transient faults, records every result in the state and persists it before anything
+//! depending on it starts, skips what depends on a failure while independent work goes on,
+//! stops starting work when asked to, and reports progress as [`Event`]s (formatting them is
 //! `render`'s job). It never reads configuration and never re-plans, except through the
 //! `finalize` hook for objects whose arguments were unknown at plan time.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
 use crate::addr::ResourceAddr;
+use crate::backend::retry::retrying;
 use crate::backend::{Backend, BackendError, CreateRequest, DeleteRequest, UpdateRequest};
 use crate::eval::value::Value;
 use crate::model;
 use crate::plan::{Action, Plan, Step};
-use crate::state::{ResourceState, State, StateChange, StateError};
+use crate::state::{ResourceState, State, StateChange, StateError, Unconfirmed};
 
-/// The default bound on concurrent backend operations (Terraform's default is 10). Backend
-/// operations are dominated by waiting on the cloud, so a wider window lets every gateway
-/// of a large topology build at once.
-pub const DEFAULT_PARALLELISM: usize = 10;
+/// The default bound on concurrent backend operations (Terraform's is 10, which builds fifty
+/// gateways in five 45-minute waves). Backend operations are spent waiting on the cloud, so
+/// the window is wide enough for every gateway of a large topology to build at once; the
+/// executor narrows it while the backend throttles.
+pub const DEFAULT_PARALLELISM: usize = 64;
+
+/// How often a long operation reports that it is still running.
+pub const STILL_RUNNING_EVERY: Duration = Duration::from_secs(10);
 
 /// What an operation does, in Terraform's progress vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +55,12 @@ pub enum Event {
         elapsed: Duration,
         id: Option<String>,
     },
+    /// A long operation is still running.
+    Still {
+        addr: ResourceAddr,
+        verb: Verb,
+        elapsed: Duration,
+    },
     Failed {
         addr: ResourceAddr,
         verb: Verb,
@@ -64,6 +78,8 @@ pub struct ApplyOutcome {
     pub failures: Vec<(ResourceAddr, BackendError)>,
     /// Operations not run because something they depend on failed.
     pub skipped: Vec<ResourceAddr>,
+    /// Operations not started because the apply was interrupted.
+    pub not_started: Vec<ResourceAddr>,
 }
 
 /// Makes a batch of completed operations durable (see [`Executor::persist`]).
@@ -76,11 +92,12 @@ pub struct Executor<'a> {
     /// Re-plans an object whose arguments were unknown at plan time, against the state as
     /// it is now; `None` keeps the planned object.
     pub finalize: &'a dyn Fn(&ResourceAddr, &State) -> Option<Value>,
-    /// Makes the state durable; called after every completed operation.
-    /// Makes completed operations durable; called once per batch of operations that finished
-    /// together, before anything that depends on them starts. `state` already holds them.
+    /// Makes changes durable: the creates about to be sent, and the operations that finished
+    /// together (already in `state`), before anything that depends on them starts.
     pub persist: &'a mut Persist<'a>,
     pub on_event: &'a dyn Fn(&Event),
+    /// Set on interrupt: nothing new starts; what runs finishes and is recorded.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// What one finished backend call produced.
@@ -88,7 +105,42 @@ struct Finished {
     op: usize,
     elapsed: Duration,
     result: Result<Option<serde_json::Value>, BackendError>,
+    /// The backend throttled at least one attempt.
+    throttled: bool,
 }
+
+/// One operation, ready to send.
+struct Request {
+    op: usize,
+    addr: ResourceAddr,
+    verb: Verb,
+    step: Step,
+    before: serde_json::Value,
+    body: serde_json::Value,
+    prior_id: Option<String>,
+    same_object: bool,
+}
+
+impl Request {
+    /// The journal entry announcing a create of a new object, which the next run reconciles
+    /// if this one dies before it hears back. (A create-before-destroy replacement by a new id
+    /// is not announced: the address still holds the old object.)
+    fn announcement(&self, plan: &Plan) -> Option<StateChange> {
+        let change = &plan.changes[plan.operations[self.op].change];
+        let creates = self.step == Step::Apply && self.verb == Verb::Create && !self.same_object;
+        let id = model::id_of(&self.body)?;
+        (creates && change.action != Action::CreateThenDelete).then(|| {
+            StateChange::Started(Unconfirmed {
+                addr: self.addr.clone(),
+                id: id.to_owned(),
+                dependencies: change.dependencies.clone(),
+            })
+        })
+    }
+}
+
+/// The operations running, with when each started.
+type Running = JoinSet<Finished>;
 
 impl Executor<'_> {
     /// Runs every operation of `plan` against `state`.
@@ -103,6 +155,7 @@ impl Executor<'_> {
         }
         let mut ready: BTreeSet<usize> = (0..ops.len()).filter(|i| waiting[*i] == 0).collect();
         let mut failed: BTreeSet<usize> = BTreeSet::new();
+        let mut done: BTreeSet<usize> = BTreeSet::new();
         let mut outcome = ApplyOutcome {
             state: State::new(),
             added: 0,
@@ -110,18 +163,49 @@ impl Executor<'_> {
             destroyed: 0,
             failures: Vec::new(),
             skipped: Vec::new(),
+            not_started: Vec::new(),
         };
-        let mut running = JoinSet::new();
+        let mut running = Running::new();
+        let mut started_at: Vec<Option<Instant>> = vec![None; ops.len()];
         let parallelism = self.parallelism.max(1);
+        // Narrowed by half when the backend throttles, widened by one per calm completion.
+        let mut window = parallelism;
+        let mut ticker = tokio::time::interval(STILL_RUNNING_EVERY);
+        ticker.tick().await;
 
         loop {
-            while running.len() < parallelism {
-                let Some(i) = ready.pop_first() else { break };
-                self.start(plan, i, &state, &mut running);
+            if !self.stop.load(Ordering::Relaxed) {
+                let free = window.saturating_sub(running.len());
+                let batch: Vec<usize> = std::iter::from_fn(|| ready.pop_first())
+                    .take(free)
+                    .collect();
+                let requests: Vec<Request> = batch
+                    .iter()
+                    .map(|i| self.request(plan, *i, &state))
+                    .collect();
+                let announced: Vec<StateChange> = requests
+                    .iter()
+                    .filter_map(|r| r.announcement(plan))
+                    .collect();
+                if !announced.is_empty() {
+                    (self.persist)(&mut state, &announced)?;
+                }
+                for request in requests {
+                    started_at[request.op] = Some(Instant::now());
+                    self.spawn(plan, request, &mut running);
+                }
             }
-            let Some(joined) = running.join_next().await else {
+            if running.is_empty() {
                 break;
+            }
+            let joined = tokio::select! {
+                joined = running.join_next() => joined,
+                _ = ticker.tick() => {
+                    self.report_still_running(plan, &started_at, &done);
+                    continue;
+                }
             };
+            let Some(joined) = joined else { break };
             // Everything that finished meanwhile is recorded and made durable in one batch.
             let mut finished = vec![joined.expect("backend operations do not panic")];
             while let Some(more) = running.try_join_next() {
@@ -130,12 +214,18 @@ impl Executor<'_> {
             let mut changes = Vec::new();
             let mut succeeded = Vec::new();
             for f in &finished {
-                match self.record(plan, f, &mut state, &mut outcome) {
-                    Ok(change) => {
-                        changes.extend(change);
-                        succeeded.push(f.op);
-                    }
-                    Err(()) => mark_failed(f.op, &unblocks, &mut failed),
+                done.insert(f.op);
+                window = if f.throttled {
+                    (window / 2).max(1)
+                } else {
+                    (window + 1).min(parallelism)
+                };
+                let (change, ok) = self.record(plan, f, &mut state, &mut outcome);
+                changes.extend(change);
+                if ok {
+                    succeeded.push(f.op);
+                } else {
+                    mark_failed(f.op, &unblocks, &mut failed);
                 }
             }
             if !changes.is_empty() {
@@ -151,113 +241,127 @@ impl Executor<'_> {
             }
         }
         for (i, op) in ops.iter().enumerate() {
-            if failed.contains(&i)
-                && !outcome
-                    .failures
-                    .iter()
-                    .any(|(a, _)| *a == plan.changes[op.change].addr)
-            {
-                outcome.skipped.push(plan.changes[op.change].addr.clone());
+            let addr = &plan.changes[op.change].addr;
+            let is_failure = || outcome.failures.iter().any(|(a, _)| a == addr);
+            if failed.contains(&i) && !is_failure() {
+                outcome.skipped.push(addr.clone());
+            } else if !failed.contains(&i) && started_at[i].is_none() {
+                outcome.not_started.push(addr.clone());
             }
         }
         outcome.skipped.dedup();
+        outcome.not_started.dedup();
         outcome.state = state;
         Ok(outcome)
     }
 
-    fn start(&self, plan: &Plan, i: usize, state: &State, running: &mut JoinSet<Finished>) {
+    /// `Still creating... [10s elapsed]` for every operation running that long.
+    fn report_still_running(
+        &self,
+        plan: &Plan,
+        started_at: &[Option<Instant>],
+        done: &BTreeSet<usize>,
+    ) {
+        for (i, started) in started_at.iter().enumerate() {
+            let Some(started) = started else { continue };
+            let elapsed = started.elapsed();
+            if done.contains(&i) || elapsed < STILL_RUNNING_EVERY {
+                continue;
+            }
+            let op = &plan.operations[i];
+            let change = &plan.changes[op.change];
+            if change.action == Action::Read {
+                continue;
+            }
+            (self.on_event)(&Event::Still {
+                addr: change.addr.clone(),
+                verb: verb_of(change.action, op.step),
+                elapsed,
+            });
+        }
+    }
+
+    /// What operation `i` sends, from the plan (and, for objects with arguments unknown at
+    /// plan time, from the state as it is now).
+    fn request(&self, plan: &Plan, i: usize, state: &State) -> Request {
         let op = &plan.operations[i];
         let change = &plan.changes[op.change];
-        if change.action == Action::Read {
-            // Data is read when the resources that use it are evaluated again before their
-            // operation; this marker only orders them after what the data depends on.
-            running.spawn(async move {
-                Finished {
-                    op: i,
-                    elapsed: Duration::ZERO,
-                    result: Ok(None),
-                }
-            });
-            return;
-        }
-        let addr = change.addr.clone();
-        let resource_type = addr.resource_type.clone();
-        let backend = Arc::clone(&self.backend);
         let before = change.before.clone().unwrap_or_default();
         let prior_id = model::id_of(&before).map(str::to_owned);
-        let verb = verb_of(change.action, op.step);
         let after = change.after.clone().map(|after| {
             if change.config_unknown {
-                (self.finalize)(&addr, state).unwrap_or(after)
+                (self.finalize)(&change.addr, state).unwrap_or(after)
             } else {
                 after
             }
         });
         let body = after.as_ref().map(Value::to_json).unwrap_or_default();
         let new_id = model::id_of(&body).map(str::to_owned);
-        let same_object =
-            change.action == Action::CreateThenDelete && prior_id.is_some() && prior_id == new_id;
-        let shown_id = if verb == Verb::Create {
-            None
-        } else {
-            prior_id.clone()
-        };
+        Request {
+            op: i,
+            addr: change.addr.clone(),
+            verb: verb_of(change.action, op.step),
+            step: op.step,
+            same_object: change.action == Action::CreateThenDelete
+                && prior_id.is_some()
+                && prior_id == new_id,
+            before,
+            body,
+            prior_id,
+        }
+    }
+
+    fn spawn(&self, plan: &Plan, request: Request, running: &mut Running) {
+        let change = &plan.changes[plan.operations[request.op].change];
+        let op = request.op;
+        if change.action == Action::Read {
+            // Data is read when the resources that use it are evaluated again before their
+            // operation; this marker only orders them after what the data depends on.
+            running.spawn(async move {
+                Finished {
+                    op,
+                    elapsed: Duration::ZERO,
+                    result: Ok(None),
+                    throttled: false,
+                }
+            });
+            return;
+        }
+        let shown_id = (request.verb != Verb::Create)
+            .then(|| request.prior_id.clone())
+            .flatten();
         (self.on_event)(&Event::Started {
-            addr,
-            verb,
+            addr: request.addr.clone(),
+            verb: request.verb,
             id: shown_id,
         });
-        let step = op.step;
+        let backend = Arc::clone(&self.backend);
         running.spawn(async move {
             let started = Instant::now();
-            let result = match (step, verb) {
-                // A create-before-destroy replacement keeps its ARM id: the new object
-                // overwrites the old one, and nothing is left to delete.
-                (Step::Destroy, _) if same_object => Ok(None),
-                (Step::Destroy, _) => backend
-                    .delete(DeleteRequest {
-                        resource_type,
-                        id: prior_id.unwrap_or_default(),
-                    })
-                    .await
-                    .map(|()| None),
-                (Step::Apply, verb) if verb == Verb::Modify || same_object => backend
-                    .update(UpdateRequest {
-                        resource_type,
-                        prior: before,
-                        attributes: body,
-                    })
-                    .await
-                    .map(|r| Some(r.attributes)),
-                (Step::Apply, _) => backend
-                    .create(CreateRequest {
-                        resource_type,
-                        attributes: body,
-                    })
-                    .await
-                    .map(|r| Some(r.attributes)),
-            };
+            let (result, attempts) =
+                retrying(backend.as_ref(), || send(backend.as_ref(), &request)).await;
             Finished {
-                op: i,
+                op,
                 elapsed: started.elapsed(),
                 result,
+                throttled: attempts.throttled,
             }
         });
     }
 
-    /// Records a finished operation in the state, returning the change to persist; `Err`
-    /// when the operation failed.
+    /// Records a finished operation in the state, returning the change to persist and
+    /// whether the operation succeeded.
     fn record(
         &self,
         plan: &Plan,
         finished: &Finished,
         state: &mut State,
         outcome: &mut ApplyOutcome,
-    ) -> Result<Option<StateChange>, ()> {
+    ) -> (Option<StateChange>, bool) {
         let op = &plan.operations[finished.op];
         let change = &plan.changes[op.change];
         if change.action == Action::Read {
-            return Ok(None);
+            return (None, true);
         }
         let verb = verb_of(change.action, op.step);
         let addr = change.addr.clone();
@@ -268,8 +372,29 @@ impl Executor<'_> {
                     verb,
                     error: error.clone(),
                 });
-                outcome.failures.push((addr, error.clone()));
-                Err(())
+                outcome.failures.push((addr.clone(), error.clone()));
+                // A create that failed part-way left an object: kept, tainted, so the next
+                // plan replaces it.
+                let recorded = match (&error.left_behind, verb) {
+                    (Some(object), Verb::Create) => {
+                        let resource = ResourceState {
+                            attributes: object.clone(),
+                            sensitive_attributes: sensitive_attributes(
+                                &addr,
+                                object,
+                                change.after.as_ref(),
+                            ),
+                            dependencies: change.dependencies.clone(),
+                            tainted: true,
+                            create_before_destroy: change.create_before_destroy,
+                        };
+                        state.resources.insert(addr.clone(), resource.clone());
+                        Some(StateChange::Put(addr, resource))
+                    }
+                    (None, Verb::Create) => Some(StateChange::Refused(addr)),
+                    _ => None,
+                };
+                (recorded, false)
             }
             Ok(None) => {
                 // After create-before-destroy the address already holds the new object.
@@ -289,7 +414,7 @@ impl Executor<'_> {
                     elapsed: finished.elapsed,
                     id,
                 });
-                Ok(removed)
+                (removed, true)
             }
             Ok(Some(attributes)) => {
                 let sensitive = sensitive_attributes(&addr, attributes, change.after.as_ref());
@@ -313,15 +438,50 @@ impl Executor<'_> {
                     elapsed: finished.elapsed,
                     id,
                 });
-                Ok(Some(StateChange::Put(addr, resource)))
+                (Some(StateChange::Put(addr, resource)), true)
             }
         }
     }
 }
 
+/// Sends one request to the backend (once; [`retrying`] repeats it).
+async fn send(
+    backend: &dyn Backend,
+    request: &Request,
+) -> Result<Option<serde_json::Value>, BackendError> {
+    let resource_type = request.addr.resource_type.clone();
+    match (request.step, request.verb) {
+        // A create-before-destroy replacement keeps its ARM id: the new object overwrites
+        // the old one, and nothing is left to delete.
+        (Step::Destroy, _) if request.same_object => Ok(None),
+        (Step::Destroy, _) => backend
+            .delete(DeleteRequest {
+                resource_type,
+                id: request.prior_id.clone().unwrap_or_default(),
+            })
+            .await
+            .map(|()| None),
+        (Step::Apply, verb) if verb == Verb::Modify || request.same_object => backend
+            .update(UpdateRequest {
+                resource_type,
+                prior: request.before.clone(),
+                attributes: request.body.clone(),
+            })
+            .await
+            .map(|r| Some(r.attributes)),
+        (Step::Apply, _) => backend
+            .create(CreateRequest {
+                resource_type,
+                attributes: request.body.clone(),
+            })
+            .await
+            .map(|r| Some(r.attributes)),
+    }
+}
+
 /// The top-level attributes of a new object that hold secrets: those the schema marks, and
 /// those whose planned value came from something sensitive.
-fn sensitive_attributes(
+pub fn sensitive_attributes(
     addr: &ResourceAddr,
     attributes: &serde_json::Value,
     after: Option<&Value>,

@@ -6,6 +6,7 @@
 //! a Linux lab and Azure itself. A backend never sees plans, configuration or the state
 //! file; it receives one resource's arguments and answers with the object it holds.
 
+pub mod retry;
 pub mod sim;
 
 use async_trait::async_trait;
@@ -73,6 +74,12 @@ pub struct DeleteRequest {
 pub struct BackendError {
     pub code: String,
     pub message: String,
+    /// A transient fault (HTTP 429 or a retryable 5xx): the same request may succeed later.
+    pub retryable: bool,
+    /// How long the server asked the client to wait before retrying (`Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
+    /// The object a failed create left behind (Azure keeps it, `provisioningState: Failed`).
+    pub left_behind: Option<serde_json::Value>,
 }
 
 impl BackendError {
@@ -80,7 +87,28 @@ impl BackendError {
         BackendError {
             code: code.into(),
             message: message.into(),
+            retryable: false,
+            retry_after: None,
+            left_behind: None,
         }
+    }
+
+    /// A transient fault worth retrying, after `retry_after` when the server said so.
+    pub fn transient(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        retry_after: Option<std::time::Duration>,
+    ) -> BackendError {
+        BackendError {
+            retryable: true,
+            retry_after,
+            ..BackendError::new(code, message)
+        }
+    }
+
+    /// Whether the server throttled the request (HTTP 429).
+    pub fn is_throttling(&self) -> bool {
+        self.retryable && self.retry_after.is_some()
     }
 }
 
@@ -100,4 +128,9 @@ pub trait Backend: Send + Sync {
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError>;
     async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError>;
     async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError>;
+    /// How the backend's clock relates to real time, for retry waits: 1 for a real cloud; the
+    /// simulator's latency factor (0 retries at once).
+    fn time_scale(&self) -> f64 {
+        1.0
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::plan::{PlanRequest, prepare};
 use super::{
@@ -46,6 +47,14 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
     let backend = wd.backend()?;
     let (mut store, _guard) = open_state(wd, &config, &opts.common, "Apply")?;
     let mut state = store.read()?;
+    super::reconcile(
+        ui,
+        &runtime(),
+        &backend,
+        &mut state,
+        store.unconfirmed(),
+        opts.common.parallelism,
+    )?;
     saved.check_current(&state.lineage, state.serial, &config_digest(&config))?;
     super::plan::apply_config_moves(&config, &saved.plan.moves, &mut state)?;
     if state.serial == 0 {
@@ -159,14 +168,19 @@ impl Run<'_> {
         let mut state = state;
         store.write(&mut state)?;
         let mut persist = |s: &mut State, changes: &[StateChange]| store.append(s, changes);
+        let stop = Arc::new(AtomicBool::new(false));
         let mut executor = Executor {
             backend: Arc::clone(&self.backend),
             parallelism: self.parallelism,
             finalize: &finalize,
             persist: &mut persist,
             on_event: &on_event,
+            stop: Arc::clone(&stop),
         };
-        let outcome = runtime().block_on(executor.run(plan, state))?;
+        let rt = runtime();
+        let interrupts = rt.spawn(watch_interrupts(stop));
+        let outcome = rt.block_on(executor.run(plan, state))?;
+        interrupts.abort();
         let mut state = outcome.state.clone();
         if plan.destroy {
             state.outputs.clear();
@@ -177,6 +191,11 @@ impl Run<'_> {
         }
         store.write(&mut state)?;
         ui.out(&render::apply::summary(&outcome, plan.destroy, ui.painter));
+        if outcome.failures.is_empty() && !outcome.not_started.is_empty() {
+            return Err(Error::Interrupted {
+                not_started: outcome.not_started.len(),
+            });
+        }
         if !outcome.failures.is_empty() {
             let failures: Vec<ResourceFailure> = outcome
                 .failures
@@ -193,6 +212,24 @@ impl Run<'_> {
         }
         print_outputs(ui, &state, plan.destroy);
         Ok(())
+    }
+}
+
+/// First interrupt (Ctrl-C, SIGINT): start nothing new, let what runs finish and be recorded.
+/// Second: exit at once; every completed operation is already in the journal.
+async fn watch_interrupts(stop: Arc<AtomicBool>) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::Relaxed);
+    eprintln!(
+        "\nInterrupt received.\nPlease wait for vnetform to exit or data loss may occur.\nGracefully shutting down...\n"
+    );
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!(
+            "\nTwo interrupts received. Exiting immediately: the state and its journal hold every completed operation."
+        );
+        std::process::exit(1);
     }
 }
 

@@ -35,6 +35,7 @@ pub use workdir::{Workdir, WorkdirError};
 
 use crate::addr::ResourceAddr;
 use crate::backend::Backend;
+use crate::backend::retry::retrying;
 use crate::config::{self, Config};
 use crate::error::Result;
 use crate::eval::vars::{self, VarInput, VariableValues};
@@ -303,6 +304,55 @@ fn refresh(
     Ok(refreshed)
 }
 
+/// Records in `state` the objects that creates announced by a killed run left in the cloud
+/// (the run died before it heard back), so that nothing is created twice or left unknown.
+fn reconcile(
+    ui: &Ui,
+    rt: &tokio::runtime::Runtime,
+    backend: &Arc<dyn Backend>,
+    state: &mut State,
+    unconfirmed: &[crate::state::Unconfirmed],
+    parallelism: usize,
+) -> Result<()> {
+    if unconfirmed.is_empty() {
+        return Ok(());
+    }
+    let requests = unconfirmed
+        .iter()
+        .map(|u| {
+            let read = crate::backend::ReadRequest {
+                resource_type: u.addr.resource_type.clone(),
+                id: u.id.clone(),
+            };
+            (u.addr.clone(), read)
+        })
+        .collect();
+    let found = rt.block_on(read_all(backend, requests, parallelism.max(1)))?;
+    for (unconfirmed, (_, attributes)) in unconfirmed.iter().zip(found) {
+        let Some(attributes) = attributes else {
+            continue;
+        };
+        ui.out(&format!(
+            "{}: Found in the cloud after an interrupted apply [id={}]\n",
+            ui.painter.bold(&unconfirmed.addr.to_string()),
+            unconfirmed.id
+        ));
+        let resource = crate::state::ResourceState {
+            sensitive_attributes: crate::apply::sensitive_attributes(
+                &unconfirmed.addr,
+                &attributes,
+                None,
+            ),
+            attributes,
+            dependencies: unconfirmed.dependencies.clone(),
+            tainted: false,
+            create_before_destroy: false,
+        };
+        state.resources.insert(unconfirmed.addr.clone(), resource);
+    }
+    Ok(())
+}
+
 async fn read_all(
     backend: &Arc<dyn Backend>,
     requests: Vec<(ResourceAddr, crate::backend::ReadRequest)>,
@@ -317,7 +367,10 @@ async fn read_all(
                 break;
             };
             let backend = Arc::clone(backend);
-            running.spawn(async move { (addr, backend.read(req).await) });
+            running.spawn(async move {
+                let read = || backend.read(req.clone());
+                (addr, retrying(backend.as_ref(), read).await.0)
+            });
         }
         let Some(joined) = running.join_next().await else {
             break;

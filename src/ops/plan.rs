@@ -66,9 +66,17 @@ pub(super) fn prepare(
     let backend = wd.backend()?;
     let (mut store, guard) = open_state(wd, &loaded.config, common, operation)?;
     let mut recorded = store.read()?;
+    let rt = runtime();
+    super::reconcile(
+        ui,
+        &rt,
+        &backend,
+        &mut recorded,
+        store.unconfirmed(),
+        common.parallelism,
+    )?;
     let moves = loaded.config.root.moves.clone();
     let moved = apply_config_moves(&loaded.config, &moves, &mut recorded)?;
-    let rt = runtime();
     let state = if refresh_state {
         let quiet_ui;
         let refresh_ui = if quiet {

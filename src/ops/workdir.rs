@@ -54,6 +54,13 @@ pub enum WorkdirError {
     #[error("Failed to access {path}: {reason}")]
     #[diagnostic(code(init::settings))]
     Settings { path: String, reason: String },
+    #[error("{name}={value} is not {expected}")]
+    #[diagnostic(code(sim::setting))]
+    SimSetting {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     #[error("The {backend} backend cannot create {types}")]
     #[diagnostic(
         code(init::unmodelled),
@@ -127,10 +134,46 @@ impl Workdir {
     }
 
     pub fn open_sim(&self) -> Result<SimCloud, crate::error::Error> {
-        Ok(SimCloud::open(
-            &self.sim_db(),
-            self.env.get("VNETFORM_SIM_FAIL").map(String::as_str),
-        )?)
+        Ok(SimCloud::open(&self.sim_db(), &self.sim_options()?)?)
+    }
+
+    /// The simulator's behaviour from `VNETFORM_SIM_FAIL`, `_LATENCY`, `_FAULT_RATE` and
+    /// `_SEED`.
+    fn sim_options(&self) -> Result<sim::SimOptions, WorkdirError> {
+        let setting = |name: &'static str| self.env.get(name).filter(|v| !v.is_empty());
+        let number = |name: &'static str, valid: fn(f64) -> bool, expected: &'static str| {
+            setting(name).map_or(Ok(0.0), |v| {
+                v.parse::<f64>().ok().filter(|n| valid(*n)).ok_or_else(|| {
+                    WorkdirError::SimSetting {
+                        name,
+                        value: v.clone(),
+                        expected,
+                    }
+                })
+            })
+        };
+        Ok(sim::SimOptions {
+            fail: setting("VNETFORM_SIM_FAIL").cloned(),
+            latency: number(
+                "VNETFORM_SIM_LATENCY",
+                |n| n >= 0.0 && n.is_finite(),
+                "a factor of 0 or more (1 takes as long as Azure)",
+            )?,
+            fault_rate: number(
+                "VNETFORM_SIM_FAULT_RATE",
+                |n| (0.0..=1.0).contains(&n),
+                "a fraction between 0 and 1",
+            )?,
+            seed: setting("VNETFORM_SIM_SEED")
+                .map(|v| {
+                    v.parse::<u64>().map_err(|_| WorkdirError::SimSetting {
+                        name: "VNETFORM_SIM_SEED",
+                        value: v.clone(),
+                        expected: "a whole number",
+                    })
+                })
+                .transpose()?,
+        })
     }
 
     /// Opens the backend that creates resources.

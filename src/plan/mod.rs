@@ -488,8 +488,9 @@ fn schedule(
             {
                 if has(&dependent, Step::Destroy) {
                     after.insert((dependent, Step::Destroy));
-                } else if has(&dependent, Step::Apply) {
-                    // A dependent that stays must first stop using this object.
+                } else if has(&dependent, Step::Apply) && state.resources.contains_key(&dependent) {
+                    // A dependent that stays must first stop using this object (one still
+                    // to be created uses only the replacement).
                     after.insert((dependent, Step::Apply));
                 }
             }
@@ -588,7 +589,11 @@ fn topological(
             }
         }
     }
-    // A cycle here would mean the resource graph had one, which building it refuses.
+    assert_eq!(
+        out.len(),
+        ops.len(),
+        "operations form a cycle: every operation must be scheduled"
+    );
     out
 }
 

@@ -47,6 +47,22 @@ pub fn event_line(event: &Event, painter: Painter) -> String {
                 elapsed_text(*elapsed)
             )
         }
+        Event::Still {
+            addr,
+            verb,
+            elapsed,
+        } => {
+            let what = match verb {
+                Verb::Create => "creating",
+                Verb::Modify => "modifying",
+                Verb::Destroy => "destroying",
+            };
+            format!(
+                "{}: Still {what}... [{} elapsed]",
+                painter.bold(&addr.to_string()),
+                elapsed_text(*elapsed)
+            )
+        }
         Event::Failed { addr, verb, error } => {
             let what = match verb {
                 Verb::Create => "creating",
@@ -75,7 +91,7 @@ pub fn elapsed_text(d: Duration) -> String {
 /// The closing lines of an apply or destroy.
 pub fn summary(outcome: &ApplyOutcome, destroy: bool, painter: Painter) -> String {
     let mut out = String::new();
-    if outcome.failures.is_empty() {
+    if outcome.failures.is_empty() && outcome.not_started.is_empty() {
         let text = if destroy {
             format!(
                 "Destroy complete! Resources: {} destroyed.",
@@ -88,19 +104,28 @@ pub fn summary(outcome: &ApplyOutcome, destroy: bool, painter: Painter) -> Strin
             )
         };
         out.push_str(&format!("\n{}\n", painter.bold(&painter.green(&text))));
+        return out;
+    }
+    let headline = if outcome.not_started.is_empty() {
+        "Apply failed."
     } else {
-        out.push_str(&format!(
-            "\n{} {} added, {} changed, {} destroyed; {} failed, {} skipped because something they depend on failed.\n",
-            painter.bold(&painter.red("Apply failed.")),
-            outcome.added,
-            outcome.changed,
-            outcome.destroyed,
-            outcome.failures.len(),
-            outcome.skipped.len()
-        ));
-        for addr in &outcome.skipped {
-            out.push_str(&format!("  skipped: {addr}\n"));
-        }
+        "Apply interrupted."
+    };
+    out.push_str(&format!(
+        "\n{} {} added, {} changed, {} destroyed; {} failed, {} skipped because something they depend on failed, {} not started.\n",
+        painter.bold(&painter.red(headline)),
+        outcome.added,
+        outcome.changed,
+        outcome.destroyed,
+        outcome.failures.len(),
+        outcome.skipped.len(),
+        outcome.not_started.len()
+    ));
+    for addr in &outcome.skipped {
+        out.push_str(&format!("  skipped: {addr}\n"));
+    }
+    for addr in &outcome.not_started {
+        out.push_str(&format!("  not started: {addr}\n"));
     }
     out
 }

@@ -4,6 +4,7 @@
 //! The first line names the state the entries apply to (lineage and serial); a journal for
 //! any other state is stale and ignored. A line cut short by a crash ends the replay.
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -20,6 +21,31 @@ use crate::addr::ResourceAddr;
 pub enum StateChange {
     Put(ResourceAddr, ResourceState),
     Remove(ResourceAddr),
+    /// A create is about to be sent: until a `Put` or `Refused` for the same address follows,
+    /// the object may exist in the cloud, and the next run reads it by `id`.
+    Started(Unconfirmed),
+    /// The create was refused: nothing was made.
+    Refused(ResourceAddr),
+}
+
+/// A create that was sent but never confirmed (the process died while it ran).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unconfirmed {
+    pub addr: ResourceAddr,
+    pub id: String,
+    pub dependencies: Vec<ResourceAddr>,
+}
+
+impl StateChange {
+    /// The address a change is about.
+    pub fn addr(&self) -> &ResourceAddr {
+        match self {
+            StateChange::Put(addr, _) | StateChange::Remove(addr) | StateChange::Refused(addr) => {
+                addr
+            }
+            StateChange::Started(u) => &u.addr,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -59,6 +85,21 @@ impl Journal {
         Ok(Journal { file, entries: 0 })
     }
 
+    /// Replaces the journal at `path`, atomically, with one for the state of `lineage` at
+    /// `serial` holding `entries` (the creates still under way when the state was written).
+    pub fn replace(
+        path: &Path,
+        lineage: &str,
+        serial: u64,
+        entries: &[StateChange],
+    ) -> std::io::Result<Journal> {
+        let fresh = path.with_extension("journal.new");
+        let mut journal = Journal::create(&fresh, lineage, serial)?;
+        journal.append(entries)?;
+        std::fs::rename(&fresh, path)?;
+        Ok(journal)
+    }
+
     /// Appends changes and makes them durable.
     pub fn append(&mut self, changes: &[StateChange]) -> std::io::Result<()> {
         let mut text = String::new();
@@ -77,11 +118,12 @@ impl Journal {
     }
 }
 
-/// Replays the journal at `path`, if there is one for `state`, onto it.
-pub fn replay(path: &Path, state: &mut State) -> std::io::Result<()> {
+/// Replays the journal at `path`, if there is one for `state`, onto it; returns the creates
+/// it started and never confirmed.
+pub fn replay(path: &Path, state: &mut State) -> std::io::Result<Vec<Unconfirmed>> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     let mut lines = BufReader::new(file).lines();
@@ -89,24 +131,41 @@ pub fn replay(path: &Path, state: &mut State) -> std::io::Result<()> {
         .next()
         .transpose()?
         .and_then(|l| serde_json::from_str(&l).ok());
-    let Some(header) = header else { return Ok(()) };
+    let Some(header) = header else {
+        return Ok(Vec::new());
+    };
     let empty_state = state.serial == 0 && state.resources.is_empty();
-    if header.serial != state.serial || (header.lineage != state.lineage && !empty_state) {
-        return Ok(());
+    if header.lineage != state.lineage && !empty_state {
+        return Ok(Vec::new());
     }
+    // A journal for an older serial was folded into the state already (the process died
+    // before replacing it): only its unconfirmed creates still count.
+    let folded = match header.serial.cmp(&state.serial) {
+        std::cmp::Ordering::Equal => false,
+        std::cmp::Ordering::Less if !empty_state => true,
+        _ => return Ok(Vec::new()),
+    };
     state.lineage = header.lineage;
+    let mut open: BTreeMap<ResourceAddr, Unconfirmed> = BTreeMap::new();
     for line in lines {
         let Ok(change) = serde_json::from_str::<StateChange>(&line?) else {
             break;
         };
+        open.remove(change.addr());
         match change {
+            StateChange::Started(unconfirmed) => {
+                open.insert(unconfirmed.addr.clone(), unconfirmed);
+            }
+            _ if folded => {}
             StateChange::Put(addr, resource) => {
                 state.resources.insert(addr, resource);
             }
             StateChange::Remove(addr) => {
                 state.resources.remove(&addr);
             }
+            StateChange::Refused(_) => {}
         }
     }
-    Ok(())
+    open.retain(|addr, _| !state.resources.contains_key(addr));
+    Ok(open.into_values().collect())
 }

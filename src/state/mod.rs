@@ -14,7 +14,7 @@ mod store;
 use std::collections::BTreeMap;
 
 use crate::addr::ResourceAddr;
-pub use journal::StateChange;
+pub use journal::{StateChange, Unconfirmed};
 pub use lock::{LockError, LockGuard, LockInfo};
 pub use store::{LocalStore, StateError, atomic_write};
 

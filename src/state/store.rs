@@ -1,5 +1,6 @@
 //! The local state file store.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -7,8 +8,9 @@ use std::time::Duration;
 
 use super::State;
 use super::file::{self, FormatError};
-use super::journal::{self, Journal, StateChange};
+use super::journal::{self, Journal, StateChange, Unconfirmed};
 use super::lock::{LockError, LockGuard, LockInfo};
+use crate::addr::ResourceAddr;
 
 /// Why state could not be read or written.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -63,6 +65,10 @@ pub struct LocalStore {
     /// without re-reading the whole file.
     fingerprint: Option<Fingerprint>,
     journal: Option<Journal>,
+    /// Creates a killed run started and never confirmed, found by [`LocalStore::read`].
+    unconfirmed: Vec<Unconfirmed>,
+    /// Creates under way in this run, written again to a journal started after a fold.
+    in_flight: BTreeMap<ResourceAddr, StateChange>,
 }
 
 /// Enough of a file's metadata to tell whether someone else replaced it.
@@ -96,7 +102,14 @@ impl LocalStore {
             persisted: None,
             fingerprint: None,
             journal: None,
+            unconfirmed: Vec::new(),
+            in_flight: BTreeMap::new(),
         }
+    }
+
+    /// The creates a killed run started and never confirmed: they may exist in the cloud.
+    pub fn unconfirmed(&self) -> &[Unconfirmed] {
+        &self.unconfirmed
     }
 
     pub fn path(&self) -> &Path {
@@ -151,9 +164,11 @@ impl LocalStore {
             }
         };
         self.persisted = Some(state.clone());
-        journal::replay(&self.journal_path(), &mut state).map_err(|source| StateError::Read {
-            path: self.journal_path().display().to_string(),
-            source,
+        self.unconfirmed = journal::replay(&self.journal_path(), &mut state).map_err(|source| {
+            StateError::Read {
+                path: self.journal_path().display().to_string(),
+                source,
+            }
         })?;
         Ok(state)
     }
@@ -190,15 +205,23 @@ impl LocalStore {
         })?;
         self.fingerprint = Fingerprint::of(&self.path);
         self.persisted = Some(state.clone());
+        // The journal is folded in; creates still under way stay announced in a new one.
         self.journal = None;
-        match std::fs::remove_file(self.journal_path()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(StateError::Write {
-                path: self.journal_path().display().to_string(),
-                source,
-            }),
-        }
+        let in_flight: Vec<StateChange> = self.in_flight.values().cloned().collect();
+        let journal_path = self.journal_path();
+        let result = if in_flight.is_empty() {
+            match std::fs::remove_file(&journal_path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            }
+        } else {
+            Journal::replace(&journal_path, &state.lineage, state.serial, &in_flight)
+                .map(|j| self.journal = Some(j))
+        };
+        result.map_err(|source| StateError::Write {
+            path: journal_path.display().to_string(),
+            source,
+        })
     }
 
     /// Records completed operations durably in O(1) each: they are appended to the journal
@@ -219,6 +242,16 @@ impl LocalStore {
         }
         let journal = self.journal.as_mut().expect("opened above");
         journal.append(changes).map_err(io)?;
+        for change in changes {
+            match change {
+                StateChange::Started(_) => {
+                    self.in_flight.insert(change.addr().clone(), change.clone());
+                }
+                other => {
+                    self.in_flight.remove(other.addr());
+                }
+            }
+        }
         if journal.entries() > 1024.max(state.resources.len()) {
             self.write(state)?;
         }

@@ -10,9 +10,11 @@ mod azure;
 mod policy;
 mod random;
 mod store;
+mod timing;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -23,6 +25,8 @@ use super::{
 };
 use crate::model;
 pub use store::Row;
+pub use timing::SimOptions;
+use timing::{Timing, Work};
 
 /// Where the database lives unless `VNETFORM_SIM_DB` says otherwise.
 pub const DEFAULT_DB: &str = ".vnetform/sim.db";
@@ -68,15 +72,28 @@ pub struct SimCloud {
     conn: Mutex<Connection>,
     path: PathBuf,
     fail: Vec<FailRule>,
+    timing: Timing,
+}
+
+/// Milliseconds since the epoch: when pending operations fall due, across processes.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl SimCloud {
-    /// Opens the simulated cloud at `path`, with failures injected per `fail_spec`.
-    pub fn open(path: &Path, fail_spec: Option<&str>) -> Result<SimCloud, BackendError> {
+    /// Opens the simulated cloud at `path`, behaving as `options` say.
+    pub fn open(path: &Path, options: &SimOptions) -> Result<SimCloud, BackendError> {
         Ok(SimCloud {
             conn: Mutex::new(store::open(path)?),
             path: path.to_owned(),
-            fail: fail_spec.map(parse_fail_rules).unwrap_or_default(),
+            fail: options
+                .fail
+                .as_deref()
+                .map(parse_fail_rules)
+                .unwrap_or_default(),
+            timing: Timing::new(options),
         })
     }
 
@@ -108,17 +125,21 @@ impl SimCloud {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = store::begin(&mut conn)?;
+        settle(&tx)?;
         let out = f(&tx)?;
         tx.commit().map_err(store::db_error)?;
         Ok(out)
     }
 
-    fn write(
+    /// Creates (or, with `must_exist`, updates) an object: checked and stored at once, as
+    /// Azure accepts a request, then done after the operation's duration.
+    async fn write(
         &self,
         resource_type: &str,
         attributes: serde_json::Value,
         must_exist: bool,
     ) -> Result<serde_json::Value, BackendError> {
+        self.timing.fault()?;
         // Random values get their id when they are made, as the random provider does.
         let attributes = if !must_exist && resource_type.starts_with("random_") {
             random::generate(resource_type, attributes)?
@@ -137,8 +158,14 @@ impl SimCloud {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_owned();
-        self.injected_failure(if must_exist { Op::Update } else { Op::Create }, &id, &name)?;
-        self.with_tx(|tx| {
+        let (op, work) = if must_exist {
+            (Op::Update, Work::Update)
+        } else {
+            (Op::Create, Work::Create)
+        };
+        let failure = self.injected_failure(op, &id, &name).err();
+        let delay = self.timing.duration(resource_type, work);
+        let stored = self.with_tx(|tx| {
             let prior = store::get(tx, &id)?;
             match (&prior, must_exist) {
                 (Some(_), false) => {
@@ -153,10 +180,35 @@ impl SimCloud {
                 _ => {}
             }
             let attributes = azure::admit(tx, resource_type, attributes, prior.as_ref())?;
-            let row = Row::from_attributes(resource_type, attributes);
+            let mut row = Row::from_attributes(resource_type, attributes);
+            if failure.is_some() {
+                // Accepted, then failed while provisioning: Azure keeps the object.
+                row.provisioning_state = "Failed".into();
+            }
             store::put(tx, &row)?;
+            if failure.is_none() && !delay.is_zero() {
+                store::accept(tx, &row.id, "write", now_millis() + delay.as_millis() as i64)?;
+            }
             Ok(row.attributes)
-        })
+        })?;
+        if let Some(mut failure) = failure {
+            if op == Op::Create {
+                failure.left_behind = Some(stored);
+            }
+            return Err(failure);
+        }
+        self.wait_until_done(delay).await?;
+        Ok(stored)
+    }
+
+    /// Waits out an accepted operation, then finishes it (unless someone already did).
+    async fn wait_until_done(&self, delay: Duration) -> Result<(), BackendError> {
+        if delay.is_zero() {
+            return Ok(());
+        }
+        tokio::time::sleep(delay).await;
+        // Settling finishes whatever is due, this operation included.
+        self.with_tx(|_| Ok(()))
     }
 
     /// Every resource, sorted by lower-cased id.
@@ -239,6 +291,7 @@ impl Backend for SimCloud {
     }
 
     async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError> {
+        self.timing.fault()?;
         let row = self.with_tx(|tx| store::get(tx, &req.id))?;
         if let Some(row) = &row {
             self.injected_failure(Op::Read, &row.id, &row.name)?;
@@ -269,28 +322,68 @@ impl Backend for SimCloud {
 
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError> {
         Ok(CreateResponse {
-            attributes: self.write(&req.resource_type, req.attributes, false)?,
+            attributes: self
+                .write(&req.resource_type, req.attributes, false)
+                .await?,
         })
     }
 
     async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError> {
         Ok(UpdateResponse {
-            attributes: self.write(&req.resource_type, req.attributes, true)?,
+            attributes: self.write(&req.resource_type, req.attributes, true).await?,
         })
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError> {
+        self.timing.fault()?;
         let name = req.id.rsplit('/').next().unwrap_or_default().to_owned();
         self.injected_failure(Op::Delete, &req.id, &name)?;
-        self.with_tx(|tx| {
+        let delay = self.timing.duration(&req.resource_type, Work::Delete);
+        // A delete already under way (by a client killed while it waited) is waited for.
+        let wait = self.with_tx(|tx| {
             let Some(row) = store::get(tx, &req.id)? else {
-                return Ok(());
+                return Ok(Duration::ZERO);
             };
+            if row.provisioning_state == "Deleting" {
+                let due = store::pending_due(tx, &row.id)?.unwrap_or_default();
+                return Ok(Duration::from_millis((due - now_millis()).max(0) as u64));
+            }
             azure::check_delete(tx, &row)?;
-            store::remove(tx, &row.id)?;
-            azure::after_delete(tx, &row)
-        })
+            if delay.is_zero() {
+                store::remove(tx, &row.id)?;
+                azure::after_delete(tx, &row)?;
+            } else {
+                store::accept(
+                    tx,
+                    &row.id,
+                    "delete",
+                    now_millis() + delay.as_millis() as i64,
+                )?;
+            }
+            Ok(delay)
+        })?;
+        self.wait_until_done(wait).await
     }
+
+    fn time_scale(&self) -> f64 {
+        self.timing.latency()
+    }
+}
+
+/// Finishes the accepted operations that are due: writes succeed, deletes remove the object.
+fn settle(tx: &Connection) -> Result<(), BackendError> {
+    for (key, work) in store::due_operations(tx, now_millis())? {
+        if work == "delete" {
+            if let Some(row) = store::get(tx, &key)? {
+                store::remove(tx, &row.id)?;
+                azure::after_delete(tx, &row)?;
+            }
+        } else {
+            store::set_provisioning_state(tx, &key, "Succeeded")?;
+        }
+        store::finish(tx, &key)?;
+    }
+    Ok(())
 }
 
 /// The attributes of a row with secrets removed, for `sim list`.

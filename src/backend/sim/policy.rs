@@ -504,6 +504,20 @@ mod tests {
         format!("{}/subnets/{name}", id("virtualNetworks", vnet))
     }
 
+    /// One write, waited for.
+    fn write(
+        sim: &SimCloud,
+        resource_type: &str,
+        attrs: Json,
+        must_exist: bool,
+    ) -> Result<Json, crate::backend::BackendError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(sim.write(resource_type, attrs, must_exist))
+    }
+
     fn with(mut base: Json, changes: Json) -> Json {
         for (k, v) in changes.as_object().unwrap() {
             base[k] = v.clone();
@@ -550,7 +564,7 @@ mod tests {
     /// v1 (gw1, RouteBased) and v2 (gw2, PolicyBased Basic); v3 with a /29 GatewaySubnet and
     /// v4 with no gateway; an internal load balancer in v1 and a NIC in v2.
     fn world(dir: &std::path::Path) -> SimCloud {
-        let sim = SimCloud::open(&dir.join("sim.db"), None).unwrap();
+        let sim = SimCloud::open(&dir.join("sim.db"), &Default::default()).unwrap();
         let pip = |name: &str, zones: Json| {
             json!({"id": id("publicIPAddresses", name), "name": name, "resource_group_name": "rg",
                 "location": "westeurope", "sku": "Standard", "allocation_method": "Static", "zones": zones})
@@ -606,7 +620,7 @@ mod tests {
             ),
         ];
         for (resource_type, attrs) in fixtures {
-            sim.write(resource_type, attrs, false).unwrap();
+            write(&sim, resource_type, attrs, false).unwrap();
         }
         sim
     }
@@ -793,7 +807,7 @@ mod tests {
             ),
         ];
         for (resource_type, attrs, code) in cases {
-            let refused = sim.write(resource_type, attrs.clone(), false).err();
+            let refused = write(&sim, resource_type, attrs.clone(), false).err();
             assert_eq!(
                 refused.as_ref().map(|e| e.code.as_str()),
                 Some(code),
@@ -801,9 +815,7 @@ mod tests {
             );
         }
         let resized = with(gateway("gw1", "v1", &["pip1"]), json!({"sku": "VpnGw2"}));
-        let refused = sim
-            .write("azurerm_virtual_network_gateway", resized, true)
-            .unwrap_err();
+        let refused = write(&sim, "azurerm_virtual_network_gateway", resized, true).unwrap_err();
         assert_eq!(refused.code, "InvalidGatewaySkuResize");
     }
 }

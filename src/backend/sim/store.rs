@@ -93,7 +93,11 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
         -- per-gateway limits are lookups here, not scans of every resource.
         CREATE TABLE IF NOT EXISTS refs (from_key TEXT NOT NULL, attr TEXT NOT NULL, to_key TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS refs_by_target ON refs (to_key);
-        CREATE INDEX IF NOT EXISTS refs_by_source ON refs (from_key);",
+        CREATE INDEX IF NOT EXISTS refs_by_source ON refs (from_key);
+        -- Operations accepted but not finished (with latency): what a client killed while it
+        -- waited leaves behind, finished by whoever looks once they are due.
+        CREATE TABLE IF NOT EXISTS operations (key TEXT PRIMARY KEY, work TEXT NOT NULL, due INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS operations_by_due ON operations (due);",
     )
     .map_err(db_error)?;
     Ok(conn)
@@ -255,6 +259,72 @@ pub(super) fn public_address_taken(
     .optional()
     .map(|found| found.is_some())
     .map_err(db_error)
+}
+
+/// Records that `work` ("write" or "delete") on `id` was accepted and finishes at `due`
+/// (milliseconds since the epoch), and shows it in the resource's provisioning state.
+pub(super) fn accept(tx: &Connection, id: &str, work: &str, due: i64) -> Result<(), BackendError> {
+    let key = id.to_lowercase();
+    tx.execute(
+        "INSERT INTO operations (key, work, due) VALUES (?1, ?2, ?3)
+         ON CONFLICT(key) DO UPDATE SET work = ?2, due = ?3",
+        params![key, work, due],
+    )
+    .map_err(db_error)?;
+    let shown = if work == "delete" {
+        "Deleting"
+    } else {
+        "Updating"
+    };
+    set_provisioning_state(tx, &key, shown)
+}
+
+/// The operations due by `now`, as (lower-cased id, work).
+pub(super) fn due_operations(
+    tx: &Connection,
+    now: i64,
+) -> Result<Vec<(String, String)>, BackendError> {
+    let mut stmt = tx
+        .prepare_cached("SELECT key, work FROM operations WHERE due <= ?1 ORDER BY due, key")
+        .map_err(db_error)?;
+    let rows = stmt
+        .query_map(params![now], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db_error)?;
+    rows.collect::<Result<_, _>>().map_err(db_error)
+}
+
+/// When the operation accepted on `id` is due, if one is pending.
+pub(super) fn pending_due(tx: &Connection, id: &str) -> Result<Option<i64>, BackendError> {
+    tx.query_row(
+        "SELECT due FROM operations WHERE key = ?1",
+        params![id.to_lowercase()],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(db_error)
+}
+
+/// Forgets the pending operation on `id`.
+pub(super) fn finish(tx: &Connection, id: &str) -> Result<(), BackendError> {
+    tx.execute(
+        "DELETE FROM operations WHERE key = ?1",
+        params![id.to_lowercase()],
+    )
+    .map_err(db_error)?;
+    Ok(())
+}
+
+pub(super) fn set_provisioning_state(
+    tx: &Connection,
+    id: &str,
+    state: &str,
+) -> Result<(), BackendError> {
+    tx.execute(
+        "UPDATE resources SET provisioning_state = ?2 WHERE key = ?1",
+        params![id.to_lowercase(), state],
+    )
+    .map_err(db_error)?;
+    Ok(())
 }
 
 pub(super) fn remove(tx: &Connection, id: &str) -> Result<bool, BackendError> {
