@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
 use super::plan::{PlanRequest, prepare};
 use super::{
     CommonOptions, Ui, Workdir, config_digest, display_outputs, evaluate, open_state, runtime,
@@ -178,9 +180,14 @@ impl Run<'_> {
             stop: Arc::clone(&stop),
         };
         let rt = runtime();
-        let interrupts = rt.spawn(watch_interrupts(stop));
-        let outcome = rt.block_on(executor.run(plan, state))?;
-        interrupts.abort();
+        // Listening before the first operation starts, so no interrupt kills the process.
+        let sigint = rt.block_on(async { signal(SignalKind::interrupt()) });
+        let interrupts = sigint.map(|sigint| rt.spawn(watch_interrupts(sigint, stop)));
+        let outcome = rt.block_on(executor.run(plan, state));
+        if let Ok(watcher) = interrupts {
+            watcher.abort();
+        }
+        let outcome = outcome?;
         let mut state = outcome.state.clone();
         if plan.destroy {
             state.outputs.clear();
@@ -217,15 +224,15 @@ impl Run<'_> {
 
 /// First interrupt (Ctrl-C, SIGINT): start nothing new, let what runs finish and be recorded.
 /// Second: exit at once; every completed operation is already in the journal.
-async fn watch_interrupts(stop: Arc<AtomicBool>) {
-    if tokio::signal::ctrl_c().await.is_err() {
+async fn watch_interrupts(mut sigint: Signal, stop: Arc<AtomicBool>) {
+    if sigint.recv().await.is_none() {
         return;
     }
     stop.store(true, Ordering::Relaxed);
     eprintln!(
         "\nInterrupt received.\nPlease wait for vnetform to exit or data loss may occur.\nGracefully shutting down...\n"
     );
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if sigint.recv().await.is_some() {
         eprintln!(
             "\nTwo interrupts received. Exiting immediately: the state and its journal hold every completed operation."
         );

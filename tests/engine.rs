@@ -1,0 +1,166 @@
+//! The apply engine under stress, end to end: killed at many points, interrupted, faced with
+//! transient faults, and run twice at once. The simulated cloud runs with a small latency
+//! factor so that an apply lasts long enough to be cut short; nothing asserts on time.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::Workspace;
+
+/// Gateways take 2.4 s, connections 90 ms, everything else a few milliseconds.
+const LATENCY: (&str, &str) = ("VNETFORM_SIM_LATENCY", "0.001");
+
+fn example() -> Workspace {
+    let ws = Workspace::new();
+    ws.use_config(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vnet-to-vnet"));
+    ws
+}
+
+fn spawn_apply(ws: &Workspace, env: &[(&str, &str)]) -> Child {
+    let mut cmd = ws.command(&["apply", "-auto-approve", "-no-color"]);
+    cmd.envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.spawn().expect("start vnetform apply")
+}
+
+/// The ids the state records and the ids the simulated cloud holds.
+fn state_and_cloud_ids(ws: &Workspace) -> (BTreeSet<String>, BTreeSet<String>) {
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap())
+            .unwrap();
+    let recorded = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .flat_map(|r| r["instances"].as_array().unwrap().clone())
+        .map(|i| i["attributes"]["id"].as_str().unwrap().to_lowercase())
+        .collect();
+    let listed: serde_json::Value =
+        serde_json::from_str(&ws.run(&["sim", "list", "-json"]).ok().stdout).unwrap();
+    let held = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_lowercase())
+        .collect();
+    (recorded, held)
+}
+
+/// The topology is complete, the state says so, and the cloud holds nothing else.
+#[track_caller]
+fn assert_converged(ws: &Workspace, what: &str) {
+    assert_eq!(
+        ws.run(&["plan", "-detailed-exitcode", "-no-color"]).code,
+        0,
+        "{what}: a plan after the re-apply shows no changes"
+    );
+    let (recorded, held) = state_and_cloud_ids(ws);
+    assert_eq!(
+        recorded, held,
+        "{what}: the cloud holds exactly what state records"
+    );
+}
+
+#[test]
+fn an_apply_killed_at_any_point_loses_nothing_and_creates_nothing_twice() {
+    for delay_ms in [40, 150, 400, 900, 1600, 2500] {
+        let ws = example();
+        let mut child = spawn_apply(&ws, &[LATENCY]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        let rerun = ws.run(&["apply", "-auto-approve", "-no-color"]);
+        assert_eq!(
+            rerun.code, 0,
+            "killed after {delay_ms} ms, the re-apply finishes:\n{}\n{}",
+            rerun.stdout, rerun.stderr
+        );
+        assert!(
+            !rerun.stdout.contains("ResourceAlreadyExists"),
+            "killed after {delay_ms} ms: {}",
+            rerun.stdout
+        );
+        assert_converged(&ws, &format!("killed after {delay_ms} ms"));
+    }
+}
+
+#[test]
+fn an_interrupt_finishes_what_runs_starts_nothing_new_and_reports_it() {
+    let ws = example();
+    let mut child = spawn_apply(&ws, &[LATENCY]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("azurerm_virtual_network_gateway.gw1: Creating...") {
+            let pid = child.id().to_string();
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}\n{stderr}");
+    assert!(stderr.contains("Interrupt received."), "{stderr}");
+    assert!(
+        seen.contains("azurerm_virtual_network_gateway.gw1: Creation complete"),
+        "the gateway under way is waited for:\n{seen}"
+    );
+    assert!(seen.contains("Apply interrupted."), "{seen}");
+    assert!(
+        seen.contains("  not started: azurerm_virtual_network_gateway_connection.vnet1_to_vnet2"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("azurerm_virtual_network_gateway_connection.vnet1_to_vnet2: Creating"),
+        "{seen}"
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_converged(&ws, "after an interrupt");
+}
+
+#[test]
+fn an_apply_converges_through_thirty_percent_transient_faults() {
+    let ws = example();
+    let faults = [
+        ("VNETFORM_SIM_FAULT_RATE", "0.3"),
+        ("VNETFORM_SIM_SEED", "42"),
+    ];
+    let applied = ws.run_env(&["apply", "-auto-approve", "-no-color"], &faults);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], &faults);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    let (recorded, held) = state_and_cloud_ids(&ws);
+    assert_eq!(recorded, held);
+}
+
+#[test]
+fn two_applies_at_once_never_both_write() {
+    let ws = example();
+    let first = spawn_apply(&ws, &[LATENCY]);
+    let second = spawn_apply(&ws, &[LATENCY]);
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    let succeeded = outputs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(succeeded, 1, "exactly one apply holds the lock");
+    let refused = outputs.iter().find(|o| !o.status.success()).unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("Error acquiring the state lock"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_converged(&ws, "after two concurrent applies");
+}
