@@ -1,5 +1,7 @@
 //! `vnetform apply` and `vnetform destroy`.
 
+use std::cell::Cell;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -163,8 +165,12 @@ impl Run<'_> {
                 evaluate(self.wd, &self.backend, self.config, self.variables, now).ok()?;
             desired.resources.get(addr).map(|d| d.planned.value.clone())
         };
-        let on_event =
-            |e: &Event| ui.out(&format!("{}\n", render::apply::event_line(e, ui.painter)));
+        let live = LiveStatus::new(plan);
+        let on_event = |e: &Event| {
+            live.clear();
+            ui.out(&format!("{}\n", render::apply::event_line(e, ui.painter)));
+            live.count(e);
+        };
         // The journal holds only what happens from here on: start it from the state as
         // refreshed and planned against.
         let mut state = state;
@@ -184,6 +190,7 @@ impl Run<'_> {
         let sigint = rt.block_on(async { signal(SignalKind::interrupt()) });
         let interrupts = sigint.map(|sigint| rt.spawn(watch_interrupts(sigint, stop)));
         let outcome = rt.block_on(executor.run(plan, state));
+        live.clear();
         if let Ok(watcher) = interrupts {
             watcher.abort();
         }
@@ -219,6 +226,64 @@ impl Run<'_> {
         }
         print_outputs(ui, &state, plan.destroy);
         Ok(())
+    }
+}
+
+/// The overall progress line kept at the bottom of a terminal while an apply runs (never
+/// drawn when stderr is not a terminal, so logs and pipes get plain lines only).
+struct LiveStatus {
+    enabled: bool,
+    total: usize,
+    running: Cell<usize>,
+    done: Cell<usize>,
+    failed: Cell<usize>,
+}
+
+impl LiveStatus {
+    fn new(plan: &Plan) -> LiveStatus {
+        LiveStatus {
+            enabled: std::io::stderr().is_terminal(),
+            total: plan.operations.len(),
+            running: Cell::new(0),
+            done: Cell::new(0),
+            failed: Cell::new(0),
+        }
+    }
+
+    fn count(&self, event: &Event) {
+        let bump = |c: &Cell<usize>, by: isize| c.set(c.get().saturating_add_signed(by));
+        match event {
+            Event::Started { .. } => bump(&self.running, 1),
+            Event::Completed { .. } => {
+                bump(&self.running, -1);
+                bump(&self.done, 1);
+            }
+            Event::Failed { .. } => {
+                bump(&self.running, -1);
+                bump(&self.failed, 1);
+            }
+            Event::Still { .. } => {}
+        }
+        self.draw();
+    }
+
+    fn draw(&self) {
+        if self.enabled {
+            let line = render::apply::progress_line(
+                self.done.get(),
+                self.total,
+                self.running.get(),
+                self.failed.get(),
+            );
+            let _ = std::io::stdout().flush();
+            eprint!("\r{line}");
+        }
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            eprint!("\r\x1b[K");
+        }
     }
 }
 

@@ -78,6 +78,16 @@ pub fn event_line(event: &Event, painter: Painter) -> String {
     }
 }
 
+/// The live overall progress of an apply, for the bottom line of a terminal.
+pub fn progress_line(done: usize, total: usize, running: usize, failed: usize) -> String {
+    let failed = if failed > 0 {
+        format!(", {failed} failed")
+    } else {
+        String::new()
+    };
+    format!("[{done}/{total} done, {running} running{failed}]")
+}
+
 /// Terraform's elapsed format: `6s`, `1m20s`.
 pub fn elapsed_text(d: Duration) -> String {
     let s = d.as_secs();
