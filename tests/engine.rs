@@ -28,19 +28,24 @@ fn spawn_apply(ws: &Workspace, env: &[(&str, &str)]) -> Child {
     cmd.spawn().expect("start vnetform apply")
 }
 
-/// The ids the state records and the ids the simulated cloud holds.
-fn state_and_cloud_ids(ws: &Workspace) -> (BTreeSet<String>, BTreeSet<String>) {
+/// The ids of the managed objects the state records.
+fn recorded_ids(ws: &Workspace) -> BTreeSet<String> {
     let state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap())
             .unwrap();
-    let recorded = state["resources"]
+    state["resources"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["mode"] == "managed")
         .flat_map(|r| r["instances"].as_array().unwrap().clone())
         .map(|i| i["attributes"]["id"].as_str().unwrap().to_lowercase())
-        .collect();
+        .collect()
+}
+
+/// The ids the state records and the ids the simulated cloud holds.
+fn state_and_cloud_ids(ws: &Workspace) -> (BTreeSet<String>, BTreeSet<String>) {
+    let recorded = recorded_ids(ws);
     let listed: serde_json::Value =
         serde_json::from_str(&ws.run(&["sim", "list", "-json"]).ok().stdout).unwrap();
     let held = listed
@@ -163,4 +168,46 @@ fn two_applies_at_once_never_both_write() {
         String::from_utf8_lossy(&refused.stderr)
     );
     assert_converged(&ws, "after two concurrent applies");
+}
+
+#[test]
+fn two_configurations_apply_into_one_simulated_cloud_at_once() {
+    let shared = tempfile::tempdir().unwrap();
+    let db = shared.path().join("sim.db");
+    let db = db.to_str().unwrap();
+    let (first, second) = (example(), example());
+    let mut runs = Vec::new();
+    for (ws, group) in [(&first, "first-rg"), (&second, "second-rg")] {
+        let var = format!("-var=resource_group_name={group}");
+        let mut cmd = ws.command(&["apply", "-auto-approve", "-no-color", &var]);
+        cmd.envs([LATENCY, ("VNETFORM_SIM_DB", db)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        runs.push(cmd.spawn().unwrap());
+    }
+    for run in runs {
+        let output = run.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let env = [("VNETFORM_SIM_DB", db)];
+    let listed: serde_json::Value =
+        serde_json::from_str(&first.run_env(&["sim", "list", "-json"], &env).ok().stdout).unwrap();
+    let held: BTreeSet<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_lowercase())
+        .collect();
+    let recorded: BTreeSet<String> = [&first, &second]
+        .iter()
+        .flat_map(|ws| recorded_ids(ws))
+        .collect();
+    assert_eq!(
+        recorded, held,
+        "each object once, in the state that made it"
+    );
 }

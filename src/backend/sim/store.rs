@@ -53,6 +53,9 @@ pub(super) fn db_error(e: rusqlite::Error) -> BackendError {
     BackendError::new("SimulatorDatabaseError", e.to_string())
 }
 
+/// How long an operation waits for another process's transaction.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Opens (creating if needed, mode 0600) the database at `path`.
 pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
     let io = |e: std::io::Error| {
@@ -68,16 +71,17 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
         .open(path)
         .map_err(io)?;
     let conn = Connection::open(path).map_err(db_error)?;
-    conn.busy_timeout(Duration::from_secs(30))
-        .map_err(db_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
     // A write-ahead log without a sync per transaction: a killed process loses nothing that
     // committed (the operating system holds it), and the simulator does not pretend to
     // survive power loss, which a sync per operation would cost thousands of times over.
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(db_error)?;
+    // Two processes opening a new database at once race to switch it to WAL, and SQLite
+    // reports the loser busy without waiting: it tries again.
+    when_not_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(db_error)?;
-    conn.execute_batch(
+    when_not_busy(|| {
+        conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS resources (
             key TEXT PRIMARY KEY,
             id TEXT NOT NULL,
@@ -99,8 +103,24 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
         CREATE TABLE IF NOT EXISTS operations (key TEXT PRIMARY KEY, work TEXT NOT NULL, due INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS operations_by_due ON operations (due);",
     )
-    .map_err(db_error)?;
+    })?;
     Ok(conn)
+}
+
+/// Runs `f` again while SQLite reports the database busy, for up to the busy timeout.
+fn when_not_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> Result<T, BackendError> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other.map_err(db_error),
+        }
+    }
 }
 
 pub(super) fn begin(conn: &mut Connection) -> Result<Transaction<'_>, BackendError> {
