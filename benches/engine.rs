@@ -1,0 +1,293 @@
+//! The engine benchmark: VNet-to-VNet rings of a given size, planned from empty state,
+//! applied on the instant simulated cloud and planned again with no changes, each run as the
+//! `vnetform` binary and measured for wall time and peak memory; then a small ring applied
+//! with the simulator's realistic latency, against the topology's critical path; and, when
+//! Terraform and the null provider are available (`../shared/bench/`), Terraform's engine on
+//! the same number of resources in the same run.
+//!
+//! ```text
+//! cargo bench --bench engine                       # 1000, 10000 and 100000 resources
+//! cargo bench --bench engine -- 3000 --terraform=DIR   # also Terraform, plugins in DIR
+//! ```
+//!
+//! Needs GNU time (`/usr/bin/time`) for peak memory. Prints a Markdown report.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Resources per VNet: the VNet, its two subnets, a public IP, a gateway and two connections.
+const PER_VNET: usize = 7;
+
+/// One measured run.
+struct Measure {
+    seconds: f64,
+    peak_mb: f64,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let terraform = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--terraform=").map(PathBuf::from));
+    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    if sizes.is_empty() {
+        sizes = vec![1000, 10_000, 100_000];
+    }
+    let mut report = format!(
+        "## vnetform {} on {}\n\n| resources | plan | apply | no-change plan | peak memory |\n|---:|---:|---:|---:|---:|\n",
+        env!("CARGO_PKG_VERSION"),
+        machine()
+    );
+    for &size in &sizes {
+        let vnets = (size / PER_VNET).max(3);
+        let dir = tempfile::tempdir().expect("scratch directory");
+        std::fs::write(dir.path().join("main.tf"), ring(vnets)).expect("write the ring");
+        let plan = vnetform(dir.path(), &["plan", "-out=bench.plan"], &[]);
+        let apply = vnetform(dir.path(), &["apply", "bench.plan"], &[]);
+        let noop = vnetform(dir.path(), &["plan", "-detailed-exitcode"], &[]);
+        let peak = plan.peak_mb.max(apply.peak_mb).max(noop.peak_mb);
+        writeln!(
+            report,
+            "| {} | {:.2} s | {:.2} s | {:.2} s | {peak:.0} MB |",
+            vnets * PER_VNET + 1,
+            plan.seconds,
+            apply.seconds,
+            noop.seconds
+        )
+        .unwrap();
+        if let Some(plugins) = &terraform {
+            let tf = terraform_ring(plugins, vnets * PER_VNET);
+            writeln!(
+                report,
+                "| Terraform {} ({} null resources) | {:.2} s | {:.2} s | {:.2} s | {:.0} MB |",
+                tf.version, tf.resources, tf.plan.seconds, tf.apply.seconds, tf.noop.seconds,
+                tf.plan.peak_mb.max(tf.apply.peak_mb).max(tf.noop.peak_mb)
+            )
+            .unwrap();
+            writeln!(
+                report,
+                "| ratio (Terraform / vnetform) | {:.0}x | {:.0}x | {:.0}x | {:.1}x |",
+                tf.plan.seconds / plan.seconds,
+                tf.apply.seconds / apply.seconds,
+                tf.noop.seconds / noop.seconds,
+                tf.plan.peak_mb.max(tf.apply.peak_mb).max(tf.noop.peak_mb) / peak
+            )
+            .unwrap();
+        }
+    }
+    report.push_str(&latency_section());
+    println!("{report}");
+}
+
+/// A ring of `vnets` VNets (`10.a.b.0/24` each, so up to 65,536), every VNet's gateway linked
+/// to the next one's in both directions; one block per resource, as generated configurations
+/// are written.
+fn ring(vnets: usize) -> String {
+    let mut out = String::from(
+        "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"bench-rg\"\n  location = \"westeurope\"\n}\n",
+    );
+    for i in 0..vnets {
+        let net = format!("10.{}.{}", i / 256, i % 256);
+        write!(
+            out,
+            r#"
+resource "azurerm_virtual_network" "v{i}" {{
+  name                = "vnet{i}"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  address_space       = ["{net}.0/24"]
+}}
+
+resource "azurerm_subnet" "default{i}" {{
+  name                 = "default"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v{i}.name
+  address_prefixes     = ["{net}.0/25"]
+}}
+
+resource "azurerm_subnet" "gw{i}" {{
+  name                 = "GatewaySubnet"
+  resource_group_name  = azurerm_resource_group.rg.name
+  virtual_network_name = azurerm_virtual_network.v{i}.name
+  address_prefixes     = ["{net}.224/27"]
+}}
+
+resource "azurerm_public_ip" "p{i}" {{
+  name                = "pip{i}"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  allocation_method   = "Static"
+  sku                 = "Standard"
+}}
+
+resource "azurerm_virtual_network_gateway" "g{i}" {{
+  name                = "vgw{i}"
+  location            = "westeurope"
+  resource_group_name = azurerm_resource_group.rg.name
+  type                = "Vpn"
+  vpn_type            = "RouteBased"
+  sku                 = "VpnGw1AZ"
+
+  ip_configuration {{
+    subnet_id            = azurerm_subnet.gw{i}.id
+    public_ip_address_id = azurerm_public_ip.p{i}.id
+  }}
+}}
+"#
+        )
+        .unwrap();
+    }
+    for i in 0..vnets {
+        let j = (i + 1) % vnets;
+        for (from, to) in [(i, j), (j, i)] {
+            write!(
+                out,
+                r#"
+resource "azurerm_virtual_network_gateway_connection" "c{from}_{to}" {{
+  name                            = "conn{from}-{to}"
+  location                        = "westeurope"
+  resource_group_name             = azurerm_resource_group.rg.name
+  type                            = "Vnet2Vnet"
+  virtual_network_gateway_id      = azurerm_virtual_network_gateway.g{from}.id
+  peer_virtual_network_gateway_id = azurerm_virtual_network_gateway.g{to}.id
+  shared_key                      = "ring{i}key"
+}}
+"#
+            )
+            .unwrap();
+        }
+    }
+    out
+}
+
+/// Runs the vnetform binary in `dir` under GNU time.
+fn vnetform(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Measure {
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args(["-f", "%e %M", "-o", "time.txt"])
+        .arg(env!("CARGO_BIN_EXE_vnetform"))
+        .args(args)
+        .arg("-no-color")
+        .envs(env.iter().copied())
+        .current_dir(dir);
+    if args[0] == "apply" && args.len() == 1 {
+        cmd.arg("-auto-approve");
+    }
+    timed(dir, cmd)
+}
+
+/// Runs `cmd` (GNU time writing `time.txt` in `dir`) and reads what it measured.
+fn timed(dir: &Path, mut cmd: Command) -> Measure {
+    let output = cmd.output().expect("run under /usr/bin/time");
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 2,
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("time.txt")).expect("GNU time's report");
+    let mut fields = text.split_whitespace();
+    let seconds: f64 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    let kb: f64 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+    Measure {
+        seconds,
+        peak_mb: kb / 1024.0,
+    }
+}
+
+/// Terraform on the null-resource ring of about `resources` resources.
+struct TerraformRun {
+    version: String,
+    resources: usize,
+    plan: Measure,
+    apply: Measure,
+    noop: Measure,
+}
+
+fn terraform_ring(plugins: &Path, resources: usize) -> TerraformRun {
+    let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_tf_null.py");
+    let dir = tempfile::tempdir().expect("scratch directory");
+    let vnets = resources / 6;
+    let status = Command::new("python3")
+        .arg(&generator)
+        .arg(vnets.to_string())
+        .arg(dir.path())
+        .output()
+        .expect("run gen_tf_null.py");
+    assert!(status.status.success(), "gen_tf_null.py failed");
+    let tf = |args: &[&str]| {
+        let mut cmd = Command::new("/usr/bin/time");
+        cmd.args(["-f", "%e %M", "-o", "time.txt", "terraform"])
+            .args(args)
+            .env("TF_IN_AUTOMATION", "1")
+            .current_dir(dir.path());
+        timed(dir.path(), cmd)
+    };
+    tf(&[
+        "init",
+        "-input=false",
+        &format!("-plugin-dir={}", plugins.join("plugins").display()),
+    ]);
+    let plan = tf(&["plan", "-input=false", "-out=p"]);
+    let apply = tf(&["apply", "-input=false", "-auto-approve", "p"]);
+    let noop = tf(&["plan", "-input=false", "-detailed-exitcode"]);
+    let version = Command::new("terraform")
+        .arg("version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("Terraform ")
+                .to_owned()
+        })
+        .unwrap_or_default();
+    TerraformRun {
+        version,
+        resources: vnets * 6,
+        plan,
+        apply,
+        noop,
+    }
+}
+
+/// A ring of 20 VNets applied with the simulator's latency factor 0.001 (a gateway takes 2.4 s),
+/// against its critical path: resource group, VNet, subnet, gateway, connection.
+fn latency_section() -> String {
+    const FACTOR: f64 = 0.001;
+    let dir = tempfile::tempdir().expect("scratch directory");
+    std::fs::write(dir.path().join("main.tf"), ring(20)).expect("write the ring");
+    let started = Instant::now();
+    let apply = vnetform(
+        dir.path(),
+        &["apply"],
+        &[("VNETFORM_SIM_LATENCY", &FACTOR.to_string())],
+    );
+    let wall = started.elapsed().as_secs_f64().max(apply.seconds);
+    // Azure's typical seconds (docs/backends.md) along the longest chain.
+    let critical = Duration::from_secs(2 + 10 + 5 + 2400 + 90).as_secs_f64() * FACTOR;
+    format!(
+        "\n## Realistic latency (factor {FACTOR}: a gateway takes 2.4 s)\n\n\
+         20-VNet ring, {} resources: apply {wall:.2} s against a critical path of {critical:.2} s \
+         ({:+.1}%), including planning.\n",
+        20 * PER_VNET + 1,
+        (wall / critical - 1.0) * 100.0
+    )
+}
+
+/// The CPU model and core count, for the report.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
