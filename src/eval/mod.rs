@@ -47,7 +47,7 @@ pub struct EvalRequest<'a> {
     pub config: &'a Config,
     pub variables: &'a BTreeMap<String, Value>,
     /// Refreshed prior attributes of every resource in state.
-    pub prior: &'a BTreeMap<ResourceAddr, serde_json::Value>,
+    pub prior: &'a BTreeMap<ResourceAddr, crate::state::ResourceState>,
     pub working_dir: &'a Path,
     /// The environment: `ARM_SUBSCRIPTION_ID` is used when the provider block sets no
     /// `subscription_id`, `ARM_TENANT_ID` and `ARM_CLIENT_ID` by `azurerm_client_config`.

@@ -169,11 +169,10 @@ fn evaluate(
     variables: &BTreeMap<String, Value>,
     prior: &State,
 ) -> Result<DesiredState> {
-    let attributes = prior.attributes();
     let req = eval::EvalRequest {
         config,
         variables,
-        prior: &attributes,
+        prior: &prior.resources,
         working_dir: &wd.dir,
         env: &wd.env,
         data: Some(&|query| read_now(backend, query)),
@@ -192,8 +191,12 @@ fn check_rules(
     replace: &[ResourceAddr],
     end_state: &crate::rules::reach::Reachability,
 ) -> Result<()> {
-    let mut existing = state.attributes();
-    existing.retain(|addr, _| !replace.contains(addr));
+    let existing: crate::rules::Existing = state
+        .resources
+        .iter()
+        .filter(|(addr, _)| !replace.contains(addr))
+        .map(|(addr, r)| (addr, &r.attributes))
+        .collect();
     let (errors, warnings): (Vec<_>, Vec<_>) =
         crate::rules::check(desired, config, &existing, end_state)
             .into_iter()
@@ -287,21 +290,33 @@ fn refresh(
             },
         ));
     }
-    let read = rt.block_on(read_all(backend, requests, parallelism.max(1)))?;
-    let mut refreshed = state.clone();
-    for (addr, attributes) in read {
-        match attributes {
-            Some(attributes) => {
-                if let Some(r) = refreshed.resources.get_mut(&addr) {
-                    r.attributes = attributes;
-                }
-            }
-            None => {
-                refreshed.resources.remove(&addr);
-            }
-        }
-    }
-    Ok(refreshed)
+    let mut read: BTreeMap<ResourceAddr, Option<serde_json::Value>> = rt
+        .block_on(read_all(backend, requests, parallelism.max(1)))?
+        .into_iter()
+        .collect();
+    // Built afresh rather than cloned: the recorded attributes are not copied only to be
+    // replaced.
+    let resources = state
+        .resources
+        .iter()
+        .filter_map(|(addr, recorded)| {
+            let attributes = read.remove(addr)?;
+            let resource = crate::state::ResourceState {
+                attributes: attributes?,
+                sensitive_attributes: recorded.sensitive_attributes.clone(),
+                dependencies: recorded.dependencies.clone(),
+                tainted: recorded.tainted,
+                create_before_destroy: recorded.create_before_destroy,
+            };
+            Some((addr.clone(), resource))
+        })
+        .collect();
+    Ok(State {
+        lineage: state.lineage.clone(),
+        serial: state.serial,
+        resources,
+        outputs: state.outputs.clone(),
+    })
 }
 
 /// Records in `state` the objects that creates announced by a killed run left in the cloud

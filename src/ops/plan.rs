@@ -77,7 +77,9 @@ pub(super) fn prepare(
     )?;
     let moves = loaded.config.root.moves.clone();
     let moved = apply_config_moves(&loaded.config, &moves, &mut recorded)?;
-    let state = if refresh_state {
+    // What changed outside vnetform is taken as soon as the state is refreshed, so that the
+    // recorded state need not be kept.
+    let (state, drift) = if refresh_state {
         let quiet_ui;
         let refresh_ui = if quiet {
             quiet_ui = Ui::new(
@@ -91,9 +93,12 @@ pub(super) fn prepare(
         } else {
             ui
         };
-        refresh(refresh_ui, &rt, &backend, &recorded, common.parallelism)?
+        let refreshed = refresh(refresh_ui, &rt, &backend, &recorded, common.parallelism)?;
+        let drift = plan::detect_drift(&recorded, &refreshed);
+        drop(recorded);
+        (refreshed, drift)
     } else {
-        recorded.clone()
+        (recorded, Vec::new())
     };
     let mut desired = evaluate(
         wd,
@@ -117,7 +122,7 @@ pub(super) fn prepare(
     }
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy, replace);
-    plan.drift = plan::detect_drift(&recorded, &state);
+    plan.drift = drift;
     for change in &mut plan.changes {
         change.moved_from = moved.get(&change.addr).cloned();
     }

@@ -1,6 +1,5 @@
 //! `vnetform validate [-json]`: checks the configuration without touching state or backend.
 
-use std::collections::BTreeMap;
 
 use miette::Diagnostic;
 
@@ -46,11 +45,10 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
     let config_warnings = std::mem::take(&mut config.warnings);
     let (variables, var_errors) = vars::resolve_for_validation(&config, &wd.dir, &wd.env)?;
     let empty = State::new();
-    let prior: BTreeMap<_, _> = empty.attributes();
     let req = eval::EvalRequest {
         config: &config,
         variables: &variables.values,
-        prior: &prior,
+        prior: &empty.resources,
         working_dir: &wd.dir,
         env: &wd.env,
         data: None,

@@ -91,6 +91,9 @@ pub const RULES: &[&Rule] = &[
     &balancer::SINGLE_VNET,
 ];
 
+/// The prior attributes of the objects that stay (borrowed from the state).
+pub type Existing<'a> = BTreeMap<&'a ResourceAddr, &'a serde_json::Value>;
+
 /// One broken rule, at the argument responsible.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", rule.title)]
@@ -143,7 +146,7 @@ pub struct BrokenRules {
 pub fn check(
     desired: &DesiredState,
     config: &Config,
-    existing: &BTreeMap<ResourceAddr, serde_json::Value>,
+    existing: &Existing,
     end_state: &reach::Reachability,
 ) -> Vec<Finding> {
     let topology = Topology::new(desired, config, existing, end_state);

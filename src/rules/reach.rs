@@ -449,12 +449,12 @@ pub fn of_desired(desired: &crate::eval::DesiredState) -> Reachability {
 
 /// What the objects recorded in state join.
 pub fn of_state(state: &crate::state::State) -> Reachability {
-    let objects: BTreeMap<ResourceAddr, Value> = state
-        .attributes()
-        .into_iter()
-        .map(|(addr, json)| (addr, Value::from_json(&json)))
+    let objects: Vec<(&ResourceAddr, Value)> = state
+        .resources
+        .iter()
+        .map(|(addr, r)| (addr, Value::from_json(&r.attributes)))
         .collect();
-    reachability(&objects)
+    reachability(objects.iter().map(|(addr, value)| (*addr, value)))
 }
 
 /// Two networks that reach each other, `from` < `to`.

@@ -7,7 +7,7 @@ use hcl_edit::Span as _;
 use ipnet::IpNet;
 
 use super::reach::Reachability;
-use super::{Finding, Rule};
+use super::{Existing, Finding, Rule};
 use crate::addr::ResourceAddr;
 use crate::config::{Config, Module};
 use crate::eval::DesiredState;
@@ -21,7 +21,7 @@ pub struct Topology<'d> {
     vnets: BTreeMap<(String, String), &'d ResourceAddr>,
     /// VNet-to-VNet connections by (gateway id, peer gateway id), lower-cased.
     links: BTreeMap<(String, String), &'d ResourceAddr>,
-    existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
+    existing: &'d Existing<'d>,
     /// What the desired topology joins.
     pub reach: &'d Reachability,
 }
@@ -30,7 +30,7 @@ impl<'d> Topology<'d> {
     pub fn new(
         desired: &'d DesiredState,
         config: &'d Config,
-        existing: &'d BTreeMap<ResourceAddr, serde_json::Value>,
+        existing: &'d Existing<'d>,
         reach: &'d Reachability,
     ) -> Topology<'d> {
         let mut by_id = BTreeMap::new();
@@ -79,7 +79,7 @@ impl<'d> Topology<'d> {
 
     /// The prior attributes of an object that stays.
     pub fn prior(&self, addr: &ResourceAddr) -> Option<&'d serde_json::Value> {
-        self.existing.get(addr)
+        self.existing.get(addr).copied()
     }
 
     /// The planned objects of one resource type, by address.

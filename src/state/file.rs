@@ -154,11 +154,12 @@ fn first_step(path: &serde_json::Value) -> Option<String> {
     step.get("value")?.as_str().map(str::to_owned)
 }
 
-pub(super) fn render(state: &State) -> String {
+/// The state file's text for `state` at `serial`.
+pub(super) fn render(state: &State, serial: u64) -> String {
     let file = FileV4 {
         version: 4,
         terraform_version: env!("CARGO_PKG_VERSION").to_owned(),
-        serial: state.serial,
+        serial,
         lineage: state.lineage.clone(),
         outputs: state
             .outputs
@@ -253,7 +254,7 @@ mod tests {
         assert_eq!(state.serial, 3);
         let rg = &state.resources[&ResourceAddr::managed("azurerm_resource_group", "rg")];
         assert!(rg.tainted);
-        let again = parse(&render(&state)).unwrap();
+        let again = parse(&render(&state, state.serial)).unwrap();
         assert_eq!(again, state);
     }
 
@@ -274,11 +275,11 @@ mod tests {
                 r#"azurerm_virtual_network.v["web"]"#
             ]
         );
-        let rendered: serde_json::Value = serde_json::from_str(&render(&state)).unwrap();
+        let rendered: serde_json::Value = serde_json::from_str(&render(&state, state.serial)).unwrap();
         assert_eq!(rendered["resources"].as_array().unwrap().len(), 2);
         assert_eq!(rendered["resources"][0]["instances"][1]["index_key"], 1);
         assert_eq!(rendered["resources"][1]["instances"][0]["index_key"], "web");
-        assert_eq!(parse(&render(&state)).unwrap(), state);
+        assert_eq!(parse(&render(&state, state.serial)).unwrap(), state);
     }
 
     #[test]

@@ -58,21 +58,6 @@ impl State {
             outputs: BTreeMap::new(),
         }
     }
-
-    /// The attributes of every resource, as evaluation and planning read them.
-    pub fn attributes(&self) -> BTreeMap<ResourceAddr, serde_json::Value> {
-        self.resources
-            .iter()
-            .map(|(a, r)| (a.clone(), r.attributes.clone()))
-            .collect()
-    }
-
-    /// True when the recorded content (not the serial) is the same.
-    pub fn same_content(&self, other: &State) -> bool {
-        self.lineage == other.lineage
-            && self.resources == other.resources
-            && self.outputs == other.outputs
-    }
 }
 
 impl Default for State {

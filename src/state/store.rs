@@ -56,11 +56,11 @@ pub enum StateError {
 #[derive(Debug)]
 pub struct LocalStore {
     path: PathBuf,
-    /// The state as it was when this command started (written to the backup once).
-    initial: Option<String>,
+    /// Whether the state file as this command found it is saved as the backup yet.
     backup_written: bool,
-    /// The last state this store read or wrote in full, to decide serial bumps.
-    persisted: Option<State>,
+    /// What the file holds as this store last read or wrote it: whether a write changes
+    /// anything, and the serial it bumps.
+    persisted: Option<Persisted>,
     /// The identity of the state file as this store last saw it, to notice other writers
     /// without re-reading the whole file.
     fingerprint: Option<Fingerprint>,
@@ -69,6 +69,32 @@ pub struct LocalStore {
     unconfirmed: Vec<Unconfirmed>,
     /// Creates under way in this run, written again to a journal started after a fold.
     in_flight: BTreeMap<ResourceAddr, StateChange>,
+}
+
+/// The identity and content digest of the state last read or written, kept instead of a copy
+/// of the state (which can run to tens of megabytes).
+#[derive(Debug, Clone)]
+struct Persisted {
+    lineage: String,
+    serial: u64,
+    digest: u64,
+}
+
+impl Persisted {
+    fn of(state: &State) -> Persisted {
+        Persisted {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            digest: digest(&file::render(state, state.serial)),
+        }
+    }
+}
+
+fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Enough of a file's metadata to tell whether someone else replaced it.
@@ -97,7 +123,6 @@ impl LocalStore {
     pub fn new(path: PathBuf) -> LocalStore {
         LocalStore {
             path,
-            initial: None,
             backup_written: false,
             persisted: None,
             fingerprint: None,
@@ -147,14 +172,10 @@ impl LocalStore {
     pub fn read(&mut self) -> Result<State, StateError> {
         self.fingerprint = Fingerprint::of(&self.path);
         let mut state = match std::fs::read_to_string(&self.path) {
-            Ok(text) => {
-                let state = file::parse(&text).map_err(|source| StateError::Format {
-                    path: self.display(),
-                    source,
-                })?;
-                self.initial = Some(text);
-                state
-            }
+            Ok(text) => file::parse(&text).map_err(|source| StateError::Format {
+                path: self.display(),
+                source,
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
             Err(source) => {
                 return Err(StateError::Read {
@@ -163,7 +184,7 @@ impl LocalStore {
                 });
             }
         };
-        self.persisted = Some(state.clone());
+        self.persisted = Some(Persisted::of(&state));
         self.unconfirmed = journal::replay(&self.journal_path(), &mut state).map_err(|source| {
             StateError::Read {
                 path: self.journal_path().display().to_string(),
@@ -176,35 +197,31 @@ impl LocalStore {
     /// Persists `state` in full if its content changed, bumping the serial; the journal,
     /// now folded into the file, is removed.
     pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
+        let base = self.persisted.as_ref().map_or(0, |p| p.serial);
         if let Some(previous) = &self.persisted
-            && previous.same_content(state)
+            && previous.lineage == state.lineage
+            && previous.digest == digest(&file::render(state, previous.serial))
             && self.path.exists()
         {
             state.serial = previous.serial;
             return Ok(());
         }
-        let base = self.persisted.as_ref().map_or(0, |p| p.serial);
         self.check_not_replaced(base)?;
         state.serial = base + 1;
         if !self.backup_written {
-            if let Some(initial) = &self.initial {
-                atomic_write(&self.backup_path(), initial.as_bytes()).map_err(|source| {
-                    StateError::Write {
-                        path: self.backup_path().display().to_string(),
-                        source,
-                    }
-                })?;
-            }
-            self.backup_written = true;
+            self.back_up()?;
         }
-        atomic_write(&self.path, file::render(state).as_bytes()).map_err(|source| {
-            StateError::Write {
-                path: self.display(),
-                source,
-            }
+        let text = file::render(state, state.serial);
+        atomic_write(&self.path, text.as_bytes()).map_err(|source| StateError::Write {
+            path: self.display(),
+            source,
         })?;
         self.fingerprint = Fingerprint::of(&self.path);
-        self.persisted = Some(state.clone());
+        self.persisted = Some(Persisted {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            digest: digest(&text),
+        });
         // The journal is folded in; creates still under way stay announced in a new one.
         self.journal = None;
         let in_flight: Vec<StateChange> = self.in_flight.values().cloned().collect();
@@ -236,9 +253,11 @@ impl LocalStore {
             source,
         };
         if self.journal.is_none() {
-            let base = self.persisted.clone().unwrap_or_default();
-            self.journal =
-                Some(Journal::create(&journal_path, &base.lineage, base.serial).map_err(io)?);
+            let (lineage, serial) = self
+                .persisted
+                .as_ref()
+                .map_or((state.lineage.as_str(), 0), |p| (p.lineage.as_str(), p.serial));
+            self.journal = Some(Journal::create(&journal_path, lineage, serial).map_err(io)?);
         }
         let journal = self.journal.as_mut().expect("opened above");
         journal.append(changes).map_err(io)?;
@@ -255,6 +274,23 @@ impl LocalStore {
         if journal.entries() > 1024.max(state.resources.len()) {
             self.write(state)?;
         }
+        Ok(())
+    }
+
+    /// Saves the state file as this command found it (unchanged since: `check_not_replaced`
+    /// has run) as the backup, once; the first state of a directory has nothing to back up.
+    fn back_up(&mut self) -> Result<(), StateError> {
+        let backup = self.backup_path();
+        let io = |source| StateError::Write {
+            path: backup.display().to_string(),
+            source,
+        };
+        match std::fs::read(&self.path) {
+            Ok(found) => atomic_write(&backup, &found).map_err(io)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        self.backup_written = true;
         Ok(())
     }
 
