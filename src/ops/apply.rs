@@ -196,11 +196,12 @@ impl Run<'_> {
         }
         let outcome = outcome?;
         let mut state = outcome.state.clone();
-        if plan.destroy {
+        if plan.destroy || self.config.root.outputs.is_empty() {
             state.outputs.clear();
         } else if let Ok(desired) =
             evaluate(self.wd, &self.backend, self.config, self.variables, &state)
         {
+            // Outputs may read what the apply assigned: evaluated against the new state.
             state.outputs = state_outputs(&desired);
         }
         store.write(&mut state)?;

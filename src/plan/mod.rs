@@ -505,14 +505,15 @@ fn schedule(
         order.iter().enumerate().map(|(i, k)| (k, i)).collect();
 
     let mut change_order: Vec<&ResourceAddr> = Vec::new();
+    let mut ordered_already: BTreeSet<&ResourceAddr> = BTreeSet::new();
     for (addr, _) in &order {
-        if !change_order.contains(&addr) {
+        if ordered_already.insert(addr) {
             change_order.push(addr);
         }
     }
     let noops = changes
         .keys()
-        .filter(|a| !change_order.contains(a))
+        .filter(|a| !ordered_already.contains(a))
         .cloned()
         .collect::<Vec<_>>();
     let ordered: Vec<ResourceAddr> = change_order.into_iter().cloned().chain(noops).collect();

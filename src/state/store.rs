@@ -198,7 +198,9 @@ impl LocalStore {
     /// now folded into the file, is removed.
     pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
         let base = self.persisted.as_ref().map_or(0, |p| p.serial);
+        // With a journal open the content has changed: no need to compare.
         if let Some(previous) = &self.persisted
+            && self.journal.is_none()
             && previous.lineage == state.lineage
             && previous.digest == digest(&file::render(state, previous.serial))
             && self.path.exists()

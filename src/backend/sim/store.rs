@@ -93,6 +93,9 @@ pub(super) fn open(path: &Path) -> Result<Connection, BackendError> {
             attributes TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS resources_by_group ON resources (resource_group COLLATE NOCASE);
+        -- Public addresses in use, so that handing out a free one is a lookup, not a scan.
+        CREATE INDEX IF NOT EXISTS public_addresses ON resources (json_extract(attributes, '$.ip_address'))
+          WHERE type = 'azurerm_public_ip';
         -- Which resource names which other resource's id in which argument: in-use checks and
         -- per-gateway limits are lookups here, not scans of every resource.
         CREATE TABLE IF NOT EXISTS refs (from_key TEXT NOT NULL, attr TEXT NOT NULL, to_key TEXT NOT NULL);
@@ -210,16 +213,15 @@ pub(super) fn referrers(
     id: &str,
     prefix: bool,
 ) -> Result<Vec<Referrer>, BackendError> {
-    let sql = if prefix {
-        "SELECT r.id, r.type, r.name, refs.attr FROM refs JOIN resources r ON r.key = refs.from_key
-         WHERE substr(refs.to_key, 1, length(?1)) = ?1 ORDER BY r.key"
-    } else {
-        "SELECT r.id, r.type, r.name, refs.attr FROM refs JOIN resources r ON r.key = refs.from_key
-         WHERE refs.to_key = ?1 ORDER BY r.key"
-    };
-    let mut stmt = tx.prepare_cached(sql).map_err(db_error)?;
+    let (low, high) = key_range(id, prefix);
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT r.id, r.type, r.name, refs.attr FROM refs JOIN resources r ON r.key = refs.from_key
+             WHERE refs.to_key >= ?1 AND refs.to_key < ?2 ORDER BY r.key",
+        )
+        .map_err(db_error)?;
     let rows = stmt
-        .query_map(params![id.to_lowercase()], |r| {
+        .query_map(params![low, high], |r| {
             Ok(Referrer {
                 id: r.get(0)?,
                 resource_type: r.get(1)?,
@@ -237,16 +239,29 @@ pub(super) fn under(
     prefix: &str,
     resource_type: &str,
 ) -> Result<Vec<Row>, BackendError> {
+    let (low, high) = key_range(prefix, true);
     let mut stmt = tx
         .prepare_cached(
             "SELECT id, type, name, resource_group, location, provisioning_state, attributes FROM resources
-             WHERE substr(key, 1, length(?1)) = ?1 AND type = ?2 ORDER BY key",
+             WHERE key >= ?1 AND key < ?2 AND type = ?3 ORDER BY key",
         )
         .map_err(db_error)?;
     let rows = stmt
-        .query_map(params![prefix.to_lowercase(), resource_type], row_from_sql)
+        .query_map(params![low, high, resource_type], row_from_sql)
         .map_err(db_error)?;
     rows.collect::<Result<_, _>>().map_err(db_error)
+}
+
+/// The keys equal to `id` (lower-cased) or, with `prefix`, starting with it, as a half-open
+/// range an index can answer (keys are ASCII, so U+FFFF sorts after every continuation).
+fn key_range(id: &str, prefix: bool) -> (String, String) {
+    let low = id.to_lowercase();
+    let high = if prefix {
+        format!("{low}\u{FFFF}")
+    } else {
+        format!("{low}\0")
+    };
+    (low, high)
 }
 
 /// The name of some resource in resource group `group` other than `except_id`.
