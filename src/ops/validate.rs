@@ -1,6 +1,5 @@
 //! `vnetform validate [-json]`: checks the configuration without touching state or backend.
 
-
 use miette::Diagnostic;
 
 use super::{Ui, Workdir};

@@ -275,7 +275,8 @@ mod tests {
                 r#"azurerm_virtual_network.v["web"]"#
             ]
         );
-        let rendered: serde_json::Value = serde_json::from_str(&render(&state, state.serial)).unwrap();
+        let rendered: serde_json::Value =
+            serde_json::from_str(&render(&state, state.serial)).unwrap();
         assert_eq!(rendered["resources"].as_array().unwrap().len(), 2);
         assert_eq!(rendered["resources"][0]["instances"][1]["index_key"], 1);
         assert_eq!(rendered["resources"][1]["instances"][0]["index_key"], "web");

@@ -258,7 +258,9 @@ impl LocalStore {
             let (lineage, serial) = self
                 .persisted
                 .as_ref()
-                .map_or((state.lineage.as_str(), 0), |p| (p.lineage.as_str(), p.serial));
+                .map_or((state.lineage.as_str(), 0), |p| {
+                    (p.lineage.as_str(), p.serial)
+                });
             self.journal = Some(Journal::create(&journal_path, lineage, serial).map_err(io)?);
         }
         let journal = self.journal.as_mut().expect("opened above");
