@@ -447,11 +447,22 @@ pub fn of_desired(desired: &crate::eval::DesiredState) -> Reachability {
     reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
 }
 
+/// The resource types reachability reads: networks, and what joins them.
+const JOINING_TYPES: [&str; 5] = [
+    "azurerm_virtual_network",
+    "azurerm_local_network_gateway",
+    "azurerm_virtual_network_gateway",
+    "azurerm_virtual_network_gateway_connection",
+    "azurerm_virtual_network_peering",
+];
+
 /// What the objects recorded in state join.
 pub fn of_state(state: &crate::state::State) -> Reachability {
+    // Only the types that make networks and joins are converted, not the whole state.
     let objects: Vec<(&ResourceAddr, Value)> = state
         .resources
         .iter()
+        .filter(|(addr, _)| JOINING_TYPES.contains(&addr.resource_type.as_str()))
         .map(|(addr, r)| (addr, Value::from_json(&r.attributes)))
         .collect();
     reachability(objects.iter().map(|(addr, value)| (*addr, value)))
