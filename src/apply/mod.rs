@@ -339,7 +339,7 @@ impl Executor<'_> {
         running.spawn(async move {
             let started = Instant::now();
             let (result, attempts) =
-                retrying(backend.as_ref(), || send(backend.as_ref(), &request)).await;
+                retrying(backend.time_scale(), || send(backend.as_ref(), &request)).await;
             Finished {
                 op,
                 elapsed: started.elapsed(),

@@ -1,12 +1,12 @@
 //! Retrying transient faults: HTTP 429 after the server's `Retry-After`, retryable 5xx with
 //! exponential backoff and jitter, a bounded number of times per operation, as Azure's SDKs
-//! do. Waits scale with the backend's [`Backend::time_scale`] (the simulator's latency
+//! do. Waits scale with the backend's [`super::Backend::time_scale`] (the simulator's latency
 //! factor), so a simulator without latency retries at once.
 
 use std::future::Future;
 use std::time::Duration;
 
-use super::{Backend, BackendError};
+use super::BackendError;
 
 /// Attempts per operation, the first included.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -21,9 +21,10 @@ pub struct Attempts {
     pub throttled: bool,
 }
 
-/// Runs `call` until it succeeds, fails for good, or has been tried [`MAX_ATTEMPTS`] times.
+/// Runs `call` until it succeeds, fails for good, or has been tried [`MAX_ATTEMPTS`] times;
+/// waits are multiplied by `time_scale`.
 pub async fn retrying<T, F, Fut>(
-    backend: &dyn Backend,
+    time_scale: f64,
     mut call: F,
 ) -> (Result<T, BackendError>, Attempts)
 where
@@ -36,7 +37,7 @@ where
             Err(e) if e.retryable && attempt < MAX_ATTEMPTS => {
                 attempts.throttled |= e.is_throttling();
                 let wait = e.retry_after.unwrap_or_else(|| backoff(attempt));
-                let scaled = wait.mul_f64(backend.time_scale().max(0.0));
+                let scaled = wait.mul_f64(time_scale.max(0.0));
                 if !scaled.is_zero() {
                     tokio::time::sleep(scaled).await;
                 }
@@ -61,7 +62,48 @@ fn backoff(attempt: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    /// Runs `retrying` over answers given in order (the last repeats), at time scale 0.
+    fn run(answers: &[Result<u32, BackendError>]) -> (Result<u32, BackendError>, Attempts, usize) {
+        let calls = Cell::new(0);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let (result, attempts) = rt.block_on(retrying(0.0, || {
+            let answer = answers[calls.get().min(answers.len() - 1)].clone();
+            calls.set(calls.get() + 1);
+            async move { answer }
+        }));
+        (result, attempts, calls.get())
+    }
+
+    #[test]
+    fn transient_faults_are_retried_and_others_are_not() {
+        let throttled = BackendError::transient(
+            "TooManyRequests",
+            "slow down",
+            Some(Duration::from_secs(10)),
+        );
+        let unavailable = BackendError::transient("ServiceUnavailable", "later", None);
+        let (result, attempts, calls) =
+            run(&[Err(throttled.clone()), Err(unavailable.clone()), Ok(7)]);
+        assert_eq!((result.unwrap(), attempts.throttled, calls), (7, true, 3));
+
+        let refused = BackendError::new("InvalidGatewaySize", "no");
+        let (result, _, calls) = run(&[Err(refused), Ok(7)]);
+        assert_eq!(
+            (result.unwrap_err().code.as_str(), calls),
+            ("InvalidGatewaySize", 1)
+        );
+
+        let (result, attempts, calls) = run(&[Err(unavailable)]);
+        assert!(result.is_err() && !attempts.throttled);
+        assert_eq!(calls, MAX_ATTEMPTS as usize, "bounded per operation");
+    }
 
     #[test]
     fn backoff_doubles_up_to_a_ceiling() {

@@ -384,7 +384,7 @@ async fn read_all(
             let backend = Arc::clone(backend);
             running.spawn(async move {
                 let read = || backend.read(req.clone());
-                (addr, retrying(backend.as_ref(), read).await.0)
+                (addr, retrying(backend.time_scale(), read).await.0)
             });
         }
         let Some(joined) = running.join_next().await else {
