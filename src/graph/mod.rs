@@ -33,6 +33,8 @@ pub struct CycleError(pub Vec<ResourceAddr>);
 pub struct ResourceGraph {
     graph: DiGraph<ResourceAddr, ()>,
     index: BTreeMap<ResourceAddr, NodeIndex>,
+    /// Every resource, dependencies first (computed once, when building proves no cycle).
+    order: Vec<ResourceAddr>,
 }
 
 impl ResourceGraph {
@@ -50,11 +52,14 @@ impl ResourceGraph {
                 .or_default()
                 .push(addr.clone());
         }
-        let instances_of =
-            |block: &ResourceAddr| instances.get(&block.config()).cloned().unwrap_or_default();
+        let instances_of = |block: &ResourceAddr| {
+            instances
+                .get(&block.config())
+                .map_or(&[][..], Vec::as_slice)
+        };
         for (addr, resource) in &desired.resources {
             for dep in resource.deps.iter().flat_map(&instances_of) {
-                g.edge(addr, &dep);
+                g.edge(addr, dep);
             }
         }
         for (addr, dep) in domain_edges(desired) {
@@ -63,11 +68,11 @@ impl ResourceGraph {
         for (addr, resource) in &state.resources {
             if !desired.resources.contains_key(addr) {
                 for dep in resource.dependencies.iter().flat_map(&instances_of) {
-                    g.edge(addr, &dep);
+                    g.edge(addr, dep);
                 }
             }
         }
-        g.order()?;
+        g.order = g.topological_order()?;
         Ok(g)
     }
 
@@ -89,7 +94,11 @@ impl ResourceGraph {
     }
 
     /// Every resource, dependencies before dependents, ties broken by address.
-    pub fn order(&self) -> Result<Vec<ResourceAddr>, CycleError> {
+    pub fn order(&self) -> &[ResourceAddr] {
+        &self.order
+    }
+
+    fn topological_order(&self) -> Result<Vec<ResourceAddr>, CycleError> {
         let mut remaining: BTreeMap<NodeIndex, usize> = self
             .graph
             .node_indices()

@@ -208,12 +208,12 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         ui.out(&render::plan::plan_text(plan, ui.painter));
     }
     if let Some(out) = &opts.out {
-        let saved = SavedPlan::new(
-            plan.clone(),
-            prepared.loaded.variables.values.clone(),
-            config_digest(&prepared.loaded.config),
-        );
-        saved.write(&wd.dir.join(out))?;
+        SavedPlan::write(
+            &wd.dir.join(out),
+            plan,
+            &prepared.loaded.variables.values,
+            &config_digest(&prepared.loaded.config),
+        )?;
         if !opts.json {
             let name = out.display();
             ui.out(&format!(

@@ -304,8 +304,7 @@ pub fn diff(
     replace: &[ResourceAddr],
 ) -> Plan {
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
-    let order = graph.order().unwrap_or_default();
-    for addr in &order {
+    for addr in graph.order() {
         let prior = state.resources.get(addr);
         let desired_resource = desired.resources.get(addr).filter(|_| !destroy);
         if addr.mode == Mode::Data {

@@ -13,7 +13,7 @@ use crate::eval::value::Value;
 const FORMAT: &str = "vnetform-plan-1";
 
 /// A plan saved for a later `apply PLANFILE`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct SavedPlan {
     pub format: String,
     pub version: String,
@@ -65,18 +65,30 @@ pub enum SavedPlanError {
 }
 
 impl SavedPlan {
-    pub fn new(plan: Plan, variables: BTreeMap<String, Value>, config_digest: String) -> SavedPlan {
-        SavedPlan {
-            format: FORMAT.into(),
-            version: env!("CARGO_PKG_VERSION").into(),
+    /// Writes `plan`, made with `variables` from configuration files of `config_digest`, as
+    /// a saved plan (serialised from borrowed parts: a plan can be tens of megabytes).
+    pub fn write(
+        path: &Path,
+        plan: &Plan,
+        variables: &BTreeMap<String, Value>,
+        config_digest: &str,
+    ) -> Result<(), SavedPlanError> {
+        #[derive(Serialize)]
+        struct Parts<'a> {
+            format: &'a str,
+            version: &'a str,
+            plan: &'a Plan,
+            variables: &'a BTreeMap<String, Value>,
+            config_digest: &'a str,
+        }
+        let parts = Parts {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION"),
             plan,
             variables,
             config_digest,
-        }
-    }
-
-    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
-        let text = serde_json::to_string(self).expect("plans serialise");
+        };
+        let text = serde_json::to_string(&parts).expect("plans serialise");
         crate::state::atomic_write(path, text.as_bytes()).map_err(|source| SavedPlanError::Write {
             path: path.display().to_string(),
             source,
