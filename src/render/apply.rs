@@ -163,3 +163,22 @@ pub fn output_value(value: &Value, raw: bool) -> Option<String> {
         (false, _) => Some(hcl(&value.unmark_deep(), 0)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_operations_report_in_terraforms_words() {
+        let event = Event::Still {
+            addr: "azurerm_virtual_network_gateway.gw1".parse().unwrap(),
+            verb: Verb::Create,
+            elapsed: Duration::from_secs(130),
+        };
+        assert_eq!(
+            event_line(&event, Painter { color: false }),
+            "azurerm_virtual_network_gateway.gw1: Still creating... [2m10s elapsed]"
+        );
+        assert_eq!(progress_line(12, 30, 4, 1), "[12/30 done, 4 running, 1 failed]");
+    }
+}
