@@ -37,6 +37,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Workdir(#[from] crate::ops::WorkdirError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Surgery(#[from] crate::ops::SurgeryError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

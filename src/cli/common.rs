@@ -57,7 +57,7 @@ pub struct CommonArgs {
     parallelism: usize,
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|e| format!("{e} (write durations such as 0s, 30s or 5m)"))
 }

@@ -1,8 +1,8 @@
-//! Read-only commands: `validate`, `show`, `output`, `state list|show`, `graph`.
+//! Read-only commands: `validate`, `show`, `output`, `reach`, `graph`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::Args;
 
 use super::common::{CommonArgs, VarArgs};
 use crate::error::Result;
@@ -65,35 +65,6 @@ impl OutputArgs {
             self.raw,
             self.state.as_deref(),
         )
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum StateCommand {
-    /// List the resources in state.
-    List {
-        /// Use this state file instead of the configured one.
-        #[arg(long = "state", value_name = "PATH")]
-        state: Option<PathBuf>,
-    },
-    /// Show one resource in state.
-    Show {
-        /// Use this state file instead of the configured one.
-        #[arg(long = "state", value_name = "PATH")]
-        state: Option<PathBuf>,
-        /// The resource address, e.g. azurerm_virtual_network.vnet1.
-        address: String,
-    },
-}
-
-impl StateCommand {
-    pub fn run(self, ui: &Ui, wd: &Workdir) -> Result<()> {
-        match self {
-            StateCommand::List { state } => ops::state_list(ui, wd, state.as_deref()),
-            StateCommand::Show { state, address } => {
-                ops::state_show(ui, wd, &address, state.as_deref())
-            }
-        }
     }
 }
 

@@ -12,6 +12,7 @@ mod init;
 mod inspect;
 mod plan;
 mod sim;
+mod state;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -54,9 +55,13 @@ enum Command {
     Show(inspect::ShowArgs),
     /// Show output values.
     Output(inspect::OutputArgs),
-    /// Inspect the state.
+    /// Inspect the state, or change it by hand.
     #[command(subcommand)]
-    State(inspect::StateCommand),
+    State(state::StateCommand),
+    /// Mark a resource instance to be replaced by the next apply.
+    Taint(state::TaintArgs),
+    /// Clear a resource instance's taint.
+    Untaint(state::TaintArgs),
     /// Show which networks can reach each other through the VPN topology.
     Reach(inspect::ReachArgs),
     /// Print the dependency graph in DOT format.
@@ -153,6 +158,8 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Show(a) => a.run(ui, wd).map(|()| 0),
         Command::Output(a) => a.run(ui, wd).map(|()| 0),
         Command::State(c) => c.run(ui, wd).map(|()| 0),
+        Command::Taint(c) => c.run(ui, wd, true).map(|()| 0),
+        Command::Untaint(c) => c.run(ui, wd, false).map(|()| 0),
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Reach(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Sim(c) => c.run(ui, wd).map(|()| 0),

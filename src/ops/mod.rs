@@ -12,6 +12,7 @@ mod inspect;
 mod modules;
 mod plan;
 mod sim;
+mod surgery;
 mod validate;
 mod workdir;
 
@@ -30,6 +31,9 @@ pub use init::{InitOptions, init};
 pub use inspect::{graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
+pub use surgery::{
+    SurgeryError, SurgeryOptions, state_mv, state_pull, state_push, state_rm, taint,
+};
 pub use validate::validate;
 pub use workdir::{Workdir, WorkdirError};
 

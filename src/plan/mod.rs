@@ -82,6 +82,9 @@ pub enum Reason {
     /// Replaced because an argument that cannot be updated in place changed.
     CannotUpdate,
     Tainted,
+    /// Replaced because an object its arguments name is replaced: Azure will not delete an
+    /// object in use, so what uses it goes first and comes back after.
+    DependencyReplaced,
     /// Replaced because `-replace=ADDRESS` asked for it.
     Requested,
     /// Deleted because its block left the configuration.
@@ -105,7 +108,9 @@ pub enum Reason {
 impl Reason {
     pub fn json(self) -> Option<&'static str> {
         match self {
-            Reason::CannotUpdate => Some("replace_because_cannot_update"),
+            Reason::CannotUpdate | Reason::DependencyReplaced => {
+                Some("replace_because_cannot_update")
+            }
             Reason::Tainted => Some("replace_because_tainted"),
             Reason::Requested => Some("replace_by_request"),
             Reason::NoResourceConfig => Some("delete_because_no_resource_config"),
@@ -304,6 +309,8 @@ pub fn diff(
     replace: &[ResourceAddr],
 ) -> Plan {
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
+    // The ids of objects deleted and created again, as the graph order reaches them.
+    let mut replaced_ids: BTreeSet<String> = BTreeSet::new();
     for addr in graph.order() {
         let prior = state.resources.get(addr);
         let desired_resource = desired.resources.get(addr).filter(|_| !destroy);
@@ -338,6 +345,8 @@ pub fn diff(
                     (replace_action, Some(Reason::Requested))
                 } else if !planned.replace_paths.is_empty() {
                     (replace_action, Some(Reason::CannotUpdate))
+                } else if uses_any(addr, &planned.value, &replaced_ids) {
+                    (replace_action, Some(Reason::DependencyReplaced))
                 } else if model::differs(&planned.value, &p.attributes) {
                     (Action::Update, None)
                 } else {
@@ -351,6 +360,11 @@ pub fn diff(
                 )
             }
         };
+        if action == Action::DeleteThenCreate
+            && let Some(id) = prior.and_then(|p| model::id_of(&p.attributes))
+        {
+            replaced_ids.insert(id.to_lowercase());
+        }
         changes.insert(
             addr.clone(),
             ResourceChange {
@@ -383,6 +397,21 @@ pub fn diff(
         lineage: state.lineage.clone(),
         serial: state.serial,
     }
+}
+
+/// Whether an argument of `value` names one of `ids` or something under it (a subnet of a
+/// replaced VNet).
+fn uses_any(addr: &ResourceAddr, value: &Value, ids: &BTreeSet<String>) -> bool {
+    let Some(schema) = model::schema(&addr.resource_type).filter(|_| !ids.is_empty()) else {
+        return false;
+    };
+    model::argument_strings(schema, value).iter().any(|s| {
+        let s = s.to_lowercase();
+        ids.iter().any(|id| {
+            s.strip_prefix(id.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    })
 }
 
 fn read_change(

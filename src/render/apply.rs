@@ -179,6 +179,9 @@ mod tests {
             event_line(&event, Painter { color: false }),
             "azurerm_virtual_network_gateway.gw1: Still creating... [2m10s elapsed]"
         );
-        assert_eq!(progress_line(12, 30, 4, 1), "[12/30 done, 4 running, 1 failed]");
+        assert_eq!(
+            progress_line(12, 30, 4, 1),
+            "[12/30 done, 4 running, 1 failed]"
+        );
     }
 }

@@ -200,6 +200,9 @@ fn action_header(change: &crate::plan::ResourceChange) -> String {
         ),
         (_, Some(Reason::Tainted)) => format!("# {addr} is tainted, so must be replaced"),
         (_, Some(Reason::Requested)) => format!("# {addr} will be replaced, as requested"),
+        (_, Some(Reason::DependencyReplaced)) => {
+            format!("# {addr} must be replaced, as an object it uses is replaced")
+        }
         _ => format!("# {addr} must be replaced"),
     }
 }

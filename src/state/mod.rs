@@ -60,6 +60,11 @@ impl State {
     }
 }
 
+/// The state file's text for `state`, as `state pull` prints it.
+pub fn document(state: &State) -> String {
+    file::render(state, state.serial)
+}
+
 impl Default for State {
     fn default() -> Self {
         State::new()

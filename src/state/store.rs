@@ -243,6 +243,35 @@ impl LocalStore {
         })
     }
 
+    /// Replaces the state with `state` as it is (its serial kept: `state push`), after the
+    /// same checks and backup as [`LocalStore::write`]; a journal of the old state goes.
+    pub fn replace(&mut self, state: &State) -> Result<(), StateError> {
+        let base = self.persisted.as_ref().map_or(0, |p| p.serial);
+        self.check_not_replaced(base)?;
+        if !self.backup_written {
+            self.back_up()?;
+        }
+        let text = file::render(state, state.serial);
+        atomic_write(&self.path, text.as_bytes()).map_err(|source| StateError::Write {
+            path: self.display(),
+            source,
+        })?;
+        self.fingerprint = Fingerprint::of(&self.path);
+        self.persisted = Some(Persisted {
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            digest: digest(&text),
+        });
+        self.journal = None;
+        match std::fs::remove_file(self.journal_path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StateError::Write {
+                path: self.journal_path().display().to_string(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Records completed operations durably in O(1) each: they are appended to the journal
     /// beside the state and synced before this returns. `state` is the state with the
     /// changes already applied; the journal is folded into the state file once it holds as

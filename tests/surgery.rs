@@ -1,0 +1,157 @@
+//! State surgery end to end: `taint`/`untaint`, `state rm`, `state mv`, `state pull` and
+//! `state push`, each followed by the plan a user would run next.
+
+mod common;
+
+use common::Workspace;
+
+fn applied_example() -> Workspace {
+    let ws = Workspace::new();
+    ws.use_config(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vnet-to-vnet"));
+    ws.run(&["apply", "-auto-approve"]).ok();
+    ws
+}
+
+#[test]
+fn taint_replaces_the_instance_and_what_uses_it_and_untaint_clears_it() {
+    let ws = applied_example();
+    let out = ws
+        .run(&["taint", "azurerm_virtual_network_gateway.gw1"])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "Resource instance azurerm_virtual_network_gateway.gw1 has been marked as tainted.\n"
+    );
+    let plan = ws.run(&["plan", "-no-color"]).ok().stdout;
+    assert!(
+        plan.contains("# azurerm_virtual_network_gateway.gw1 is tainted, so must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("# azurerm_virtual_network_gateway_connection.vnet1_to_vnet2 must be replaced, as an object it uses is replaced"),
+        "{plan}"
+    );
+    ws.run(&["untaint", "azurerm_virtual_network_gateway.gw1"])
+        .ok();
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+
+    ws.run(&["taint", "azurerm_virtual_network_gateway.gw1"])
+        .ok();
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+
+    let missing = ws.run(&["taint", "azurerm_virtual_network_gateway.nope"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("No such resource instance"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn state_rm_forgets_without_destroying() {
+    let ws = applied_example();
+    let out = ws
+        .run(&["state", "rm", "azurerm_linux_virtual_machine.vm2"])
+        .ok();
+    assert!(out.stdout.contains(
+        "Removed azurerm_linux_virtual_machine.vm2\nSuccessfully removed 1 resource instance(s).\n"
+    ));
+    let listed = ws.run(&["state", "list"]).ok().stdout;
+    assert!(!listed.contains("azurerm_linux_virtual_machine.vm2"));
+    let cloud = ws.run(&["sim", "list"]).ok().stdout;
+    assert!(
+        cloud.contains("virtualMachines/vm2"),
+        "the VM itself stays: {cloud}"
+    );
+    assert!(ws.file("vnetform.tfstate.backup").exists());
+
+    let nothing = ws.run(&["state", "rm", "module.nowhere"]);
+    assert_eq!(nothing.code, 1);
+    assert!(
+        nothing
+            .stderr
+            .contains("No objects in state match module.nowhere")
+    );
+}
+
+#[test]
+fn state_mv_into_a_module_then_plans_no_changes() {
+    let ws = Workspace::new();
+    let vnet = r#"resource "azurerm_virtual_network" "net" {
+  name                = "vnet-moved"
+  location            = "westeurope"
+  resource_group_name = "rg-moved"
+  address_space       = ["10.7.0.0/16"]
+}
+"#;
+    let group = "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"rg-moved\"\n  location = \"westeurope\"\n}\n";
+    ws.write("main.tf", &format!("{group}\n{vnet}"));
+    ws.run(&["apply", "-auto-approve"]).ok();
+
+    std::fs::create_dir_all(ws.file("network")).unwrap();
+    ws.write("network/main.tf", vnet);
+    ws.write(
+        "main.tf",
+        &format!("{group}\nmodule \"network\" {{\n  source     = \"./network\"\n  depends_on = [azurerm_resource_group.rg]\n}}\n"),
+    );
+    let dry = ws
+        .run(&[
+            "state",
+            "mv",
+            "-dry-run",
+            "azurerm_virtual_network.net",
+            "module.network.azurerm_virtual_network.net",
+        ])
+        .ok();
+    assert!(dry.stdout.starts_with("Would move"), "{}", dry.stdout);
+    let moved = ws
+        .run(&[
+            "state",
+            "mv",
+            "azurerm_virtual_network.net",
+            "module.network.azurerm_virtual_network.net",
+        ])
+        .ok();
+    assert_eq!(
+        moved.stdout,
+        "Move \"azurerm_virtual_network.net\" to \"module.network.azurerm_virtual_network.net\"\nSuccessfully moved 1 object(s).\n"
+    );
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+}
+
+#[test]
+fn state_push_refuses_a_stale_serial_unless_forced() {
+    let ws = applied_example();
+    let pulled = ws.run(&["state", "pull"]).ok().stdout;
+    ws.write("old.tfstate", &pulled);
+    ws.run(&["taint", "azurerm_public_ip.gw1"]).ok();
+    let refused = ws.run(&["state", "push", "old.tfstate"]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("its serial 2 is older than the current"),
+        "{}",
+        refused.stderr
+    );
+
+    let mut other: serde_json::Value = serde_json::from_str(&pulled).unwrap();
+    other["lineage"] = "another-lineage".into();
+    other["serial"] = 99.into();
+    ws.write("other.tfstate", &other.to_string());
+    let foreign = ws.run(&["state", "push", "other.tfstate"]);
+    assert!(
+        foreign.stderr.contains("its lineage another-lineage"),
+        "{}",
+        foreign.stderr
+    );
+
+    ws.run(&["state", "push", "-force", "old.tfstate"]).ok();
+    assert_eq!(
+        ws.run(&["state", "pull"]).ok().stdout,
+        pulled,
+        "pushed as it was"
+    );
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+}
