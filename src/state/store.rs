@@ -208,44 +208,20 @@ impl LocalStore {
             state.serial = previous.serial;
             return Ok(());
         }
-        self.check_not_replaced(base)?;
         state.serial = base + 1;
-        if !self.backup_written {
-            self.back_up()?;
-        }
-        let text = file::render(state, state.serial);
-        atomic_write(&self.path, text.as_bytes()).map_err(|source| StateError::Write {
-            path: self.display(),
-            source,
-        })?;
-        self.fingerprint = Fingerprint::of(&self.path);
-        self.persisted = Some(Persisted {
-            lineage: state.lineage.clone(),
-            serial: state.serial,
-            digest: digest(&text),
-        });
-        // The journal is folded in; creates still under way stay announced in a new one.
-        self.journal = None;
-        let in_flight: Vec<StateChange> = self.in_flight.values().cloned().collect();
-        let journal_path = self.journal_path();
-        let result = if in_flight.is_empty() {
-            match std::fs::remove_file(&journal_path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                other => other,
-            }
-        } else {
-            Journal::replace(&journal_path, &state.lineage, state.serial, &in_flight)
-                .map(|j| self.journal = Some(j))
-        };
-        result.map_err(|source| StateError::Write {
-            path: journal_path.display().to_string(),
-            source,
-        })
+        self.put(state)
     }
 
     /// Replaces the state with `state` as it is (its serial kept: `state push`), after the
-    /// same checks and backup as [`LocalStore::write`]; a journal of the old state goes.
+    /// same checks and backup as [`LocalStore::write`].
     pub fn replace(&mut self, state: &State) -> Result<(), StateError> {
+        self.put(state)
+    }
+
+    /// Writes `state` at its serial, once no other writer has replaced the file, with the
+    /// backup made first; the journal is folded in, and creates still under way are announced
+    /// in a new one.
+    fn put(&mut self, state: &State) -> Result<(), StateError> {
         let base = self.persisted.as_ref().map_or(0, |p| p.serial);
         self.check_not_replaced(base)?;
         if !self.backup_written {
@@ -263,13 +239,21 @@ impl LocalStore {
             digest: digest(&text),
         });
         self.journal = None;
-        match std::fs::remove_file(self.journal_path()) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StateError::Write {
-                path: self.journal_path().display().to_string(),
-                source: e,
-            }),
-            _ => Ok(()),
-        }
+        let in_flight: Vec<StateChange> = self.in_flight.values().cloned().collect();
+        let journal_path = self.journal_path();
+        let result = if in_flight.is_empty() {
+            match std::fs::remove_file(&journal_path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                other => other,
+            }
+        } else {
+            Journal::replace(&journal_path, &state.lineage, state.serial, &in_flight)
+                .map(|j| self.journal = Some(j))
+        };
+        result.map_err(|source| StateError::Write {
+            path: journal_path.display().to_string(),
+            source,
+        })
     }
 
     /// Records completed operations durably in O(1) each: they are appended to the journal
