@@ -131,7 +131,9 @@ fn state_push_refuses_a_stale_serial_unless_forced() {
     let refused = ws.run(&["state", "push", "old.tfstate"]);
     assert_eq!(refused.code, 1);
     assert!(
-        refused.stderr.contains("its serial 2 is older than the current"),
+        refused
+            .stderr
+            .contains("its serial 2 is older than the current"),
         "{}",
         refused.stderr
     );
@@ -154,4 +156,62 @@ fn state_push_refuses_a_stale_serial_unless_forced() {
         "pushed as it was"
     );
     assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn refresh_only_shows_drift_records_it_and_then_reports_no_changes() {
+    let ws = applied_example();
+    let vnet = ws.id_of("azurerm_virtual_network.vnet1");
+    ws.run(&["sim", "set", &vnet, r#"tags={"owner":"portal"}"#])
+        .ok();
+
+    let plan = ws.run(&["plan", "-refresh-only", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("# azurerm_virtual_network.vnet1 has changed")
+    );
+    assert!(plan.stdout.contains("This is a refresh-only plan"));
+    assert!(
+        !plan.stdout.contains("Plan:"),
+        "nothing is planned: {}",
+        plan.stdout
+    );
+
+    let applied = ws
+        .run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .ok();
+    assert!(
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 0 added, 0 changed, 0 destroyed.")
+    );
+    let state = std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap();
+    assert!(state.contains("\"owner\": \"portal\""), "recorded in state");
+
+    let again = ws.run(&["plan", "-refresh-only", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        again.code, 0,
+        "no drift shown, so no exit 2: {}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains("No changes. Your infrastructure still matches the configuration.")
+    );
+    let undo = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        undo.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        undo.stdout
+    );
+
+    let clash = ws.run(&["plan", "-refresh-only", "-destroy"]);
+    assert!(
+        clash
+            .stderr
+            .contains("-refresh-only cannot be used with -destroy")
+    );
 }

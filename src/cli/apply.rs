@@ -35,6 +35,7 @@ impl ChangeArgs {
             destroy,
             refresh: self.run.refresh,
             replace: self.run.replace,
+            refresh_only: self.run.refresh_only,
         }
     }
 }

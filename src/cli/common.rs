@@ -83,6 +83,9 @@ pub struct RunArgs {
     /// Replace this resource instance even if nothing forces it (repeatable).
     #[arg(long, value_name = "ADDRESS")]
     pub replace: Vec<crate::addr::ResourceAddr>,
+    /// Only show (plan) or record (apply) what changed outside vnetform.
+    #[arg(long = "refresh-only")]
+    pub refresh_only: bool,
 }
 
 fn parse_parallelism(text: &str) -> Result<usize, String> {

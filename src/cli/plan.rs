@@ -42,6 +42,7 @@ impl PlanArgs {
                 json: self.json,
                 refresh: self.run.refresh,
                 replace: self.run.replace,
+                refresh_only: self.run.refresh_only,
             },
         )
     }

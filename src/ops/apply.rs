@@ -31,6 +31,8 @@ pub struct ApplyOptions {
     pub refresh: bool,
     /// `-replace=ADDRESS`: instances to replace although nothing forces it.
     pub replace: Vec<crate::addr::ResourceAddr>,
+    /// `-refresh-only`: record what changed outside vnetform, change nothing.
+    pub refresh_only: bool,
 }
 
 pub fn apply(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
@@ -76,6 +78,7 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
 }
 
 fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
+    super::plan::check_refresh_only(opts.refresh_only, opts.destroy, opts.refresh, &opts.replace)?;
     let operation = if opts.destroy { "Destroy" } else { "Apply" };
     let prepared = prepare(
         ui,
@@ -85,6 +88,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
             destroy: opts.destroy,
             refresh: opts.refresh,
             replace: &opts.replace,
+            refresh_only: opts.refresh_only,
         },
         operation,
         false,
@@ -92,7 +96,11 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     let mut store = prepared.store;
     let plan = &prepared.plan;
     ui.out(&render::plan::plan_text(plan, ui.painter));
-    if !plan.has_changes() {
+    // A refresh-only apply records the refreshed state and calls no backend.
+    if !plan.has_changes() || plan.refresh_only {
+        if plan.has_changes() && !opts.auto_approve {
+            confirm(ui, opts)?;
+        }
         let mut state = prepared.state;
         store.write(&mut state)?;
         let what = if opts.destroy { "Destroy" } else { "Apply" };
@@ -133,7 +141,9 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
             "{what} requires approval: run again with -auto-approve, or without -input=false"
         )));
     }
-    let question = if opts.destroy {
+    let question = if opts.refresh_only {
+        "\nWould you like to update the vnetform state to reflect these detected changes?\n  vnetform will write these changes to the state without modifying any real infrastructure.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
+    } else if opts.destroy {
         "\nDo you really want to destroy all resources?\n  vnetform will destroy all your managed infrastructure, as shown above.\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
     } else {
         "\nDo you want to perform these actions?\n  vnetform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "

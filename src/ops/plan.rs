@@ -25,6 +25,8 @@ pub struct PlanOptions {
     pub refresh: bool,
     /// `-replace=ADDRESS`: instances to replace although nothing forces it.
     pub replace: Vec<ResourceAddr>,
+    /// `-refresh-only`: show what changed outside vnetform, and nothing else.
+    pub refresh_only: bool,
 }
 
 /// Everything a plan was made from, kept for apply.
@@ -46,6 +48,8 @@ pub(super) struct PlanRequest<'r> {
     pub refresh: bool,
     /// Instances to replace although nothing forces it.
     pub replace: &'r [ResourceAddr],
+    /// Only record what changed outside vnetform.
+    pub refresh_only: bool,
 }
 
 /// Loads, locks, refreshes, evaluates and diffs.
@@ -61,6 +65,7 @@ pub(super) fn prepare(
         destroy,
         refresh: refresh_state,
         replace,
+        refresh_only,
     } = *request;
     let loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
@@ -100,6 +105,17 @@ pub(super) fn prepare(
     } else {
         (recorded, Vec::new())
     };
+    if refresh_only {
+        return Ok(Prepared {
+            plan: plan::Plan::refresh_only(drift, &state),
+            loaded,
+            store,
+            _guard: guard,
+            state,
+            backend,
+            rt,
+        });
+    }
     let mut desired = evaluate(
         wd,
         &backend,
@@ -179,6 +195,12 @@ pub(super) fn apply_config_moves(
 
 /// Runs `plan`; returns the exit code (2 with `-detailed-exitcode` when there are changes).
 pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
+    if opts.refresh_only && opts.out.is_some() {
+        return Err(Error::Usage(
+            "A refresh-only plan cannot be saved: run \"vnetform apply -refresh-only\" to review and record the changes".into(),
+        ));
+    }
+    check_refresh_only(opts.refresh_only, opts.destroy, opts.refresh, &opts.replace)?;
     let prepared = match prepare(
         ui,
         wd,
@@ -187,6 +209,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
             destroy: opts.destroy,
             refresh: opts.refresh,
             replace: &opts.replace,
+            refresh_only: opts.refresh_only,
         },
         "Plan",
         opts.json,
@@ -228,6 +251,32 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
     } else {
         0
     })
+}
+
+/// Refuses `-refresh-only` with the flags that ask for changes (or for no refresh).
+pub(super) fn check_refresh_only(
+    refresh_only: bool,
+    destroy: bool,
+    refresh: bool,
+    replace: &[ResourceAddr],
+) -> Result<()> {
+    let clash = if !refresh_only {
+        None
+    } else if destroy {
+        Some("-destroy")
+    } else if !refresh {
+        Some("-refresh=false")
+    } else if !replace.is_empty() {
+        Some("-replace")
+    } else {
+        None
+    };
+    match clash {
+        Some(flag) => Err(Error::Usage(format!(
+            "-refresh-only cannot be used with {flag}"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The state as evaluation should see it: an instance to be replaced on request is planned

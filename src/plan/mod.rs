@@ -238,9 +238,28 @@ pub struct Plan {
     /// The state this plan was made from; applying it to any other state is refused.
     pub lineage: String,
     pub serial: u64,
+    /// Only records what changed outside vnetform (`-refresh-only`); changes nothing.
+    #[serde(default)]
+    pub refresh_only: bool,
 }
 
 impl Plan {
+    /// A plan that records `drift` into the state and changes nothing (`-refresh-only`).
+    pub fn refresh_only(drift: Vec<Drift>, state: &State) -> Plan {
+        Plan {
+            changes: Vec::new(),
+            operations: Vec::new(),
+            outputs: BTreeMap::new(),
+            destroy: false,
+            drift,
+            moves: Vec::new(),
+            reachability: Default::default(),
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            refresh_only: true,
+        }
+    }
+
     /// The changes that do something (a move alone counts: the state is renamed).
     pub fn actions(&self) -> impl Iterator<Item = &ResourceChange> {
         self.changes
@@ -262,6 +281,9 @@ impl Plan {
 
     /// True when applying would change resources or outputs (reading data is no change).
     pub fn has_changes(&self) -> bool {
+        if self.refresh_only {
+            return !self.drift.is_empty();
+        }
         self.actions().any(|c| c.action != Action::Read)
             || self.outputs.values().any(OutputChange::is_change)
     }
@@ -396,6 +418,7 @@ pub fn diff(
         reachability: Default::default(),
         lineage: state.lineage.clone(),
         serial: state.serial,
+        refresh_only: false,
     }
 }
 

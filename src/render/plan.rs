@@ -12,8 +12,13 @@ use crate::plan::{Action, Drift, Plan, Reason};
 /// The whole plan text as `vnetform plan` prints it.
 pub fn plan_text(plan: &Plan, painter: Painter) -> String {
     let mut out = String::new();
+    if plan.refresh_only {
+        refresh_only_text(plan, painter, &mut out);
+        return out;
+    }
     if !plan.drift.is_empty() && plan.has_changes() {
         drift_text(&plan.drift, painter, &mut out);
+        out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include\nactions to undo or respond to these changes.\n\n─────────────────────────────────────────────────────────────────────────────\n");
     }
     if !plan.has_changes() {
         out.push_str(&format!(
@@ -279,6 +284,19 @@ fn resource_block(
     out.push_str("    }\n");
 }
 
+/// A refresh-only plan: what changed outside vnetform, to be recorded without acting on it.
+fn refresh_only_text(plan: &Plan, painter: Painter, out: &mut String) {
+    if plan.drift.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n\nvnetform has checked that the real remote objects still match the result of your\nmost recent changes, and found no differences.\n",
+            painter.bold(&painter.green("No changes. Your infrastructure still matches the configuration."))
+        ));
+        return;
+    }
+    drift_text(&plan.drift, painter, out);
+    out.push_str("\nThis is a refresh-only plan, so vnetform will not take any actions to undo\nthese. If you were expecting these changes then you can apply this plan to\nrecord the updated values in the vnetform state without changing any remote\nobjects.\n");
+}
+
 fn drift_text(drift: &[Drift], painter: Painter, out: &mut String) {
     out.push_str(&format!(
         "\n{}\n\nvnetform detected the following changes made outside of vnetform since the\nlast \"vnetform apply\" which may have affected this plan:\n",
@@ -311,7 +329,6 @@ fn drift_text(drift: &[Drift], painter: Painter, out: &mut String) {
         };
         resource_block(addr, &shown, &[], painter, out);
     }
-    out.push_str("\nUnless you have made equivalent changes to your configuration, or ignored the\nrelevant attributes using ignore_changes, the following plan may include\nactions to undo or respond to these changes.\n\n─────────────────────────────────────────────────────────────────────────────\n");
 }
 
 /// "Changes to Outputs:", laid out like attributes of an object (list items on their own
