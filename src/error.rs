@@ -40,6 +40,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Surgery(#[from] crate::ops::SurgeryError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Import(#[from] crate::ops::ImportError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

@@ -215,3 +215,60 @@ fn refresh_only_shows_drift_records_it_and_then_reports_no_changes() {
             .contains("-refresh-only cannot be used with -destroy")
     );
 }
+
+#[test]
+fn import_adopts_an_object_and_the_next_plan_is_empty() {
+    let ws = applied_example();
+    let vm = ws.id_of("azurerm_linux_virtual_machine.vm2");
+    ws.run(&["state", "rm", "azurerm_linux_virtual_machine.vm2"])
+        .ok();
+    let create = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        create.stdout.contains("Plan: 1 to add"),
+        "forgotten, so planned anew: {}",
+        create.stdout
+    );
+
+    let wrong = ws.run(&[
+        "import",
+        "azurerm_linux_virtual_machine.vm2",
+        &ws.id_of("azurerm_subnet.backend"),
+    ]);
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong
+            .stderr
+            .contains("is not the id of a azurerm_linux_virtual_machine"),
+        "{}",
+        wrong.stderr
+    );
+
+    let imported = ws
+        .run(&[
+            "import",
+            "-no-color",
+            "azurerm_linux_virtual_machine.vm2",
+            &vm,
+        ])
+        .ok();
+    assert!(
+        imported.stdout.contains("Import successful!"),
+        "{}",
+        imported.stdout
+    );
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+
+    let twice = ws.run(&["import", "azurerm_linux_virtual_machine.vm2", &vm]);
+    assert!(
+        twice
+            .stderr
+            .contains("Resource already managed by vnetform")
+    );
+    let unconfigured = ws.run(&["import", "azurerm_linux_virtual_machine.vm3", &vm]);
+    assert!(
+        unconfigured
+            .stderr
+            .contains("Configuration for import target does not exist")
+    );
+}

@@ -58,6 +58,8 @@ enum Command {
     /// Inspect the state, or change it by hand.
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Adopt an existing object into state under a resource block of the configuration.
+    Import(state::ImportArgs),
     /// Mark a resource instance to be replaced by the next apply.
     Taint(state::TaintArgs),
     /// Clear a resource instance's taint.
@@ -158,6 +160,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Show(a) => a.run(ui, wd).map(|()| 0),
         Command::Output(a) => a.run(ui, wd).map(|()| 0),
         Command::State(c) => c.run(ui, wd).map(|()| 0),
+        Command::Import(c) => c.run(ui, wd, vars).map(|()| 0),
         Command::Taint(c) => c.run(ui, wd, true).map(|()| 0),
         Command::Untaint(c) => c.run(ui, wd, false).map(|()| 0),
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),

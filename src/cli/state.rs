@@ -1,12 +1,13 @@
-//! `state list|show|rm|mv|pull|push`, `taint` and `untaint`.
+//! `state list|show|rm|mv|pull|push`, `import`, `taint` and `untaint`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use super::common::parse_duration;
+use super::common::{CommonArgs, parse_duration};
 use crate::error::Result;
+use crate::eval::vars::VarInput;
 use crate::ops::{self, SurgeryOptions, Ui, Workdir};
 
 /// The state file and lock flags of the commands that change state by hand.
@@ -122,5 +123,21 @@ pub struct TaintArgs {
 impl TaintArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, taint: bool) -> Result<()> {
         ops::taint(ui, wd, &self.lock.options(), &self.address, taint)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The resource instance address the object is to be managed as.
+    address: String,
+    /// The object's id in the cloud (its ARM id).
+    id: String,
+}
+
+impl ImportArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
+        ops::import(ui, wd, &self.common.options(vars), &self.address, &self.id)
     }
 }

@@ -7,6 +7,7 @@
 
 mod apply;
 mod fmt;
+mod import;
 mod init;
 mod inspect;
 mod modules;
@@ -27,6 +28,7 @@ use miette::Diagnostic;
 
 pub use apply::{ApplyOptions, apply};
 pub use fmt::{FmtOptions, fmt};
+pub use import::{ImportError, import};
 pub use init::{InitOptions, init};
 pub use inspect::{graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
