@@ -54,6 +54,35 @@ pub struct ModuleStep {
 /// The module instance a resource lives in; empty for the root module.
 pub type ModulePath = Vec<ModuleStep>;
 
+/// What a command or a `moved` block names: a resource (all its instances, or one), or a
+/// module instance (everything in it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Target {
+    Resource(ResourceAddr),
+    Module(ModulePath),
+}
+
+impl Target {
+    /// Whether `addr` is what this names, or inside it.
+    pub fn contains(&self, addr: &ResourceAddr) -> bool {
+        match self {
+            Target::Resource(t) if t.key.is_some() => addr == t,
+            Target::Resource(t) => addr.config() == t.config(),
+            Target::Module(path) => addr.module.starts_with(path),
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = AddrParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse::<ResourceAddr>()
+            .map(Target::Resource)
+            .or_else(|_| parse_module_path(s).map(Target::Module))
+    }
+}
+
 /// `module.a.module.b["k"]` (empty for the root module).
 pub fn module_path_string(path: &[ModuleStep]) -> String {
     let mut out = String::new();

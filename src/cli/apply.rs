@@ -36,6 +36,7 @@ impl ChangeArgs {
             refresh: self.run.refresh,
             replace: self.run.replace,
             refresh_only: self.run.refresh_only,
+            targets: self.run.target,
         }
     }
 }

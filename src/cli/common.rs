@@ -86,6 +86,9 @@ pub struct RunArgs {
     /// Only show (plan) or record (apply) what changed outside vnetform.
     #[arg(long = "refresh-only")]
     pub refresh_only: bool,
+    /// Plan only this resource, instance or module, and what it needs (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub target: Vec<crate::addr::Target>,
 }
 
 fn parse_parallelism(text: &str) -> Result<usize, String> {

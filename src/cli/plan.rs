@@ -43,6 +43,7 @@ impl PlanArgs {
                 refresh: self.run.refresh,
                 replace: self.run.replace,
                 refresh_only: self.run.refresh_only,
+                targets: self.run.target,
             },
         )
     }

@@ -90,11 +90,7 @@ pub struct Move {
 }
 
 /// What a `moved` block names: a resource (all its instances, or one), or a module instance.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum MoveTarget {
-    Resource(ResourceAddr),
-    Module(crate::addr::ModulePath),
-}
+pub use crate::addr::Target as MoveTarget;
 
 /// A `module "NAME" {}` block and the module it calls.
 #[derive(Debug)]

@@ -33,6 +33,8 @@ pub struct ApplyOptions {
     pub replace: Vec<crate::addr::ResourceAddr>,
     /// `-refresh-only`: record what changed outside vnetform, change nothing.
     pub refresh_only: bool,
+    /// `-target=ADDRESS`: apply only these and what they need.
+    pub targets: Vec<crate::addr::Target>,
 }
 
 pub fn apply(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
@@ -89,6 +91,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
             refresh: opts.refresh,
             replace: &opts.replace,
             refresh_only: opts.refresh_only,
+            targets: &opts.targets,
         },
         operation,
         false,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{
     CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
 };
-use crate::addr::ResourceAddr;
+use crate::addr::{ResourceAddr, Target};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::graph::ResourceGraph;
@@ -27,6 +27,8 @@ pub struct PlanOptions {
     pub replace: Vec<ResourceAddr>,
     /// `-refresh-only`: show what changed outside vnetform, and nothing else.
     pub refresh_only: bool,
+    /// `-target=ADDRESS`: plan only these and what they need.
+    pub targets: Vec<Target>,
 }
 
 /// Everything a plan was made from, kept for apply.
@@ -50,6 +52,8 @@ pub(super) struct PlanRequest<'r> {
     pub replace: &'r [ResourceAddr],
     /// Only record what changed outside vnetform.
     pub refresh_only: bool,
+    /// `-target`: plan only these and what they need.
+    pub targets: &'r [Target],
 }
 
 /// Loads, locks, refreshes, evaluates and diffs.
@@ -66,7 +70,11 @@ pub(super) fn prepare(
         refresh: refresh_state,
         replace,
         refresh_only,
+        targets,
     } = *request;
+    if !targets.is_empty() {
+        ui.diagnostic(&TargetingWarning);
+    }
     let loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
     let (mut store, guard) = open_state(wd, &loaded.config, common, operation)?;
@@ -137,13 +145,16 @@ pub(super) fn prepare(
         super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)?;
     }
     let graph = ResourceGraph::build(&desired, &state)?;
-    let mut plan = plan::diff(&desired, &state, &graph, destroy, replace);
+    let mut plan = plan::diff(&desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     for change in &mut plan.changes {
         change.moved_from = moved.get(&change.addr).cloned();
     }
     plan.moves = moves;
-    plan.reachability = reach::change(&reach::of_state(&state), &end_state);
+    // What the network joins after a partial apply is not the configuration's end state.
+    if targets.is_empty() {
+        plan.reachability = reach::change(&reach::of_state(&state), &end_state);
+    }
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
         .into_iter()
         .map(|change| {
@@ -210,6 +221,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
             refresh: opts.refresh,
             replace: &opts.replace,
             refresh_only: opts.refresh_only,
+            targets: &opts.targets,
         },
         "Plan",
         opts.json,
@@ -252,6 +264,18 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         0
     })
 }
+
+/// Terraform's warning that a targeted plan is partial.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("Resource targeting is in effect")]
+#[diagnostic(
+    code(plan::targeting),
+    severity(Warning),
+    help(
+        "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration. The -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes."
+    )
+)]
+struct TargetingWarning;
 
 /// Refuses `-refresh-only` with the flags that ask for changes (or for no refresh).
 pub(super) fn check_refresh_only(

@@ -9,8 +9,8 @@ use std::time::Duration;
 use miette::Diagnostic;
 
 use super::{Ui, Workdir};
-use crate::addr::{ResourceAddr, parse_module_path};
-use crate::config::{self, Move, MoveTarget};
+use crate::addr::{ResourceAddr, Target};
+use crate::config::{self, Move};
 use crate::error::Result;
 use crate::state::{LocalStore, LockGuard, State};
 
@@ -61,20 +61,9 @@ pub enum SurgeryError {
 }
 
 /// What a command names: one resource (all its instances, or one) or a module instance.
-fn target(text: &str) -> std::result::Result<MoveTarget, SurgeryError> {
-    text.parse::<ResourceAddr>()
-        .map(MoveTarget::Resource)
-        .or_else(|_| parse_module_path(text).map(MoveTarget::Module))
+fn target(text: &str) -> std::result::Result<Target, SurgeryError> {
+    text.parse()
         .map_err(|_| SurgeryError::BadAddress(text.to_owned()))
-}
-
-/// Whether `addr` is (under) what `target` names.
-fn matches(addr: &ResourceAddr, target: &MoveTarget) -> bool {
-    match target {
-        MoveTarget::Resource(t) if t.key.is_some() => addr == t,
-        MoveTarget::Resource(t) => addr.config() == t.config(),
-        MoveTarget::Module(path) => addr.module.starts_with(path),
-    }
 }
 
 /// The configured state file, opened and locked for `operation`.
@@ -147,7 +136,7 @@ pub fn state_rm(ui: &Ui, wd: &Workdir, opts: &SurgeryOptions, addresses: &[Strin
             let hit: Vec<ResourceAddr> = state
                 .resources
                 .keys()
-                .filter(|a| matches(a, target))
+                .filter(|a| target.contains(a))
                 .cloned()
                 .collect();
             if hit.is_empty() {

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::addr::{InstanceKey, Mode, ResourceAddr};
+use crate::addr::{InstanceKey, Mode, ResourceAddr, Target};
 use crate::eval::value::Value;
 use crate::eval::{DeferredRead, DesiredState, OutputValue};
 use crate::graph::ResourceGraph;
@@ -329,11 +329,16 @@ pub fn diff(
     graph: &ResourceGraph,
     destroy: bool,
     replace: &[ResourceAddr],
+    targets: &[Target],
 ) -> Plan {
+    let targeted = targeted(graph, targets, destroy);
     let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
     // The ids of objects deleted and created again, as the graph order reaches them.
     let mut replaced_ids: BTreeSet<String> = BTreeSet::new();
     for addr in graph.order() {
+        if targeted.as_ref().is_some_and(|keep| !keep.contains(addr)) {
+            continue;
+        }
         let prior = state.resources.get(addr);
         let desired_resource = desired.resources.get(addr).filter(|_| !destroy);
         if addr.mode == Mode::Data {
@@ -411,7 +416,12 @@ pub fn diff(
     Plan {
         changes,
         operations,
-        outputs: output_changes(&desired.outputs, state, destroy),
+        // Outputs may read what targeting leaves out: a partial plan does not change them.
+        outputs: if targeted.is_some() {
+            BTreeMap::new()
+        } else {
+            output_changes(&desired.outputs, state, destroy)
+        },
         destroy,
         drift: Vec::new(),
         moves: Vec::new(),
@@ -420,6 +430,37 @@ pub fn diff(
         serial: state.serial,
         refresh_only: false,
     }
+}
+
+/// What `-target` keeps: the instances the targets name and everything they depend on, or,
+/// when destroying, everything that depends on them (it must go first). `None` without
+/// targets: everything.
+fn targeted(
+    graph: &ResourceGraph,
+    targets: &[Target],
+    destroy: bool,
+) -> Option<BTreeSet<ResourceAddr>> {
+    if targets.is_empty() {
+        return None;
+    }
+    let mut keep = BTreeSet::new();
+    let mut stack: Vec<ResourceAddr> = graph
+        .order()
+        .iter()
+        .filter(|addr| targets.iter().any(|t| t.contains(addr)))
+        .cloned()
+        .collect();
+    while let Some(addr) = stack.pop() {
+        let next = if destroy {
+            graph.dependents(&addr)
+        } else {
+            graph.dependencies(&addr)
+        };
+        if keep.insert(addr) {
+            stack.extend(next);
+        }
+    }
+    Some(keep)
 }
 
 /// Whether an argument of `value` names one of `ids` or something under it (a subnet of a

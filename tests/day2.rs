@@ -1,5 +1,5 @@
-//! State surgery end to end: `taint`/`untaint`, `state rm`, `state mv`, `state pull` and
-//! `state push`, each followed by the plan a user would run next.
+//! Day-2 operations end to end: `taint`/`untaint`, `state rm|mv|pull|push`, `import`,
+//! `-refresh-only` and `-target`, each followed by the plan a user would run next.
 
 mod common;
 
@@ -270,5 +270,60 @@ fn import_adopts_an_object_and_the_next_plan_is_empty() {
         unconfigured
             .stderr
             .contains("Configuration for import target does not exist")
+    );
+}
+
+#[test]
+fn target_plans_and_applies_only_the_target_and_what_it_needs() {
+    let ws = Workspace::new();
+    ws.use_config(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vnet-to-vnet"));
+    let target = "-target=azurerm_virtual_network_gateway.gw1";
+    let plan = ws.run(&["plan", "-no-color", target]).ok();
+    assert!(
+        plan.stderr.contains("Resource targeting is in effect"),
+        "{}",
+        plan.stderr
+    );
+    assert!(
+        plan.stdout
+            .contains("Plan: 5 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("gw2"), "{}", plan.stdout);
+
+    ws.run(&["apply", "-auto-approve", target]).ok();
+    let listed = ws.run(&["state", "list"]).ok().stdout;
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+    let rest = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        rest.stdout
+            .contains("Plan: 14 to add, 0 to change, 0 to destroy."),
+        "{}",
+        rest.stdout
+    );
+
+    ws.run(&["apply", "-auto-approve"]).ok();
+    let destroy = ws
+        .run(&[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-target=azurerm_virtual_network_gateway.gw2",
+        ])
+        .ok();
+    assert!(
+        destroy
+            .stdout
+            .contains("Destroy complete! Resources: 3 destroyed."),
+        "the gateway and the two connections that use it: {}",
+        destroy.stdout
+    );
+    let rest = ws.run(&["plan", "-no-color"]).ok();
+    assert!(
+        rest.stdout
+            .contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{}",
+        rest.stdout
     );
 }
