@@ -43,6 +43,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Import(#[from] crate::ops::ImportError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Workspace(#[from] crate::ops::WorkspaceError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

@@ -327,3 +327,67 @@ fn target_plans_and_applies_only_the_target_and_what_it_needs() {
         rest.stdout
     );
 }
+
+#[test]
+fn two_workspaces_hold_independent_topologies_in_one_directory() {
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"rg-${terraform.workspace}\"\n  location = \"westeurope\"\n}\n",
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    ws.run(&["workspace", "new", "staging"]).ok();
+    assert_eq!(ws.run(&["workspace", "show"]).ok().stdout, "staging\n");
+    let staging = ws.run(&["apply", "-auto-approve", "-no-color"]).ok();
+    assert!(
+        staging.stdout.contains("Workspace: staging"),
+        "{}",
+        staging.stdout
+    );
+    assert!(
+        staging.stdout.contains("resourceGroups/rg-staging"),
+        "{}",
+        staging.stdout
+    );
+    assert!(
+        ws.file("vnetform.tfstate.d/staging/vnetform.tfstate")
+            .exists()
+    );
+    assert_eq!(
+        ws.run(&["workspace", "list"]).ok().stdout,
+        "  default\n* staging\n"
+    );
+
+    ws.run(&["workspace", "select", "default"]).ok();
+    assert_eq!(
+        ws.run(&["plan", "-detailed-exitcode"]).code,
+        0,
+        "default still matches"
+    );
+    let default_state = std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap();
+    assert!(default_state.contains("rg-default") && !default_state.contains("rg-staging"));
+
+    let busy = ws.run(&["workspace", "delete", "staging"]);
+    assert!(
+        busy.stderr.contains("still manages 1 resource instance(s)"),
+        "{}",
+        busy.stderr
+    );
+    ws.run(&["workspace", "select", "staging"]).ok();
+    ws.run(&["destroy", "-auto-approve"]).ok();
+    let active = ws.run(&["workspace", "delete", "staging"]);
+    assert!(
+        active.stderr.contains("is your active workspace"),
+        "{}",
+        active.stderr
+    );
+    ws.run(&["workspace", "select", "default"]).ok();
+    ws.run(&["workspace", "delete", "staging"]).ok();
+    assert_eq!(ws.run(&["workspace", "list"]).ok().stdout, "* default\n");
+    let missing = ws.run(&["workspace", "select", "staging"]);
+    assert!(
+        missing
+            .stderr
+            .contains("Workspace \"staging\" doesn't exist")
+    );
+}

@@ -13,6 +13,7 @@ mod inspect;
 mod plan;
 mod sim;
 mod state;
+mod workspace;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -71,6 +72,9 @@ enum Command {
     /// Inspect or change the simulated cloud out of band.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Manage workspaces: independent states of one configuration.
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
     /// Show the version.
     Version,
 }
@@ -162,6 +166,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::State(c) => c.run(ui, wd).map(|()| 0),
         Command::Import(c) => c.run(ui, wd, vars).map(|()| 0),
         Command::Taint(c) => c.run(ui, wd, true).map(|()| 0),
+        Command::Workspace(c) => c.run(ui, wd).map(|()| 0),
         Command::Untaint(c) => c.run(ui, wd, false).map(|()| 0),
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Reach(a) => a.run(ui, wd, vars).map(|()| 0),

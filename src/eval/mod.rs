@@ -49,6 +49,8 @@ pub struct EvalRequest<'a> {
     /// Refreshed prior attributes of every resource in state.
     pub prior: &'a BTreeMap<ResourceAddr, crate::state::ResourceState>,
     pub working_dir: &'a Path,
+    /// The selected workspace (`terraform.workspace`).
+    pub workspace: &'a str,
     /// The environment: `ARM_SUBSCRIPTION_ID` is used when the provider block sets no
     /// `subscription_id`, `ARM_TENANT_ID` and `ARM_CLIENT_ID` by `azurerm_client_config`.
     pub env: &'a BTreeMap<String, String>,

@@ -884,7 +884,7 @@ impl Scope for ConfigScope<'_, '_> {
                 )),
             },
             "terraform" => match first.as_deref() {
-                Some("workspace") => Ok((Value::string("default"), 1)),
+                Some("workspace") => Ok((Value::string(self.req.workspace), 1)),
                 _ => Err(self.error_at(
                     "Invalid terraform reference",
                     "only terraform.workspace is available",

@@ -98,6 +98,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     )?;
     let mut store = prepared.store;
     let plan = &prepared.plan;
+    super::announce_workspace(ui, wd)?;
     ui.out(&render::plan::plan_text(plan, ui.painter));
     // A refresh-only apply records the refreshed state and calls no backend.
     if !plan.has_changes() || plan.refresh_only {

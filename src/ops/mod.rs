@@ -16,6 +16,7 @@ mod sim;
 mod surgery;
 mod validate;
 mod workdir;
+mod workspace;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -38,6 +39,10 @@ pub use surgery::{
 };
 pub use validate::validate;
 pub use workdir::{Workdir, WorkdirError};
+pub use workspace::{
+    WorkspaceError, workspace_delete, workspace_list, workspace_new, workspace_select,
+    workspace_show,
+};
 
 use crate::addr::ResourceAddr;
 use crate::backend::Backend;
@@ -175,10 +180,12 @@ fn evaluate(
     variables: &BTreeMap<String, Value>,
     prior: &State,
 ) -> Result<DesiredState> {
+    let workspace = wd.workspace()?;
     let req = eval::EvalRequest {
         config,
         variables,
         prior: &prior.resources,
+        workspace: &workspace,
         working_dir: &wd.dir,
         env: &wd.env,
         data: Some(&|query| read_now(backend, query)),
@@ -323,6 +330,15 @@ fn refresh(
         resources,
         outputs: state.outputs.clone(),
     })
+}
+
+/// Names the selected workspace above a plan, unless it is `default`.
+fn announce_workspace(ui: &Ui, wd: &Workdir) -> Result<()> {
+    let workspace = wd.workspace()?;
+    if workspace != workdir::DEFAULT_WORKSPACE {
+        ui.out(&format!("\nWorkspace: {}\n", ui.painter.bold(&workspace)));
+    }
+    Ok(())
 }
 
 /// Records in `state` the objects that creates announced by a killed run left in the cloud

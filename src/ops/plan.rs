@@ -240,6 +240,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
     if opts.json {
         ui.out(&render::json::plan_stream(Some(plan), &[]));
     } else {
+        super::announce_workspace(ui, wd)?;
         ui.out(&render::plan::plan_text(plan, ui.painter));
     }
     if let Some(out) = &opts.out {

@@ -48,6 +48,7 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         config: &config,
         variables: &variables.values,
         prior: &empty.resources,
+        workspace: &wd.workspace()?,
         working_dir: &wd.dir,
         env: &wd.env,
         data: None,

@@ -13,6 +13,12 @@ use crate::config::Config;
 
 /// The default state file.
 pub const DEFAULT_STATE: &str = "vnetform.tfstate";
+
+/// The workspace every working directory starts in, whose state is the state file itself.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// Where the other workspaces keep their state, one directory each.
+pub const WORKSPACES_DIR: &str = "vnetform.tfstate.d";
 const SETTINGS: &str = ".vnetform/settings.json";
 
 /// Backends `init -cloud=` accepts.
@@ -25,6 +31,9 @@ pub struct Settings {
     /// The state file chosen by `init -backend-config=path=...`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_path: Option<String>,
+    /// The workspace chosen by `workspace select|new` (none: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
 }
 
 /// Problems with the working directory's settings.
@@ -194,13 +203,37 @@ impl Workdir {
         if let Some(p) = flag {
             return Ok(self.dir.join(p));
         }
-        if let Some(p) = self.settings()?.state_path {
-            return Ok(self.dir.join(p));
-        }
+        let settings = self.settings()?;
         let configured = config.and_then(|c| c.terraform.local_state_path.clone());
-        Ok(self
-            .dir
-            .join(configured.unwrap_or_else(|| DEFAULT_STATE.into())))
+        let base = settings
+            .state_path
+            .or(configured)
+            .unwrap_or_else(|| DEFAULT_STATE.into());
+        let workspace = self.workspace()?;
+        if workspace == DEFAULT_WORKSPACE {
+            return Ok(self.dir.join(base));
+        }
+        let file = Path::new(&base)
+            .file_name()
+            .map_or_else(|| DEFAULT_STATE.into(), |f| f.to_owned());
+        Ok(self.workspace_dir(&workspace).join(file))
+    }
+
+    /// The selected workspace: `TF_WORKSPACE`, else the one `workspace select` recorded, else
+    /// `default`.
+    pub fn workspace(&self) -> Result<String, WorkdirError> {
+        match self.env.get("TF_WORKSPACE").filter(|w| !w.is_empty()) {
+            Some(w) => Ok(w.clone()),
+            None => Ok(self
+                .settings()?
+                .workspace
+                .unwrap_or_else(|| DEFAULT_WORKSPACE.into())),
+        }
+    }
+
+    /// Where a workspace other than `default` keeps its state.
+    pub fn workspace_dir(&self, name: &str) -> PathBuf {
+        self.dir.join(WORKSPACES_DIR).join(name)
     }
 }
 
