@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use miette::{NamedSource, SourceCode, SourceSpan};
 
-/// One loaded file.
-#[derive(Debug)]
+/// One loaded file (its text shared, so copies are cheap).
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as shown to users (relative to the working directory).
     pub name: String,
@@ -50,7 +50,7 @@ impl Span {
 }
 
 /// All files of a configuration.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: Vec<SourceFile>,
 }

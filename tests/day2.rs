@@ -391,3 +391,23 @@ fn two_workspaces_hold_independent_topologies_in_one_directory() {
             .contains("Workspace \"staging\" doesn't exist")
     );
 }
+
+#[test]
+fn console_evaluates_expressions_against_configuration_and_state() {
+    let ws = applied_example();
+    let out = ws.run_input(
+        &["console", "-no-color"],
+        "cidrsubnet(\"10.0.0.0/16\", 8, 3)\nazurerm_virtual_network.vnet1.address_space\nvar.shared_key\nterraform.workspace\nvar.missing\nexit\n",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "\"10.0.3.0/24\"\n[\n  \"10.0.0.0/16\",\n]\n(sensitive value)\n\"default\"\n"
+    );
+    assert!(
+        out.stderr
+            .contains("Reference to undeclared input variable"),
+        "{}",
+        out.stderr
+    );
+}

@@ -1,4 +1,4 @@
-//! Read-only commands: `validate`, `show`, `output`, `reach`, `graph`.
+//! Read-only commands: `validate`, `show`, `output`, `reach`, `graph`, `console`.
 
 use std::path::PathBuf;
 
@@ -100,5 +100,20 @@ impl GraphArgs {
         let mut opts = self.common.options(vars);
         opts.lock = false;
         ops::graph(ui, wd, &opts)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    vars: VarArgs,
+    /// Use this state file instead of the configured one.
+    #[arg(long = "state", value_name = "PATH")]
+    state: Option<PathBuf>,
+}
+
+impl ConsoleArgs {
+    pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
+        ops::console(ui, wd, &self.vars.read_only_options(vars, self.state))
     }
 }

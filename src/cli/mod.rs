@@ -59,6 +59,8 @@ enum Command {
     /// Inspect the state, or change it by hand.
     #[command(subcommand)]
     State(state::StateCommand),
+    /// Evaluate expressions against the configuration and state, one per line.
+    Console(inspect::ConsoleArgs),
     /// Adopt an existing object into state under a resource block of the configuration.
     Import(state::ImportArgs),
     /// Mark a resource instance to be replaced by the next apply.
@@ -165,6 +167,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Output(a) => a.run(ui, wd).map(|()| 0),
         Command::State(c) => c.run(ui, wd).map(|()| 0),
         Command::Import(c) => c.run(ui, wd, vars).map(|()| 0),
+        Command::Console(c) => c.run(ui, wd, vars).map(|()| 0),
         Command::Taint(c) => c.run(ui, wd, true).map(|()| 0),
         Command::Workspace(c) => c.run(ui, wd).map(|()| 0),
         Command::Untaint(c) => c.run(ui, wd, false).map(|()| 0),

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::addr::ResourceAddr;
-use crate::config::{Config, Lifecycle};
+use crate::config::{Config, Expr, Lifecycle};
 use crate::model::PlannedObject;
 use crate::source::Span;
 pub use error::{EvalError, EvalErrors, EvalWarning};
@@ -150,6 +150,17 @@ pub fn evaluate(req: &EvalRequest<'_>) -> Result<DesiredState, EvalErrors> {
         warnings: shared.warnings,
         resources: shared.desired,
         outputs,
+    })
+}
+
+/// Evaluates the configuration, then `expr` in the root module, as `console` does: the
+/// expression sees variables, locals, resources, data sources and functions.
+pub fn evaluate_in_root(req: &EvalRequest<'_>, expr: &Expr) -> Result<Value, EvalErrors> {
+    let shared = Shared::new(req);
+    let root = ConfigScope::root(&shared);
+    root.walk();
+    root.eval(expr).map_err(|error| EvalErrors {
+        errors: vec![error],
     })
 }
 

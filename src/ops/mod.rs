@@ -6,6 +6,7 @@
 //! `render` formats. It holds no phase logic of its own.
 
 mod apply;
+mod console;
 mod fmt;
 mod import;
 mod init;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use miette::Diagnostic;
 
 pub use apply::{ApplyOptions, apply};
+pub use console::console;
 pub use fmt::{FmtOptions, fmt};
 pub use import::{ImportError, import};
 pub use init::{InitOptions, init};

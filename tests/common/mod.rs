@@ -101,6 +101,25 @@ impl Workspace {
         Run::from(cmd.output().expect("run vnetform"))
     }
 
+    /// Runs with `input` on standard input.
+    pub fn run_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run vnetform");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().expect("run vnetform"))
+    }
+
     /// The ARM id recorded in state for a resource address.
     pub fn id_of(&self, addr: &str) -> String {
         let state: serde_json::Value = serde_json::from_str(
