@@ -411,3 +411,47 @@ fn console_evaluates_expressions_against_configuration_and_state() {
         out.stderr
     );
 }
+
+#[test]
+fn a_terraform_state_of_the_same_resources_is_adopted_without_touching_the_cloud() {
+    let built = applied_example();
+    let mut terraform: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(built.file("vnetform.tfstate")).unwrap())
+            .unwrap();
+    // As Terraform writes it: its version, provider-private data, attributes vnetform does
+    // not model.
+    terraform["terraform_version"] = "1.11.4".into();
+    for resource in terraform["resources"].as_array_mut().unwrap() {
+        for instance in resource["instances"].as_array_mut().unwrap() {
+            instance["private"] = "eyJzY2hlbWFfdmVyc2lvbiI6IjAifQ==".into();
+            instance["attributes"]["timeouts"] = serde_json::Value::Null;
+        }
+    }
+    let adopting = Workspace::new();
+    adopting.use_config(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vnet-to-vnet"),
+    );
+    adopting.write("terraform.tfstate", &terraform.to_string());
+    let cloud = built.file(".vnetform/sim.db");
+    let env = [("VNETFORM_SIM_DB", cloud.to_str().unwrap())];
+    let adopted = adopting.run_env(&["state", "import-terraform", "terraform.tfstate"], &env);
+    assert_eq!(adopted.code, 0, "{}", adopted.stderr);
+    assert!(
+        adopted
+            .stdout
+            .starts_with("Adopted 19 resource instance(s)"),
+        "{}",
+        adopted.stdout
+    );
+    let plan = adopting.run_env(&["plan", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+
+    let again = adopting.run_env(&["state", "import-terraform", "terraform.tfstate"], &env);
+    assert!(
+        again
+            .stderr
+            .contains("already holds 19 resource instance(s)"),
+        "{}",
+        again.stderr
+    );
+}

@@ -76,6 +76,13 @@ pub enum StateCommand {
         #[arg(long = "state", value_name = "PATH")]
         state: Option<PathBuf>,
     },
+    /// Adopt a Terraform state (terraform.tfstate, version 4) into an empty state.
+    ImportTerraform {
+        #[command(flatten)]
+        lock: LockArgs,
+        /// The Terraform state file.
+        file: PathBuf,
+    },
     /// Replace the state with a state file.
     Push {
         #[command(flatten)]
@@ -105,6 +112,9 @@ impl StateCommand {
                 destination,
             } => ops::state_mv(ui, wd, &lock.options(), &source, &destination, dry_run),
             StateCommand::Pull { state } => ops::state_pull(ui, wd, state.as_deref()),
+            StateCommand::ImportTerraform { lock, file } => {
+                ops::state_import_terraform(ui, wd, &lock.options(), &file)
+            }
             StateCommand::Push { lock, force, file } => {
                 ops::state_push(ui, wd, &lock.options(), &file, force)
             }

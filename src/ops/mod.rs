@@ -37,7 +37,8 @@ pub use inspect::{graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
 pub use surgery::{
-    SurgeryError, SurgeryOptions, state_mv, state_pull, state_push, state_rm, taint,
+    SurgeryError, SurgeryOptions, state_import_terraform, state_mv, state_pull, state_push,
+    state_rm, taint,
 };
 pub use validate::validate;
 pub use workdir::{Workdir, WorkdirError};

@@ -1,5 +1,5 @@
 //! State surgery, with Terraform's spelling: `taint`, `untaint`, `state rm`, `state mv`,
-//! `state pull` and `state push`. Each takes the state lock (but `pull`), reads the state with
+//! `state pull` and `state push`, and `state import-terraform`, which adopts a Terraform state. Each takes the state lock (but `pull`), reads the state with
 //! any journal replayed, changes it, and writes it atomically with a backup of what it found.
 //! None of them talks to a backend: the cloud is left as it is.
 
@@ -52,6 +52,14 @@ pub enum SurgeryError {
         to: String,
         reason: String,
     },
+    #[error(
+        "Refusing to adopt {file}: this directory's state already holds {count} resource instance(s)"
+    )]
+    #[diagnostic(
+        code(state::not_empty),
+        help("adopt a Terraform state into an empty state (a new directory or workspace)")
+    )]
+    NotEmpty { file: String, count: usize },
     #[error("Refusing to push {file}: {reason}")]
     #[diagnostic(
         code(state::push_refused),
@@ -209,6 +217,50 @@ pub fn state_pull(ui: &Ui, wd: &Workdir, state_path: Option<&Path>) -> Result<()
     let config = config::load_dir(&wd.dir).ok();
     let state = LocalStore::new(wd.state_path(state_path, config.as_ref())?).read()?;
     ui.out(&crate::state::document(&state));
+    Ok(())
+}
+
+/// `state import-terraform FILE`: adopts a Terraform state (format version 4) of the same
+/// resources into an empty state, lineage and serial kept, so a team switches tools without
+/// touching the cloud; the next plan reads every object back and shows what differs.
+pub fn state_import_terraform(
+    ui: &Ui,
+    wd: &Workdir,
+    opts: &SurgeryOptions,
+    file: &Path,
+) -> Result<()> {
+    let adopted = LocalStore::new(wd.dir.join(file)).read()?;
+    let (mut store, _guard) = open(wd, opts, "StateImportTerraform")?;
+    let current = store.read()?;
+    if !current.resources.is_empty() {
+        return Err(SurgeryError::NotEmpty {
+            file: file.display().to_string(),
+            count: current.resources.len(),
+        }
+        .into());
+    }
+    let unmodelled: std::collections::BTreeSet<&str> = adopted
+        .resources
+        .keys()
+        .map(|a| a.resource_type.as_str())
+        .filter(|t| crate::model::schema(t).is_none())
+        .collect();
+    store.replace(&adopted)?;
+    ui.out(&format!(
+        "Adopted {} resource instance(s) from {} (lineage {}, serial {}).\n",
+        adopted.resources.len(),
+        file.display(),
+        adopted.lineage,
+        adopted.serial
+    ));
+    if !unmodelled.is_empty() {
+        let types: Vec<&str> = unmodelled.into_iter().collect();
+        ui.out(&format!(
+            "These types are kept as written, without domain checks: {}.\n",
+            types.join(", ")
+        ));
+    }
+    ui.out("Run \"vnetform plan\" to compare them with the configuration.\n");
     Ok(())
 }
 
