@@ -453,3 +453,48 @@ fn a_terraform_state_of_the_same_resources_is_adopted_without_touching_the_cloud
         again.stderr
     );
 }
+
+#[test]
+fn graph_draws_the_plan_and_the_network_topology() {
+    let ws = Workspace::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    ws.use_config(&root.join("testdata/corpus/hub-spoke-local-modules"));
+    let dot = ws.run(&["graph", "-type=topology"]).ok().stdout;
+    assert!(dot.starts_with("graph topology {"), "{dot}");
+    assert!(
+        dot.contains("\"module.hub.azurerm_virtual_network.this\" [label = \"vnet-hub\\n10.100.0.0/16\\nswedencentral\\ngateway vnet-hub-vgw (VpnGw1AZ)\"];"),
+        "{dot}"
+    );
+    assert_eq!(dot.matches("[label = \"VPN tunnel\"]").count(), 2, "{dot}");
+
+    let svg = ws
+        .run(&["graph", "-type=topology", "-format=svg"])
+        .ok()
+        .stdout;
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.ends_with("</svg>\n")
+    );
+    assert_eq!(svg.matches("<line ").count(), 2);
+    assert_eq!(svg.matches("rx=\"8\"").count(), 3, "one box per VNet");
+
+    let plan = ws.run(&["graph", "-type=plan"]).ok().stdout;
+    assert!(
+        plan.contains("\"module.hub.azurerm_virtual_network.this (create)\" -> \"azurerm_resource_group.hub (create)\";"),
+        "{plan}"
+    );
+    ws.run(&["plan", "-out=saved.plan"]).ok();
+    let saved = ws.run(&["graph", "-plan=saved.plan"]).ok().stdout;
+    assert_eq!(saved, plan, "the saved plan's operations are the same");
+
+    ws.use_config(&root.join("testdata/plan/peering-gateway-transit"));
+    let dot = ws.run(&["graph", "-type=topology"]).ok().stdout;
+    assert!(dot.contains("\"azurerm_local_network_gateway.branch\" -- \"azurerm_virtual_network.hub\" [label = \"VPN tunnel\"];"), "{dot}");
+    assert!(
+        dot.contains("[label = \"peering\", style = dotted];"),
+        "{dot}"
+    );
+    assert!(dot.contains("on-premises site\", shape = house];"), "{dot}");
+
+    let refused = ws.run(&["graph", "-format=svg"]);
+    assert!(refused.stderr.contains("use it with -type=topology"));
+}

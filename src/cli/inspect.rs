@@ -89,17 +89,51 @@ impl ReachArgs {
     }
 }
 
+/// What `graph` draws.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GraphKind {
+    /// The operations of a plan.
+    Plan,
+    /// The operations of a plan (of the saved plan given with -plan).
+    Apply,
+    /// The network: VNets, gateways, on-premises sites and the tunnels between them.
+    Topology,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    /// SVG, drawn without external tools (-type=topology).
+    Svg,
+}
+
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     #[command(flatten)]
     common: CommonArgs,
+    /// Draw a plan's operations or the network topology instead of resource dependencies.
+    #[arg(long = "type", value_enum)]
+    kind: Option<GraphKind>,
+    /// The output format.
+    #[arg(long, value_enum, default_value = "dot")]
+    format: GraphFormat,
+    /// Draw the operations of this saved plan (implies -type=apply).
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
 }
 
 impl GraphArgs {
     pub fn run(self, ui: &Ui, wd: &Workdir, vars: Vec<VarInput>) -> Result<()> {
         let mut opts = self.common.options(vars);
         opts.lock = false;
-        ops::graph(ui, wd, &opts)
+        let kind = match (self.kind, &self.plan) {
+            (Some(GraphKind::Plan), _) => ops::GraphType::Plan,
+            (Some(GraphKind::Apply), _) | (None, Some(_)) => ops::GraphType::Apply,
+            (Some(GraphKind::Topology), _) => ops::GraphType::Topology,
+            (None, None) => ops::GraphType::Resources,
+        };
+        let svg = matches!(self.format, GraphFormat::Svg);
+        ops::graph(ui, wd, &opts, kind, svg, self.plan.as_deref())
     }
 }
 

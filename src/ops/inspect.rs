@@ -162,12 +162,60 @@ pub fn reach(
     Ok(())
 }
 
-/// `graph`: DOT of the dependency graph of the configuration and state.
-pub fn graph(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
-    let (loaded, state) = load_with_state(ui, wd, common)?;
-    let desired = evaluate_recorded(wd, &loaded, &state)?;
-    let graph = ResourceGraph::build(&desired, &state)?;
-    ui.out(&graph.to_dot());
+/// What `graph` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphType {
+    /// The dependencies between resources (the default).
+    Resources,
+    /// The operations of a plan made now, or (`Apply` with a plan file) of a saved plan.
+    Plan,
+    Apply,
+    /// The network: VNets, gateways, sites and the links between them.
+    Topology,
+}
+
+/// `graph [-type=plan|apply|topology] [-format=dot|svg] [-plan=FILE]`.
+pub fn graph(
+    ui: &Ui,
+    wd: &Workdir,
+    common: &CommonOptions,
+    kind: GraphType,
+    svg: bool,
+    plan_file: Option<&Path>,
+) -> Result<()> {
+    if svg && kind != GraphType::Topology {
+        return Err(Error::Usage(
+            "-format=svg draws the topology: use it with -type=topology".into(),
+        ));
+    }
+    match (kind, plan_file) {
+        (GraphType::Apply, Some(file)) | (GraphType::Plan, Some(file)) => {
+            let saved = SavedPlan::read(&wd.dir.join(file))?;
+            ui.out(&render::plan::operations_dot(&saved.plan));
+        }
+        (GraphType::Plan | GraphType::Apply, None) => {
+            let request = super::plan::PlanRequest::default();
+            let prepared = super::plan::prepare(ui, wd, common, &request, "Graph", true)?;
+            ui.out(&render::plan::operations_dot(&prepared.plan));
+        }
+        (GraphType::Topology, _) => {
+            let (loaded, state) = load_with_state(ui, wd, common)?;
+            let desired = evaluate_recorded(wd, &loaded, &state)?;
+            let objects = desired.resources.iter().map(|(a, r)| (a, &r.planned.value));
+            let picture = crate::rules::picture::picture(objects);
+            ui.out(&if svg {
+                render::topology::svg(&picture)
+            } else {
+                render::topology::dot(&picture)
+            });
+        }
+        (GraphType::Resources, _) => {
+            let (loaded, state) = load_with_state(ui, wd, common)?;
+            let desired = evaluate_recorded(wd, &loaded, &state)?;
+            let graph = ResourceGraph::build(&desired, &state)?;
+            ui.out(&graph.to_dot());
+        }
+    }
     Ok(())
 }
 

@@ -33,7 +33,7 @@ pub use console::console;
 pub use fmt::{FmtOptions, fmt};
 pub use import::{ImportError, import};
 pub use init::{InitOptions, init};
-pub use inspect::{graph, output, reach, show, state_list, state_show};
+pub use inspect::{GraphType, graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
 pub use surgery::{

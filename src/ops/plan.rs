@@ -43,7 +43,10 @@ pub(super) struct Prepared {
     pub rt: tokio::runtime::Runtime,
 }
 
-/// What a plan is asked for, beyond the options every command shares.
+/// What a plan is asked for, beyond the options every command shares (the default: a plan
+/// of the configuration against the recorded state, without refresh, destroy, replacements
+/// or targets).
+#[derive(Default)]
 pub(super) struct PlanRequest<'r> {
     pub destroy: bool,
     /// Read every resource back from the backend first.

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod json;
 pub mod plan;
 pub mod reach;
+pub mod topology;
 mod values;
 
 use anstyle::{AnsiColor, Style};

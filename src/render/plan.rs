@@ -45,6 +45,36 @@ pub fn plan_text(plan: &Plan, painter: Painter) -> String {
     out
 }
 
+/// `graph -type=plan|apply`: the plan's operations as DOT, each pointing at the operations it
+/// waits for.
+pub fn operations_dot(plan: &Plan) -> String {
+    let label = |i: usize| {
+        let op = &plan.operations[i];
+        let change = &plan.changes[op.change];
+        let what = match (change.action, op.step) {
+            (_, crate::plan::Step::Destroy) => "destroy",
+            (Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete, _) => "create",
+            (Action::Update, _) => "update",
+            (Action::Read, _) => "read",
+            _ => "no-op",
+        };
+        format!("{} ({what})", change.addr).replace('"', "\\\"")
+    };
+    let mut out = String::from(
+        "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n",
+    );
+    for i in 0..plan.operations.len() {
+        out.push_str(&format!("  \"{}\";\n", label(i)));
+    }
+    for (i, op) in plan.operations.iter().enumerate() {
+        for &after in &op.after {
+            out.push_str(&format!("  \"{}\" -> \"{}\";\n", label(i), label(after)));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// "Network reachability:": the pairs of networks the plan connects (+) and disconnects (-);
 /// beyond [`PAIRS_LISTED`] pairs, the groups of networks they form instead.
 fn reachability_text(plan: &Plan, painter: Painter, out: &mut String) {

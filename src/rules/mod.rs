@@ -16,6 +16,7 @@ mod connection;
 mod gateway;
 mod ipsec;
 mod peering;
+pub mod picture;
 mod placement;
 pub mod reach;
 mod topology;
