@@ -139,7 +139,7 @@ impl Request {
     }
 }
 
-/// The operations running, with when each started.
+/// The backend calls under way.
 type Running = JoinSet<Finished>;
 
 impl Executor<'_> {
