@@ -498,3 +498,40 @@ fn graph_draws_the_plan_and_the_network_topology() {
     let refused = ws.run(&["graph", "-format=svg"]);
     assert!(refused.stderr.contains("use it with -type=topology"));
 }
+
+#[test]
+fn import_blocks_refuse_a_missing_object_or_a_missing_resource_block() {
+    let ws = Workspace::new();
+    let group = "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"rg-gone\"\n  location = \"westeurope\"\n}\n";
+    let import = |to: &str| {
+        format!(
+            "import {{\n  to = {to}\n  id = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-gone\"\n}}\n"
+        )
+    };
+    ws.write(
+        "main.tf",
+        &format!("{group}\n{}", import("azurerm_resource_group.rg")),
+    );
+    let missing = ws.run(&["plan", "-no-color"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("Cannot import non-existent remote object"),
+        "{}",
+        missing.stderr
+    );
+
+    ws.write("main.tf", group);
+    ws.run(&["apply", "-auto-approve"]).ok();
+    ws.run(&["state", "rm", "azurerm_resource_group.rg"]).ok();
+    ws.write("main.tf", &import("azurerm_resource_group.other"));
+    let unconfigured = ws.run(&["plan", "-no-color"]);
+    assert!(
+        unconfigured
+            .stderr
+            .contains("Configuration for import target does not exist"),
+        "{}",
+        unconfigured.stderr
+    );
+}

@@ -10,8 +10,8 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
-    Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Lifecycle, Module,
-    ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
+    Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Import, Lifecycle,
+    Module, ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
     TerraformSettings, TypeConstraint, VariableBlock,
 };
 use super::{json, overrides};
@@ -171,6 +171,7 @@ impl LoadState {
             resources: config.resources,
             calls,
             moves: config.moves,
+            imports: config.imports,
             checks: config.checks,
         };
         Ok((module, config.terraform))
@@ -242,6 +243,17 @@ impl LoadState {
         self.stack.push(canonical);
         let loaded = self.module(&child_dir, &child_shown);
         self.stack.pop();
+        if let Ok((module, _)) = &loaded
+            && let Some(import) = module.imports.first()
+        {
+            let at = self.sources.locate(import.span);
+            self.errors.push(ConfigError::invalid(
+                "Invalid import block",
+                "import blocks belong in the root module",
+                Some("move it to the root module, addressing module.NAME.TYPE.NAME".into()),
+                at,
+            ));
+        }
         match loaded {
             Ok((module, _)) => Some(ModuleCall {
                 name,
@@ -377,6 +389,7 @@ struct ConfigParts {
     resources: BTreeMap<ResourceAddr, ResourceBlock>,
     calls: BTreeMap<String, PendingCall>,
     moves: Vec<Move>,
+    imports: Vec<Import>,
     checks: Vec<Check>,
 }
 
@@ -460,8 +473,9 @@ impl Loader<'_> {
             "data" => self.resource(file, block, Mode::Data),
             "module" => self.module_call(file, block),
             "moved" => self.moved(file, &block),
+            "import" => self.import(file, &block),
             "check" => self.check(file, &block),
-            kind @ ("import" | "removed") => self.error(
+            kind @ "removed" => self.error(
                 &format!("{kind} blocks are not supported yet"),
                 "not supported yet",
                 Some("see docs/language.md for the supported language".into()),
@@ -817,6 +831,43 @@ impl Loader<'_> {
     }
 
     /// `moved { from = ADDRESS  to = ADDRESS }`.
+    /// `import { to = ADDRESS, id = "..." }`.
+    fn import(&mut self, file: FileId, block: &Block) {
+        let header = span_of(file, &block.ident);
+        self.only(file, &block.body, &["to", "id", "provider"], &[]);
+        let to = block.body.get_attribute("to").map(|attr| {
+            let span = span_of(file, &attr.value);
+            let text = self.sources.file(file).text[span.start..span.end].trim();
+            (text.parse::<ResourceAddr>().ok(), span)
+        });
+        let id = block.body.get_attribute("id").map(|attr| Expr {
+            expr: attr.value.clone(),
+            file,
+        });
+        match (to, id) {
+            (Some((Some(to), _)), Some(id)) => self.config.imports.push(Import {
+                to,
+                id,
+                span: header,
+            }),
+            (Some((None, span)), _) => self.error(
+                "Invalid import address",
+                "expected a resource instance address",
+                Some(
+                    "e.g. azurerm_virtual_network.hub or module.spoke[\"a\"].azurerm_subnet.app"
+                        .into(),
+                ),
+                span,
+            ),
+            _ => self.error(
+                "Missing required argument",
+                "an import block needs to and id",
+                None,
+                header,
+            ),
+        }
+    }
+
     fn moved(&mut self, file: FileId, block: &Block) {
         let header = span_of(file, &block.ident);
         self.only(file, &block.body, &["from", "to"], &[]);

@@ -63,6 +63,8 @@ pub struct Module {
     pub calls: BTreeMap<String, ModuleCall>,
     /// `moved { from = ... to = ... }` blocks, in file order.
     pub moves: Vec<Move>,
+    /// `import { to = ... id = ... }` blocks (root module only), in file order.
+    pub imports: Vec<Import>,
     /// `check "NAME" { assert { ... } }` blocks: assertions reported as warnings.
     pub checks: Vec<Check>,
 }
@@ -86,6 +88,14 @@ pub struct Assertion {
 pub struct Move {
     pub from: MoveTarget,
     pub to: MoveTarget,
+    pub span: Span,
+}
+
+/// An `import` block: the object with `id` in the cloud is to be managed as `to`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub to: ResourceAddr,
+    pub id: Expr,
     pub span: Span,
 }
 

@@ -186,8 +186,9 @@ impl Run<'_> {
             live.count(e);
         };
         // The journal holds only what happens from here on: start it from the state as
-        // refreshed and planned against.
+        // refreshed and planned against, with the objects the plan imports.
         let mut state = state;
+        record_imports(plan, &mut state);
         store.write(&mut state)?;
         let mut persist = |s: &mut State, changes: &[StateChange]| store.append(s, changes);
         let stop = Arc::new(AtomicBool::new(false));
@@ -219,7 +220,12 @@ impl Run<'_> {
             state.outputs = state_outputs(&desired);
         }
         store.write(&mut state)?;
-        ui.out(&render::apply::summary(&outcome, plan.destroy, ui.painter));
+        ui.out(&render::apply::summary(
+            &outcome,
+            plan.imports(),
+            plan.destroy,
+            ui.painter,
+        ));
         if outcome.failures.is_empty() && !outcome.not_started.is_empty() {
             return Err(Error::Interrupted {
                 not_started: outcome.not_started.len(),
@@ -241,6 +247,27 @@ impl Run<'_> {
         }
         print_outputs(ui, &state, plan.destroy);
         Ok(())
+    }
+}
+
+/// Records the objects `import` blocks adopt, as the plan read them (a saved plan is applied
+/// to the state as it was written, without them).
+fn record_imports(plan: &Plan, state: &mut State) {
+    for change in plan.changes.iter().filter(|c| c.importing.is_some()) {
+        if state.resources.contains_key(&change.addr) {
+            continue;
+        }
+        let Some(attributes) = change.before.clone() else {
+            continue;
+        };
+        let resource = crate::state::ResourceState {
+            attributes,
+            sensitive_attributes: change.before_sensitive.clone(),
+            dependencies: change.dependencies.clone(),
+            tainted: false,
+            create_before_destroy: change.create_before_destroy,
+        };
+        state.resources.insert(change.addr.clone(), resource);
     }
 }
 

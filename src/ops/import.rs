@@ -1,14 +1,23 @@
-//! `vnetform import ADDRESS ID`: adopts an object that exists in the cloud (built by hand, or
-//! by another tool) into state, under a resource block of the configuration, so that the next
-//! plan shows only the real differences between the object and its configuration.
+//! Adopting objects that exist in the cloud (built by hand, or by another tool) under resource
+//! blocks of the configuration: `vnetform import ADDRESS ID` records one in state at once;
+//! `import {}` blocks are read during planning and recorded by the apply. Either way the plan
+//! then shows only the real differences between the object and its configuration.
 
 use miette::Diagnostic;
 
-use super::{CommonOptions, Ui, Workdir, evaluate, load, open_state, read_all, runtime};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::{
+    CommonOptions, Loaded, Ui, Workdir, evaluate, load, open_state, read_all, read_now, runtime,
+};
 use crate::addr::ResourceAddr;
+use crate::backend::Backend;
+use crate::config::Import;
 use crate::error::Result;
 use crate::model::{self, IdShape};
 use crate::state::ResourceState;
+use crate::state::State;
 
 /// An import that cannot be done.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -45,6 +54,12 @@ pub enum ImportError {
         resource_type: String,
         example: String,
     },
+    #[error("The id of the import block for {0} is not a known string")]
+    #[diagnostic(
+        code(import::bad_id),
+        help("write the id as a string, or an expression known at plan time")
+    )]
+    BadId(String),
     #[error("Cannot import non-existent remote object: {0}")]
     #[diagnostic(
         code(import::not_found),
@@ -109,6 +124,89 @@ pub fn import(
         ui.painter.bold(&ui.painter.green("Import successful!"))
     ));
     Ok(())
+}
+
+/// Reads the objects that `import` blocks name and are not in `state` yet, and adds them to
+/// it, as the plan is to see them; returns the address and id of each.
+pub(super) fn read_import_blocks(
+    ui: &Ui,
+    wd: &Workdir,
+    rt: &tokio::runtime::Runtime,
+    backend: &Arc<dyn Backend>,
+    loaded: &Loaded,
+    state: &mut State,
+) -> Result<BTreeMap<ResourceAddr, String>> {
+    let pending: Vec<&Import> = loaded
+        .config
+        .root
+        .imports
+        .iter()
+        .filter(|i| !state.resources.contains_key(&i.to))
+        .collect();
+    let mut ids = BTreeMap::new();
+    for import in pending {
+        let id = import_id(wd, backend, loaded, state, import)?;
+        check_id_shape(&import.to.resource_type, &id)?;
+        ids.insert(import.to.clone(), id);
+    }
+    let requests = ids
+        .iter()
+        .map(|(addr, id)| {
+            let read = crate::backend::ReadRequest {
+                resource_type: addr.resource_type.clone(),
+                id: id.clone(),
+            };
+            (addr.clone(), read)
+        })
+        .collect();
+    for (addr, attributes) in rt.block_on(read_all(backend, requests, 8))? {
+        let Some(attributes) = attributes else {
+            return Err(ImportError::NotFound(ids[&addr].clone()).into());
+        };
+        ui.out(&format!(
+            "{}: Preparing import... [id={}]\n",
+            ui.painter.bold(&addr.to_string()),
+            ids[&addr]
+        ));
+        let resource = ResourceState {
+            sensitive_attributes: crate::apply::sensitive_attributes(&addr, &attributes, None),
+            attributes,
+            dependencies: Vec::new(),
+            tainted: false,
+            create_before_destroy: false,
+        };
+        state.resources.insert(addr, resource);
+    }
+    Ok(ids)
+}
+
+/// An import block's id: written as a string, or evaluated like any expression.
+fn import_id(
+    wd: &Workdir,
+    backend: &Arc<dyn Backend>,
+    loaded: &Loaded,
+    state: &State,
+    import: &Import,
+) -> Result<String> {
+    if let hcl_edit::expr::Expression::String(text) = &import.id.expr {
+        return Ok(text.value().clone());
+    }
+    let workspace = wd.workspace()?;
+    let req = crate::eval::EvalRequest {
+        config: &loaded.config,
+        variables: &loaded.variables.values,
+        prior: &state.resources,
+        workspace: &workspace,
+        working_dir: &wd.dir,
+        env: &wd.env,
+        data: Some(&|query| read_now(backend, query)),
+        validating: false,
+    };
+    let value = crate::eval::evaluate_in_root(&req, &import.id)?;
+    match value.as_str() {
+        Some(id) if value.is_wholly_known() => Ok(id.to_owned()),
+        _ => Err(ImportError::BadId(import.to.to_string()).into()),
+    }
 }
 
 /// Refuses an id whose ARM shape belongs to another resource type (a VNet's id given for a

@@ -95,7 +95,7 @@ pub(super) fn prepare(
     let moved = apply_config_moves(&loaded.config, &moves, &mut recorded)?;
     // What changed outside vnetform is taken as soon as the state is refreshed, so that the
     // recorded state need not be kept.
-    let (state, drift) = if refresh_state {
+    let (mut state, drift) = if refresh_state {
         let quiet_ui;
         let refresh_ui = if quiet {
             quiet_ui = Ui::new(
@@ -127,6 +127,7 @@ pub(super) fn prepare(
             rt,
         });
     }
+    let imports = super::import::read_import_blocks(ui, wd, &rt, &backend, &loaded, &mut state)?;
     let mut desired = evaluate(
         wd,
         &backend,
@@ -150,6 +151,13 @@ pub(super) fn prepare(
     let graph = ResourceGraph::build(&desired, &state)?;
     let mut plan = plan::diff(&desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
+    for (addr, id) in imports {
+        let change = plan.changes.iter_mut().find(|c| c.addr == addr);
+        match change.filter(|_| desired.resources.contains_key(&addr)) {
+            Some(change) => change.importing = Some(id),
+            None => return Err(super::ImportError::NoConfiguration(addr.to_string()).into()),
+        }
+    }
     for change in &mut plan.changes {
         change.moved_from = moved.get(&change.addr).cloned();
     }

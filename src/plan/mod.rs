@@ -143,6 +143,9 @@ pub struct ResourceChange {
     /// The address the object had before a `moved` block renamed it.
     #[serde(default)]
     pub moved_from: Option<ResourceAddr>,
+    /// The cloud id of an object an `import` block adopts (it is recorded as `before`).
+    #[serde(default)]
+    pub importing: Option<String>,
     pub create_before_destroy: bool,
     /// Its configuration holds values known only after apply: apply evaluates it again
     /// before creating or updating the object.
@@ -264,7 +267,15 @@ impl Plan {
     pub fn actions(&self) -> impl Iterator<Item = &ResourceChange> {
         self.changes
             .iter()
-            .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+            .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
+    }
+
+    /// How many objects the plan imports.
+    pub fn imports(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|c| c.importing.is_some())
+            .count()
     }
 
     /// (to add, to change, to destroy), counting a replace as one add and one destroy.
@@ -408,6 +419,7 @@ pub fn diff(
                 create_before_destroy: desired_resource
                     .is_some_and(|d| d.lifecycle.create_before_destroy),
                 moved_from: None,
+                importing: None,
                 config_unknown: desired_resource.is_some_and(|d| d.config_unknown),
             },
         );
@@ -497,6 +509,7 @@ fn read_change(
         dependencies: graph.transitive_dependencies(&d.addr),
         create_before_destroy: false,
         moved_from: None,
+        importing: None,
         config_unknown: false,
     }
 }

@@ -99,8 +99,12 @@ pub fn elapsed_text(d: Duration) -> String {
 }
 
 /// The closing lines of an apply or destroy.
-pub fn summary(outcome: &ApplyOutcome, destroy: bool, painter: Painter) -> String {
+pub fn summary(outcome: &ApplyOutcome, imported: usize, destroy: bool, painter: Painter) -> String {
     let mut out = String::new();
+    let imported = match imported {
+        0 => String::new(),
+        n => format!("{n} imported, "),
+    };
     if outcome.failures.is_empty() && outcome.not_started.is_empty() {
         let text = if destroy {
             format!(
@@ -109,7 +113,7 @@ pub fn summary(outcome: &ApplyOutcome, destroy: bool, painter: Painter) -> Strin
             )
         } else {
             format!(
-                "Apply complete! Resources: {} added, {} changed, {} destroyed.",
+                "Apply complete! Resources: {imported}{} added, {} changed, {} destroyed.",
                 outcome.added, outcome.changed, outcome.destroyed
             )
         };

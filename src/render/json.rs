@@ -221,6 +221,9 @@ fn change_json(c: &ResourceChange) -> Json {
     if let Some(from) = &c.moved_from {
         doc["previous_address"] = json!(from.to_string());
     }
+    if let Some(id) = &c.importing {
+        doc["change"]["importing"] = json!({ "id": id });
+    }
     doc
 }
 

@@ -35,8 +35,12 @@ pub fn plan_text(plan: &Plan, painter: Painter) -> String {
             change_text(change, painter, &mut out);
         }
         let (add, change, destroy) = plan.summary();
+        let imports = match plan.imports() {
+            0 => String::new(),
+            n => format!("{n} to import, "),
+        };
         out.push_str(&format!(
-            "\n{} {add} to add, {change} to change, {destroy} to destroy.\n",
+            "\n{} {imports}{add} to add, {change} to change, {destroy} to destroy.\n",
             painter.bold("Plan:")
         ));
     }
@@ -187,10 +191,12 @@ fn legend(plan: &Plan, painter: Painter, out: &mut String) {
 
 fn header(change: &crate::plan::ResourceChange) -> String {
     let addr = &change.addr;
-    match (&change.moved_from, change.action) {
-        (Some(from), Action::NoOp) => format!("# {from} has moved to {addr}"),
-        (Some(from), _) => format!("{}\n  # (moved from {from})", action_header(change)),
-        (None, _) => action_header(change),
+    match (&change.moved_from, &change.importing, change.action) {
+        (Some(from), _, Action::NoOp) => format!("# {from} has moved to {addr}"),
+        (Some(from), _, _) => format!("{}\n  # (moved from {from})", action_header(change)),
+        (None, Some(_), Action::NoOp) => format!("# {addr} will be imported"),
+        (None, Some(id), _) => format!("{}\n  # (imported from \"{id}\")", action_header(change)),
+        (None, None, _) => action_header(change),
     }
 }
 

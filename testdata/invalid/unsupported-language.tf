@@ -7,9 +7,12 @@ module "registry" {
   version = "4.1.0"
 }
 
-import { # ERROR: import blocks are not supported yet
-  to = azurerm_subnet.a
-  id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/a"
+removed { # ERROR: removed blocks are not supported yet
+  from = azurerm_subnet.old
+
+  lifecycle {
+    destroy = false
+  }
 }
 
 moved {
