@@ -535,3 +535,48 @@ fn import_blocks_refuse_a_missing_object_or_a_missing_resource_block() {
         unconfigured.stderr
     );
 }
+
+#[test]
+fn generate_config_out_writes_the_blocks_import_blocks_lack() {
+    let ws = Workspace::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    ws.use_config(&root.join("testdata/plan/import-blocks/other"));
+    ws.run(&["apply", "-auto-approve", "-state=other.tfstate"])
+        .ok();
+    let group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-manual";
+    ws.write(
+        "main.tf",
+        &format!(
+            "import {{\n  to = azurerm_resource_group.rg\n  id = \"{group}\"\n}}\n\nimport {{\n  to = azurerm_public_ip.gw\n  id = \"{group}/providers/Microsoft.Network/publicIPAddresses/pip-manual\"\n}}\n"
+        ),
+    );
+    let plan = ws
+        .run(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+        .ok();
+    assert!(
+        plan.stdout
+            .contains("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
+    let generated = std::fs::read_to_string(ws.file("generated.tf")).unwrap();
+    assert!(
+        generated.contains(
+            "resource \"azurerm_public_ip\" \"gw\" {\n  name                    = \"pip-manual\"\n"
+        ),
+        "{generated}"
+    );
+    assert!(
+        !generated.contains("ip_address "),
+        "computed attributes are left out: {generated}"
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(ws.run(&["plan", "-detailed-exitcode"]).code, 0);
+
+    let again = ws.run(&["plan", "-generate-config-out=generated.tf"]);
+    assert!(
+        again
+            .stderr
+            .contains("Target generated file already exists")
+    );
+}

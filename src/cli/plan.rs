@@ -27,6 +27,9 @@ pub struct PlanArgs {
     /// Print the machine-readable stream (one JSON object per line).
     #[arg(long)]
     json: bool,
+    /// Write resource blocks for import blocks whose target is not configured to FILE.
+    #[arg(long = "generate-config-out", value_name = "FILE")]
+    generate_config_out: Option<PathBuf>,
 }
 
 impl PlanArgs {
@@ -44,6 +47,7 @@ impl PlanArgs {
                 replace: self.run.replace,
                 refresh_only: self.run.refresh_only,
                 targets: self.run.target,
+                generate_config_out: self.generate_config_out,
             },
         )
     }

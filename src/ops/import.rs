@@ -60,6 +60,20 @@ pub enum ImportError {
         help("write the id as a string, or an expression known at plan time")
     )]
     BadId(String),
+    #[error("Target generated file already exists: {0}")]
+    #[diagnostic(
+        code(import::generated_exists),
+        help("-generate-config-out writes a new file: remove it, or name another")
+    )]
+    GeneratedFileExists(String),
+    #[error("Cannot generate configuration for {0}")]
+    #[diagnostic(
+        code(import::cannot_generate),
+        help(
+            "configuration is generated for resources of the root module without count or for_each; write this block by hand"
+        )
+    )]
+    CannotGenerate(String),
     #[error("Cannot import non-existent remote object: {0}")]
     #[diagnostic(
         code(import::not_found),
@@ -178,6 +192,81 @@ pub(super) fn read_import_blocks(
         state.resources.insert(addr, resource);
     }
     Ok(ids)
+}
+
+/// `plan -generate-config-out=FILE`: writes a resource block, from the object in the cloud,
+/// for every `import` block whose target the configuration does not declare yet.
+pub(super) fn generate_config(
+    ui: &Ui,
+    wd: &Workdir,
+    common: &CommonOptions,
+    out: &std::path::Path,
+) -> Result<()> {
+    let path = wd.dir.join(out);
+    if path.exists() {
+        return Err(ImportError::GeneratedFileExists(out.display().to_string()).into());
+    }
+    let loaded = load(ui, wd, common)?;
+    let backend = wd.backend()?;
+    let state_path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
+    let mut state = crate::state::LocalStore::new(state_path).read()?;
+    let unwritten: Vec<&Import> = loaded
+        .config
+        .root
+        .imports
+        .iter()
+        .filter(|i| !loaded.config.root.resources.contains_key(&i.to.config()))
+        .collect();
+    if unwritten.is_empty() {
+        return Ok(());
+    }
+    let mut text = String::new();
+    for import in unwritten {
+        let to = &import.to;
+        let schema = model::schema(&to.resource_type)
+            .filter(|_| to.module.is_empty() && to.key.is_none())
+            .ok_or_else(|| ImportError::CannotGenerate(to.to_string()))?;
+        let id = import_id(wd, &backend, &loaded, &state, import)?;
+        check_id_shape(&to.resource_type, &id)?;
+        let read = crate::backend::ReadRequest {
+            resource_type: to.resource_type.clone(),
+            id: id.clone(),
+        };
+        let found = runtime().block_on(read_all(&backend, vec![(to.clone(), read)], 1))?;
+        let Some(object) = found.into_iter().next().and_then(|(_, a)| a) else {
+            return Err(ImportError::NotFound(id).into());
+        };
+        text.push_str(&crate::render::generate::resource_block(
+            to,
+            &schema.body,
+            &object,
+            &id,
+        ));
+        text.push('\n');
+        // Later ids may refer to this object.
+        state.resources.insert(
+            to.clone(),
+            ResourceState {
+                sensitive_attributes: Vec::new(),
+                attributes: object,
+                dependencies: Vec::new(),
+                tainted: false,
+                create_before_destroy: false,
+            },
+        );
+    }
+    let formatted = crate::format::format_source(&text).unwrap_or(text);
+    crate::state::atomic_write(&path, formatted.as_bytes()).map_err(|e| {
+        super::WorkdirError::Settings {
+            path: out.display().to_string(),
+            reason: e.to_string(),
+        }
+    })?;
+    ui.out(&format!(
+        "Wrote the configuration of the imported objects to {}: review it before applying.\n",
+        out.display()
+    ));
+    Ok(())
 }
 
 /// An import block's id: written as a string, or evaluated like any expression.

@@ -29,6 +29,8 @@ pub struct PlanOptions {
     pub refresh_only: bool,
     /// `-target=ADDRESS`: plan only these and what they need.
     pub targets: Vec<Target>,
+    /// `-generate-config-out=FILE`: write resource blocks for import blocks that lack one.
+    pub generate_config_out: Option<PathBuf>,
 }
 
 /// Everything a plan was made from, kept for apply.
@@ -223,6 +225,9 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         ));
     }
     check_refresh_only(opts.refresh_only, opts.destroy, opts.refresh, &opts.replace)?;
+    if let Some(out) = &opts.generate_config_out {
+        super::import::generate_config(ui, wd, &opts.common, out)?;
+    }
     let prepared = match prepare(
         ui,
         wd,

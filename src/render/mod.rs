@@ -8,6 +8,7 @@
 
 pub mod apply;
 pub mod diagnostics;
+pub mod generate;
 pub mod json;
 pub mod plan;
 pub mod reach;
