@@ -209,8 +209,8 @@ impl Run<'_> {
         if let Ok(watcher) = interrupts {
             watcher.abort();
         }
-        let outcome = outcome?;
-        let mut state = outcome.state.clone();
+        let mut outcome = outcome?;
+        let mut state = std::mem::take(&mut outcome.state);
         if plan.destroy || self.config.root.outputs.is_empty() {
             state.outputs.clear();
         } else if let Ok(desired) =

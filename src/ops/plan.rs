@@ -151,7 +151,7 @@ pub(super) fn prepare(
         super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)?;
     }
     let graph = ResourceGraph::build(&desired, &state)?;
-    let mut plan = plan::diff(&desired, &state, &graph, destroy, replace, targets);
+    let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     for (addr, id) in imports {
         let change = plan.changes.iter_mut().find(|c| c.addr == addr);

@@ -333,9 +333,11 @@ pub fn protected_destroys<'p>(plan: &'p Plan, desired: &DesiredState) -> Vec<&'p
 }
 
 /// Diffs `desired` against `state` (already refreshed). With `destroy`, every resource in
-/// state is deleted and outputs are removed.
+/// state is deleted and outputs are removed. Each planned object moves from `desired` into
+/// the plan rather than being copied (a plan of thousands of objects would hold them twice);
+/// everything else in `desired` stays.
 pub fn diff(
-    desired: &DesiredState,
+    desired: &mut DesiredState,
     state: &State,
     graph: &ResourceGraph,
     destroy: bool,
@@ -361,15 +363,15 @@ pub fn diff(
             }
             continue;
         }
-        let (action, reason, after, replace_paths) = match (desired_resource, prior) {
+        let (action, reason, planned, replace_paths) = match (desired_resource, prior) {
             (None, None) => continue,
             (None, Some(_)) => (
                 Action::Delete,
                 Some(delete_reason(addr, desired, destroy)),
-                None,
+                false,
                 vec![],
             ),
-            (Some(d), None) => (Action::Create, None, Some(d.planned.value.clone()), vec![]),
+            (Some(_), None) => (Action::Create, None, true, vec![]),
             (Some(d), Some(p)) => {
                 let planned = &d.planned;
                 let replace_action = if d.lifecycle.create_before_destroy {
@@ -390,14 +392,16 @@ pub fn diff(
                 } else {
                     (Action::NoOp, None)
                 };
-                (
-                    action,
-                    reason,
-                    Some(planned.value.clone()),
-                    planned.replace_paths.clone(),
-                )
+                (action, reason, true, planned.replace_paths.clone())
             }
         };
+        let create_before_destroy =
+            desired_resource.is_some_and(|d| d.lifecycle.create_before_destroy);
+        let config_unknown = desired_resource.is_some_and(|d| d.config_unknown);
+        let after = planned
+            .then(|| desired.resources.get_mut(addr))
+            .flatten()
+            .map(|d| std::mem::replace(&mut d.planned.value, Value::Null));
         if action == Action::DeleteThenCreate
             && let Some(id) = prior.and_then(|p| model::id_of(&p.attributes))
         {
@@ -416,11 +420,10 @@ pub fn diff(
                     .map(|p| p.sensitive_attributes.clone())
                     .unwrap_or_default(),
                 dependencies: graph.transitive_dependencies(addr),
-                create_before_destroy: desired_resource
-                    .is_some_and(|d| d.lifecycle.create_before_destroy),
+                create_before_destroy,
                 moved_from: None,
                 importing: None,
-                config_unknown: desired_resource.is_some_and(|d| d.config_unknown),
+                config_unknown,
             },
         );
     }

@@ -1,5 +1,6 @@
 //! The state file format: Terraform's version 4 JSON.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -10,8 +11,10 @@ use crate::addr::{InstanceKey, Mode, ResourceAddr, module_path_string, parse_mod
 /// The azurerm provider address recorded on every resource.
 const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
 
+/// The document; attributes are borrowed from the state when writing, so writing a state of
+/// thousands of objects does not copy them.
 #[derive(Serialize, Deserialize)]
-struct FileV4 {
+struct FileV4<'a> {
     version: u64,
     terraform_version: String,
     serial: u64,
@@ -19,7 +22,7 @@ struct FileV4 {
     #[serde(default)]
     outputs: BTreeMap<String, OutputV4>,
     #[serde(default)]
-    resources: Vec<ResourceV4>,
+    resources: Vec<ResourceV4<'a>>,
     #[serde(default)]
     check_results: Option<serde_json::Value>,
 }
@@ -34,7 +37,7 @@ struct OutputV4 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ResourceV4 {
+struct ResourceV4<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     module: Option<String>,
     mode: String,
@@ -42,18 +45,18 @@ struct ResourceV4 {
     ty: String,
     name: String,
     provider: String,
-    instances: Vec<InstanceV4>,
+    instances: Vec<InstanceV4<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct InstanceV4 {
+struct InstanceV4<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     index_key: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     #[serde(default)]
     schema_version: u64,
-    attributes: serde_json::Value,
+    attributes: Cow<'a, serde_json::Value>,
     #[serde(default)]
     sensitive_attributes: Vec<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -110,7 +113,7 @@ pub(super) fn parse(text: &str) -> Result<State, FormatError> {
             resources.insert(
                 base.instance(key),
                 ResourceState {
-                    attributes: instance.attributes,
+                    attributes: instance.attributes.into_owned(),
                     sensitive_attributes: instance
                         .sensitive_attributes
                         .iter()
@@ -184,7 +187,7 @@ pub(super) fn render(state: &State, serial: u64) -> String {
 }
 
 /// One state entry per resource block, its instances in key order (the map is sorted).
-fn grouped(state: &State) -> Vec<ResourceV4> {
+fn grouped(state: &State) -> Vec<ResourceV4<'_>> {
     let mut out: Vec<ResourceV4> = Vec::new();
     let mut last: Option<ResourceAddr> = None;
     for (addr, r) in &state.resources {
@@ -195,7 +198,7 @@ fn grouped(state: &State) -> Vec<ResourceV4> {
             }),
             status: r.tainted.then(|| "tainted".to_owned()),
             schema_version: 0,
-            attributes: r.attributes.clone(),
+            attributes: Cow::Borrowed(&r.attributes),
             sensitive_attributes: r
                 .sensitive_attributes
                 .iter()
