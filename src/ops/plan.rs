@@ -147,10 +147,18 @@ pub(super) fn prepare(
     } else {
         reach::of_desired(&desired)
     };
-    if !destroy {
-        super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)?;
-    }
-    let graph = ResourceGraph::build(&desired, &state)?;
+    // The dependency graph is built on the second core while the rules run.
+    let (graph, rules) = std::thread::scope(|scope| {
+        let graph = scope.spawn(|| ResourceGraph::build(&desired, &state));
+        let rules = if destroy {
+            Ok(())
+        } else {
+            super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)
+        };
+        (graph.join().expect("building the graph does not panic"), rules)
+    });
+    rules?;
+    let graph = graph?;
     let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     for (addr, id) in imports {
@@ -253,19 +261,31 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         Err(e) => return Err(e),
     };
     let plan = &prepared.plan;
-    if opts.json {
-        ui.out(&render::json::plan_stream(Some(plan), &[]));
-    } else {
-        super::announce_workspace(ui, wd)?;
-        ui.out(&render::plan::plan_text(plan, ui.painter));
-    }
-    if let Some(out) = &opts.out {
+    // The plan file is written on the second core while the plan is rendered.
+    let save = |out: &PathBuf| {
         SavedPlan::write(
             &wd.dir.join(out),
             plan,
             &prepared.loaded.variables.values,
             &config_digest(&prepared.loaded.config),
-        )?;
+        )
+    };
+    let (text, saved) = std::thread::scope(|scope| {
+        let saved = opts.out.as_ref().map(|out| scope.spawn(|| save(out)));
+        let text = if opts.json {
+            render::json::plan_stream(Some(plan), &[])
+        } else {
+            render::plan::plan_text(plan, ui.painter)
+        };
+        let saved = saved.map(|s| s.join().expect("writing the plan does not panic"));
+        (text, saved)
+    });
+    if !opts.json {
+        super::announce_workspace(ui, wd)?;
+    }
+    ui.out(&text);
+    if let (Some(out), Some(saved)) = (&opts.out, saved) {
+        saved?;
         if !opts.json {
             let name = out.display();
             ui.out(&format!(
