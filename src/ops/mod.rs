@@ -102,6 +102,17 @@ impl Ui {
         self.err(&render::diagnostics::human(d, self.painter.color));
     }
 
+    /// A UI that shows nothing and asks nothing (for steps whose progress is not wanted).
+    pub fn silent(painter: Painter) -> Ui {
+        Ui::new(
+            painter,
+            false,
+            Box::new(std::io::sink()),
+            Box::new(std::io::sink()),
+            Box::new(std::io::empty()),
+        )
+    }
+
     /// Reads standard input to its end (`fmt -`).
     pub fn read_all(&self) -> String {
         let mut text = String::new();

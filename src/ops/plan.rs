@@ -95,26 +95,10 @@ pub(super) fn prepare(
     )?;
     let moves = loaded.config.root.moves.clone();
     let moved = apply_config_moves(&loaded.config, &moves, &mut recorded)?;
-    // What changed outside vnetform is taken as soon as the state is refreshed, so that the
-    // recorded state need not be kept.
     let (mut state, drift) = if refresh_state {
-        let quiet_ui;
-        let refresh_ui = if quiet {
-            quiet_ui = Ui::new(
-                ui.painter,
-                false,
-                Box::new(std::io::sink()),
-                Box::new(std::io::sink()),
-                Box::new(std::io::empty()),
-            );
-            &quiet_ui
-        } else {
-            ui
-        };
-        let refreshed = refresh(refresh_ui, &rt, &backend, &recorded, common.parallelism)?;
-        let drift = plan::detect_drift(&recorded, &refreshed);
-        drop(recorded);
-        (refreshed, drift)
+        let quiet_ui = quiet.then(|| Ui::silent(ui.painter));
+        let refresh_ui = quiet_ui.as_ref().unwrap_or(ui);
+        refreshed(refresh_ui, &rt, &backend, recorded, common.parallelism)?
     } else {
         (recorded, Vec::new())
     };
@@ -161,13 +145,7 @@ pub(super) fn prepare(
     let graph = graph?;
     let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
-    for (addr, id) in imports {
-        let change = plan.changes.iter_mut().find(|c| c.addr == addr);
-        match change.filter(|_| desired.resources.contains_key(&addr)) {
-            Some(change) => change.importing = Some(id),
-            None => return Err(super::ImportError::NoConfiguration(addr.to_string()).into()),
-        }
-    }
+    mark_imports(&mut plan, imports, &desired)?;
     for change in &mut plan.changes {
         change.moved_from = moved.get(&change.addr).cloned();
     }
@@ -176,26 +154,7 @@ pub(super) fn prepare(
     if targets.is_empty() {
         plan.reachability = reach::change(&reach::of_state(&state), &end_state);
     }
-    let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(&plan, &desired)
-        .into_iter()
-        .map(|change| {
-            let at = loaded
-                .config
-                .sources
-                .locate(desired.resources[&change.addr].span);
-            plan::PreventDestroyError {
-                addr: change.addr.clone(),
-                src: at.src,
-                span: at.span,
-            }
-        })
-        .collect();
-    if !protected.is_empty() {
-        return Err(Error::PreventDestroy {
-            count: protected.len(),
-            problems: protected,
-        });
-    }
+    refuse_protected_destroys(&plan, &desired, &loaded.config)?;
     Ok(Prepared {
         loaded,
         store,
@@ -204,6 +163,63 @@ pub(super) fn prepare(
         plan,
         backend,
         rt,
+    })
+}
+
+/// The state as the backend holds it now, and what changed outside vnetform, taken as soon as
+/// the state is refreshed so that the recorded state need not be kept.
+fn refreshed(
+    ui: &Ui,
+    rt: &tokio::runtime::Runtime,
+    backend: &Arc<dyn Backend>,
+    recorded: State,
+    parallelism: usize,
+) -> Result<(State, Vec<plan::Drift>)> {
+    let refreshed = refresh(ui, rt, backend, &recorded, parallelism)?;
+    let drift = plan::detect_drift(&recorded, &refreshed);
+    Ok((refreshed, drift))
+}
+
+/// Marks the changes of the objects `import` blocks adopt; each must have a resource block.
+fn mark_imports(
+    plan: &mut Plan,
+    imports: std::collections::BTreeMap<ResourceAddr, String>,
+    desired: &crate::eval::DesiredState,
+) -> Result<()> {
+    for (addr, id) in imports {
+        let change = plan.changes.iter_mut().find(|c| c.addr == addr);
+        match change.filter(|_| desired.resources.contains_key(&addr)) {
+            Some(change) => change.importing = Some(id),
+            None => return Err(super::ImportError::NoConfiguration(addr.to_string()).into()),
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a plan that destroys what `lifecycle { prevent_destroy = true }` protects, pointing
+/// at each such resource block.
+fn refuse_protected_destroys(
+    plan: &Plan,
+    desired: &crate::eval::DesiredState,
+    config: &crate::config::Config,
+) -> Result<()> {
+    let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(plan, desired)
+        .into_iter()
+        .map(|change| {
+            let at = config.sources.locate(desired.resources[&change.addr].span);
+            plan::PreventDestroyError {
+                addr: change.addr.clone(),
+                src: at.src,
+                span: at.span,
+            }
+        })
+        .collect();
+    if protected.is_empty() {
+        return Ok(());
+    }
+    Err(Error::PreventDestroy {
+        count: protected.len(),
+        problems: protected,
     })
 }
 
