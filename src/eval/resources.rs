@@ -21,20 +21,31 @@ impl ConfigScope<'_, '_> {
     /// What a reference to a resource block sees, evaluating the block first if needed: the
     /// planned object, or with `count` a list of them, or with `for_each` a map by key.
     pub(super) fn resource(&self, addr: &ResourceAddr) -> Option<Value> {
-        match self.resources.borrow().get(addr) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::InProgress | Slot::Failed) => return None,
-            None => {}
+        self.read_resource(addr, Value::clone)
+    }
+
+    /// Applies `read` to what a reference to the resource block sees (evaluating the block
+    /// first if needed), without copying the whole of it.
+    pub(super) fn read_resource<T>(
+        &self,
+        addr: &ResourceAddr,
+        read: impl FnOnce(&Value) -> T,
+    ) -> Option<T> {
+        let evaluated = matches!(self.resources.borrow().get(addr), Some(Slot::Done(_)));
+        if !evaluated {
+            if self.resources.borrow().contains_key(addr) {
+                return None;
+            }
+            self.resources
+                .borrow_mut()
+                .insert(addr.clone(), Slot::InProgress);
+            let slot = self.evaluate_resource(addr).map_or(Slot::Failed, Slot::Done);
+            self.resources.borrow_mut().insert(addr.clone(), slot);
         }
-        self.resources
-            .borrow_mut()
-            .insert(addr.clone(), Slot::InProgress);
-        let value = self.evaluate_resource(addr);
-        let slot = value
-            .as_ref()
-            .map_or(Slot::Failed, |v| Slot::Done(v.clone()));
-        self.resources.borrow_mut().insert(addr.clone(), slot);
-        value
+        match self.resources.borrow().get(addr) {
+            Some(Slot::Done(v)) => Some(read(v)),
+            _ => None,
+        }
     }
 
     fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {

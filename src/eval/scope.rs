@@ -785,6 +785,37 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
 
     /// The value a reference to a resource or data block sees, recording the dependency.
     fn block_reference(&self, local: &ResourceAddr, span: Span) -> Result<Value, EvalError> {
+        let addr = self.enter_reference(local, span)?;
+        Ok(self.resource(&addr).unwrap_or_else(|| {
+            self.read_failed_value();
+            Value::Unknown
+        }))
+    }
+
+    /// `TYPE.NAME.attribute` of a block without `count` or `for_each`, when the object has the
+    /// attribute: that attribute alone is copied, not the whole object.
+    fn attribute_reference(
+        &self,
+        local: &ResourceAddr,
+        rest: &[Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Result<Option<Value>, EvalError> {
+        let addr = local.in_module(&self.path);
+        let single = self.block(&addr).is_some_and(|b| b.repetition.is_none());
+        let Some(attribute) = expr::leading_name(rest).filter(|_| single) else {
+            return Ok(None);
+        };
+        let addr = self.enter_reference(local, span)?;
+        let found = self.read_resource(&addr, |object| match object {
+            Value::Map(map) => map.get(attribute).cloned(),
+            _ => None,
+        });
+        Ok(found.flatten())
+    }
+
+    /// Checks a reference to a resource block (declared, not a cycle) and records the
+    /// dependency; returns the block's address in this module.
+    fn enter_reference(&self, local: &ResourceAddr, span: Span) -> Result<ResourceAddr, EvalError> {
         let addr = local.in_module(&self.path);
         if self.block(&addr).is_none() {
             return Err(self.undeclared_resource(&addr, span));
@@ -798,10 +829,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 span,
             ));
         }
-        Ok(self.resource(&addr).unwrap_or_else(|| {
-            self.read_failed_value();
-            Value::Unknown
-        }))
+        Ok(addr)
     }
 
     /// `TYPE.NAME.attribute` (or `data.TYPE.NAME.attribute`) of a type the tool does not
@@ -943,6 +971,10 @@ impl Scope for ConfigScope<'_, '_> {
                     )
                 })?;
                 let addr = ResourceAddr::managed(resource_type, name);
+                let rest = ops.get(1..).unwrap_or_default();
+                if let Some(attribute) = self.attribute_reference(&addr, rest, span)? {
+                    return Ok((attribute, 2));
+                }
                 let value = self.block_reference(&addr, span)?;
                 Ok(self
                     .opaque_attribute(&addr, &value, ops.get(1..).unwrap_or_default())
