@@ -211,3 +211,31 @@ fn two_configurations_apply_into_one_simulated_cloud_at_once() {
         "each object once, in the state that made it"
     );
 }
+
+#[test]
+fn a_destroy_killed_at_any_point_finishes_on_the_next_run() {
+    for delay_ms in [300, 1200] {
+        let ws = example();
+        ws.run(&["apply", "-auto-approve"]).ok();
+        let mut cmd = ws.command(&["destroy", "-auto-approve", "-no-color"]);
+        cmd.envs([LATENCY])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        // The deletes it started finish in the cloud while nobody waits (as in Azure).
+        let rerun = ws.run_env(&["destroy", "-auto-approve", "-no-color"], &[LATENCY]);
+        assert_eq!(
+            rerun.code, 0,
+            "killed after {delay_ms} ms:\n{}\n{}",
+            rerun.stdout, rerun.stderr
+        );
+        let (recorded, held) = state_and_cloud_ids(&ws);
+        assert!(
+            recorded.is_empty() && held.is_empty(),
+            "killed after {delay_ms} ms: {held:?}"
+        );
+    }
+}

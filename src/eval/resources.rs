@@ -39,7 +39,9 @@ impl ConfigScope<'_, '_> {
             self.resources
                 .borrow_mut()
                 .insert(addr.clone(), Slot::InProgress);
-            let slot = self.evaluate_resource(addr).map_or(Slot::Failed, Slot::Done);
+            let slot = self
+                .evaluate_resource(addr)
+                .map_or(Slot::Failed, Slot::Done);
             self.resources.borrow_mut().insert(addr.clone(), slot);
         }
         match self.resources.borrow().get(addr) {

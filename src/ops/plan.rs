@@ -139,7 +139,10 @@ pub(super) fn prepare(
         } else {
             super::check_rules(ui, &desired, &loaded.config, &state, replace, &end_state)
         };
-        (graph.join().expect("building the graph does not panic"), rules)
+        (
+            graph.join().expect("building the graph does not panic"),
+            rules,
+        )
     });
     rules?;
     let graph = graph?;

@@ -485,6 +485,43 @@ mod tests {
     }
 
     #[test]
+    fn creates_under_way_survive_a_fold_and_a_kill_and_are_reported_unconfirmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vnetform.tfstate");
+        let mut store = LocalStore::new(path.clone());
+        let mut state = store.read().unwrap();
+        store.write(&mut state).unwrap();
+        let started = |name: &str| {
+            StateChange::Started(crate::state::Unconfirmed {
+                addr: format!("azurerm_resource_group.{name}").parse().unwrap(),
+                id: format!("/subscriptions/s/resourceGroups/{name}"),
+                dependencies: Vec::new(),
+            })
+        };
+        store
+            .append(&mut state, &[started("slow"), started("quick")])
+            .unwrap();
+        let (quick, resource) = resource("quick");
+        state.resources.insert(quick.clone(), resource.clone());
+        store
+            .append(&mut state, &[StateChange::Put(quick, resource)])
+            .unwrap();
+        // Folded into the state file while "slow" is still under way, then killed.
+        store.write(&mut state).unwrap();
+        drop(store);
+
+        let mut store = LocalStore::new(path);
+        let recovered = store.read().unwrap();
+        assert_eq!(recovered.resources.len(), 1);
+        let open: Vec<String> = store
+            .unconfirmed()
+            .iter()
+            .map(|u| u.addr.to_string())
+            .collect();
+        assert_eq!(open, ["azurerm_resource_group.slow"]);
+    }
+
+    #[test]
     fn a_journal_for_another_serial_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.tfstate");
