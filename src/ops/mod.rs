@@ -378,9 +378,13 @@ fn reconcile(
             (u.addr.clone(), read)
         })
         .collect();
-    let found = rt.block_on(read_all(backend, requests, parallelism.max(1)))?;
-    for (unconfirmed, (_, attributes)) in unconfirmed.iter().zip(found) {
-        let Some(attributes) = attributes else {
+    // Reads finish in any order: results are matched by address.
+    let mut found: BTreeMap<ResourceAddr, Option<serde_json::Value>> = rt
+        .block_on(read_all(backend, requests, parallelism.max(1)))?
+        .into_iter()
+        .collect();
+    for unconfirmed in unconfirmed {
+        let Some(attributes) = found.remove(&unconfirmed.addr).flatten() else {
             continue;
         };
         ui.out(&format!(
@@ -404,6 +408,8 @@ fn reconcile(
     Ok(())
 }
 
+/// Reads objects, at most `parallelism` at once, retrying transient faults; the results come
+/// in the order the reads finish, each with its address.
 async fn read_all(
     backend: &Arc<dyn Backend>,
     requests: Vec<(ResourceAddr, crate::backend::ReadRequest)>,
