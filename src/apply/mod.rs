@@ -142,20 +142,99 @@ impl Request {
 /// The backend calls under way.
 type Running = JoinSet<Finished>;
 
-impl Executor<'_> {
-    /// Runs every operation of `plan` against `state`.
-    pub async fn run(&mut self, plan: &Plan, mut state: State) -> Result<ApplyOutcome, StateError> {
+/// Where every operation stands: what it waits for, what is ready, what has failed or
+/// finished, and how wide the window of concurrent operations is now.
+struct Schedule {
+    waiting: Vec<usize>,
+    unblocks: Vec<Vec<usize>>,
+    ready: BTreeSet<usize>,
+    failed: BTreeSet<usize>,
+    done: BTreeSet<usize>,
+    started_at: Vec<Option<Instant>>,
+    parallelism: usize,
+    /// Halved when the backend throttles, widened by one per calm completion.
+    window: usize,
+}
+
+impl Schedule {
+    fn new(plan: &Plan, parallelism: usize) -> Schedule {
         let ops = &plan.operations;
-        let mut waiting: Vec<usize> = ops.iter().map(|o| o.after.len()).collect();
         let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
         for (i, op) in ops.iter().enumerate() {
             for &a in &op.after {
                 unblocks[a].push(i);
             }
         }
-        let mut ready: BTreeSet<usize> = (0..ops.len()).filter(|i| waiting[*i] == 0).collect();
-        let mut failed: BTreeSet<usize> = BTreeSet::new();
-        let mut done: BTreeSet<usize> = BTreeSet::new();
+        let waiting: Vec<usize> = ops.iter().map(|o| o.after.len()).collect();
+        Schedule {
+            ready: (0..ops.len()).filter(|i| waiting[*i] == 0).collect(),
+            waiting,
+            unblocks,
+            failed: BTreeSet::new(),
+            done: BTreeSet::new(),
+            started_at: vec![None; ops.len()],
+            parallelism: parallelism.max(1),
+            window: parallelism.max(1),
+        }
+    }
+
+    /// The ready operations that fit in the window next to `running` others.
+    fn next_batch(&mut self, running: usize) -> Vec<usize> {
+        let free = self.window.saturating_sub(running);
+        std::iter::from_fn(|| self.ready.pop_first())
+            .take(free)
+            .collect()
+    }
+
+    fn finished(&mut self, op: usize, throttled: bool) {
+        self.done.insert(op);
+        self.window = if throttled {
+            (self.window / 2).max(1)
+        } else {
+            (self.window + 1).min(self.parallelism)
+        };
+    }
+
+    fn succeeded(&mut self, op: usize) {
+        for &next in &self.unblocks[op] {
+            self.waiting[next] -= 1;
+            if self.waiting[next] == 0 && !self.failed.contains(&next) {
+                self.ready.insert(next);
+            }
+        }
+    }
+
+    /// Marks everything downstream of a failed operation as not to be run.
+    fn failed(&mut self, op: usize) {
+        let mut stack = vec![op];
+        while let Some(n) = stack.pop() {
+            if self.failed.insert(n) {
+                stack.extend(&self.unblocks[n]);
+            }
+        }
+    }
+
+    /// Sorts the operations that did not run into skipped (downstream of a failure) and not
+    /// started (interrupted).
+    fn account(&self, plan: &Plan, outcome: &mut ApplyOutcome) {
+        for (i, op) in plan.operations.iter().enumerate() {
+            let addr = &plan.changes[op.change].addr;
+            let is_failure = || outcome.failures.iter().any(|(a, _)| a == addr);
+            if self.failed.contains(&i) && !is_failure() {
+                outcome.skipped.push(addr.clone());
+            } else if !self.failed.contains(&i) && self.started_at[i].is_none() {
+                outcome.not_started.push(addr.clone());
+            }
+        }
+        outcome.skipped.dedup();
+        outcome.not_started.dedup();
+    }
+}
+
+impl Executor<'_> {
+    /// Runs every operation of `plan` against `state`.
+    pub async fn run(&mut self, plan: &Plan, mut state: State) -> Result<ApplyOutcome, StateError> {
+        let mut schedule = Schedule::new(plan, self.parallelism);
         let mut outcome = ApplyOutcome {
             state: State::new(),
             added: 0,
@@ -166,34 +245,11 @@ impl Executor<'_> {
             not_started: Vec::new(),
         };
         let mut running = Running::new();
-        let mut started_at: Vec<Option<Instant>> = vec![None; ops.len()];
-        let parallelism = self.parallelism.max(1);
-        // Narrowed by half when the backend throttles, widened by one per calm completion.
-        let mut window = parallelism;
         let mut ticker = tokio::time::interval(STILL_RUNNING_EVERY);
         ticker.tick().await;
-
         loop {
             if !self.stop.load(Ordering::Relaxed) {
-                let free = window.saturating_sub(running.len());
-                let batch: Vec<usize> = std::iter::from_fn(|| ready.pop_first())
-                    .take(free)
-                    .collect();
-                let requests: Vec<Request> = batch
-                    .iter()
-                    .map(|i| self.request(plan, *i, &state))
-                    .collect();
-                let announced: Vec<StateChange> = requests
-                    .iter()
-                    .filter_map(|r| r.announcement(plan))
-                    .collect();
-                if !announced.is_empty() {
-                    (self.persist)(&mut state, &announced)?;
-                }
-                for request in requests {
-                    started_at[request.op] = Some(Instant::now());
-                    self.spawn(plan, request, &mut running);
-                }
+                self.start(plan, &mut schedule, &mut state, &mut running)?;
             }
             if running.is_empty() {
                 break;
@@ -201,7 +257,7 @@ impl Executor<'_> {
             let joined = tokio::select! {
                 joined = running.join_next() => joined,
                 _ = ticker.tick() => {
-                    self.report_still_running(plan, &started_at, &done);
+                    self.report_still_running(plan, &schedule.started_at, &schedule.done);
                     continue;
                 }
             };
@@ -214,45 +270,53 @@ impl Executor<'_> {
             let mut changes = Vec::new();
             let mut succeeded = Vec::new();
             for f in &finished {
-                done.insert(f.op);
-                window = if f.throttled {
-                    (window / 2).max(1)
-                } else {
-                    (window + 1).min(parallelism)
-                };
+                schedule.finished(f.op, f.throttled);
                 let (change, ok) = self.record(plan, f, &mut state, &mut outcome);
                 changes.extend(change);
                 if ok {
                     succeeded.push(f.op);
                 } else {
-                    mark_failed(f.op, &unblocks, &mut failed);
+                    schedule.failed(f.op);
                 }
             }
             if !changes.is_empty() {
                 (self.persist)(&mut state, &changes)?;
             }
-            for i in succeeded {
-                for &next in &unblocks[i] {
-                    waiting[next] -= 1;
-                    if waiting[next] == 0 && !failed.contains(&next) {
-                        ready.insert(next);
-                    }
-                }
+            for op in succeeded {
+                schedule.succeeded(op);
             }
         }
-        for (i, op) in ops.iter().enumerate() {
-            let addr = &plan.changes[op.change].addr;
-            let is_failure = || outcome.failures.iter().any(|(a, _)| a == addr);
-            if failed.contains(&i) && !is_failure() {
-                outcome.skipped.push(addr.clone());
-            } else if !failed.contains(&i) && started_at[i].is_none() {
-                outcome.not_started.push(addr.clone());
-            }
-        }
-        outcome.skipped.dedup();
-        outcome.not_started.dedup();
+        schedule.account(plan, &mut outcome);
         outcome.state = state;
         Ok(outcome)
+    }
+
+    /// Starts the next batch of ready operations, the creates among them announced in the
+    /// journal first (one sync for the batch).
+    fn start(
+        &mut self,
+        plan: &Plan,
+        schedule: &mut Schedule,
+        state: &mut State,
+        running: &mut Running,
+    ) -> Result<(), StateError> {
+        let requests: Vec<Request> = schedule
+            .next_batch(running.len())
+            .into_iter()
+            .map(|i| self.request(plan, i, state))
+            .collect();
+        let announced: Vec<StateChange> = requests
+            .iter()
+            .filter_map(|r| r.announcement(plan))
+            .collect();
+        if !announced.is_empty() {
+            (self.persist)(state, &announced)?;
+        }
+        for request in requests {
+            schedule.started_at[request.op] = Some(Instant::now());
+            self.spawn(plan, request, running);
+        }
+        Ok(())
     }
 
     /// `Still creating... [10s elapsed]` for every operation running that long.
@@ -509,15 +573,5 @@ fn verb_of(action: Action, step: Step) -> Verb {
         (_, Step::Destroy) => Verb::Destroy,
         (Action::Update, Step::Apply) => Verb::Modify,
         _ => Verb::Create,
-    }
-}
-
-/// Marks everything downstream of a failed operation as not to be run.
-fn mark_failed(i: usize, unblocks: &[Vec<usize>], failed: &mut BTreeSet<usize>) {
-    let mut stack = vec![i];
-    while let Some(n) = stack.pop() {
-        if failed.insert(n) {
-            stack.extend(&unblocks[n]);
-        }
     }
 }

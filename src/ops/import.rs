@@ -149,6 +149,7 @@ pub(super) fn read_import_blocks(
     backend: &Arc<dyn Backend>,
     loaded: &Loaded,
     state: &mut State,
+    parallelism: usize,
 ) -> Result<BTreeMap<ResourceAddr, String>> {
     let pending: Vec<&Import> = loaded
         .config
@@ -173,7 +174,12 @@ pub(super) fn read_import_blocks(
             (addr.clone(), read)
         })
         .collect();
-    for (addr, attributes) in rt.block_on(read_all(backend, requests, 8))? {
+    // In address order, whatever order the reads finish in.
+    let read: BTreeMap<ResourceAddr, Option<serde_json::Value>> = rt
+        .block_on(read_all(backend, requests, parallelism.max(1)))?
+        .into_iter()
+        .collect();
+    for (addr, attributes) in read {
         let Some(attributes) = attributes else {
             return Err(ImportError::NotFound(ids[&addr].clone()).into());
         };

@@ -113,7 +113,15 @@ pub(super) fn prepare(
             rt,
         });
     }
-    let imports = super::import::read_import_blocks(ui, wd, &rt, &backend, &loaded, &mut state)?;
+    let imports = super::import::read_import_blocks(
+        ui,
+        wd,
+        &rt,
+        &backend,
+        &loaded,
+        &mut state,
+        common.parallelism,
+    )?;
     let mut desired = evaluate(
         wd,
         &backend,
