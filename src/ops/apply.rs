@@ -76,7 +76,10 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
         backend,
         parallelism: opts.common.parallelism,
     };
-    run.execute(&mut store, state, &saved.plan)
+    let result = run.execute(&mut store, state, &saved.plan);
+    drop(_guard);
+    super::free_in_background((config, saved, store));
+    result
 }
 
 fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
@@ -135,7 +138,10 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
         parallelism: opts.common.parallelism,
     };
     drop(prepared.rt);
-    run.execute(&mut store, prepared.state, plan)
+    let result = run.execute(&mut store, prepared.state, plan);
+    drop(prepared._guard);
+    super::free_in_background((prepared.loaded, prepared.plan, store));
+    result
 }
 
 fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {

@@ -322,11 +322,23 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
     } else if !opts.json && plan.has_changes() {
         ui.out("\n─────────────────────────────────────────────────────────────────────────────\n\nNote: You didn't use the -out option to save this plan, so vnetform can't\nguarantee to take exactly these actions if you run \"vnetform apply\" now.\n");
     }
-    Ok(if opts.detailed_exitcode && plan.has_changes() {
+    let code = if opts.detailed_exitcode && plan.has_changes() {
         2
     } else {
         0
-    })
+    };
+    let Prepared {
+        loaded,
+        store,
+        _guard,
+        state,
+        plan,
+        backend,
+        rt,
+    } = prepared;
+    drop(_guard);
+    super::free_in_background((loaded, store, state, plan, backend, rt));
+    Ok(code)
 }
 
 /// Terraform's warning that a targeted plan is partial.
