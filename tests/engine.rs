@@ -239,3 +239,36 @@ fn a_destroy_killed_at_any_point_finishes_on_the_next_run() {
         );
     }
 }
+
+#[test]
+fn a_second_interrupt_exits_at_once_and_the_next_apply_finishes() {
+    let ws = example();
+    let mut child = spawn_apply(&ws, &[LATENCY]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    for line in stdout.lines() {
+        if line
+            .unwrap()
+            .contains("azurerm_virtual_network_gateway.gw1: Creating...")
+        {
+            let pid = child.id().to_string();
+            for _ in 0..2 {
+                std::process::Command::new("kill")
+                    .args(["-INT", &pid])
+                    .status()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            break;
+        }
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Two interrupts received. Exiting immediately"),
+        "{stderr}"
+    );
+    let rerun = ws.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
+    assert_converged(&ws, "after two interrupts");
+}
