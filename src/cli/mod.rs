@@ -69,7 +69,7 @@ enum Command {
     Untaint(state::TaintArgs),
     /// Show which networks can reach each other through the VPN topology.
     Reach(inspect::ReachArgs),
-    /// Print the dependency graph in DOT format.
+    /// Draw the dependency graph, a plan's operations, or the network topology (DOT or SVG).
     Graph(inspect::GraphArgs),
     /// Inspect or change the simulated cloud out of band.
     #[command(subcommand)]
