@@ -166,18 +166,12 @@ fn join(
 }
 
 fn place(addr: &ResourceAddr, v: &Value) -> Place {
-    let text = |k: &str| v.get(k).as_str().unwrap_or_default().to_owned();
+    let network = super::reach::network(addr, v);
     Place {
-        address: addr.clone(),
-        name: text("name"),
-        prefixes: v
-            .get("address_space")
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| p.as_str().map(str::to_owned))
-            .collect(),
-        region: text("location"),
+        address: network.address,
+        name: network.name,
+        prefixes: network.prefixes,
+        region: network.region,
         on_premises: addr.resource_type == "azurerm_local_network_gateway",
         gateways: Vec::new(),
     }

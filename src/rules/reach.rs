@@ -262,7 +262,8 @@ fn transit_groups(
     (group_of, groups)
 }
 
-fn network(addr: &ResourceAddr, v: &Value) -> Network {
+/// A VNet or on-premises site as reachability (and the network picture) describes it.
+pub(super) fn network(addr: &ResourceAddr, v: &Value) -> Network {
     let id = v.get("id").as_str().unwrap_or_default();
     Network {
         address: addr.clone(),
