@@ -17,6 +17,11 @@ mod values;
 
 use anstyle::{AnsiColor, Style};
 
+/// Text made safe inside a DOT quoted string.
+fn dot_escaped(text: &str) -> String {
+    text.replace('"', "\\\"")
+}
+
 /// Colours output when enabled (not with `-no-color`, `NO_COLOR`, or a non-terminal).
 #[derive(Debug, Clone, Copy)]
 pub struct Painter {

@@ -62,7 +62,7 @@ pub fn operations_dot(plan: &Plan) -> String {
             (Action::Read, _) => "read",
             _ => "no-op",
         };
-        format!("{} ({what})", change.addr).replace('"', "\\\"")
+        super::dot_escaped(&format!("{} ({what})", change.addr))
     };
     let mut out = String::from(
         "digraph G {\n  rankdir = \"RL\";\n  node [shape = rect, fontname = \"sans-serif\"];\n",

@@ -40,17 +40,13 @@ fn link_style(kind: LinkKind) -> (&'static str, bool, bool) {
     }
 }
 
-fn quoted(addr: &ResourceAddr) -> String {
-    addr.to_string().replace('"', "\\\"")
-}
-
 /// DOT: one node per place, one undirected edge per link.
 pub fn dot(picture: &Picture) -> String {
     let mut out = String::from(
         "graph topology {\n  graph [fontname = \"sans-serif\"];\n  node [shape = box, style = rounded, fontname = \"sans-serif\"];\n  edge [fontname = \"sans-serif\"];\n",
     );
     for place in &picture.places {
-        let label = label_lines(place).join("\\n").replace('"', "\\\"");
+        let label = super::dot_escaped(&label_lines(place).join("\\n"));
         let shape = if place.on_premises {
             ", shape = house"
         } else {
@@ -59,7 +55,7 @@ pub fn dot(picture: &Picture) -> String {
         writeln!(
             out,
             "  \"{}\" [label = \"{label}\"{shape}];",
-            quoted(&place.address)
+            super::dot_escaped(&place.address.to_string())
         )
         .unwrap();
     }
@@ -73,8 +69,8 @@ pub fn dot(picture: &Picture) -> String {
         writeln!(
             out,
             "  \"{}\" -- \"{}\" [label = \"{label}\"{style}];",
-            quoted(&link.a),
-            quoted(&link.b)
+            super::dot_escaped(&link.a.to_string()),
+            super::dot_escaped(&link.b.to_string())
         )
         .unwrap();
     }
