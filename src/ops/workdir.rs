@@ -209,7 +209,7 @@ impl Workdir {
             .state_path
             .or(configured)
             .unwrap_or_else(|| DEFAULT_STATE.into());
-        let workspace = self.workspace()?;
+        let workspace = self.workspace_of(settings.workspace);
         if workspace == DEFAULT_WORKSPACE {
             return Ok(self.dir.join(base));
         }
@@ -222,12 +222,14 @@ impl Workdir {
     /// The selected workspace: `TF_WORKSPACE`, else the one `workspace select` recorded, else
     /// `default`.
     pub fn workspace(&self) -> Result<String, WorkdirError> {
+        Ok(self.workspace_of(self.settings()?.workspace))
+    }
+
+    /// The selected workspace, given the one the settings record.
+    fn workspace_of(&self, recorded: Option<String>) -> String {
         match self.env.get("TF_WORKSPACE").filter(|w| !w.is_empty()) {
-            Some(w) => Ok(w.clone()),
-            None => Ok(self
-                .settings()?
-                .workspace
-                .unwrap_or_else(|| DEFAULT_WORKSPACE.into())),
+            Some(w) => w.clone(),
+            None => recorded.unwrap_or_else(|| DEFAULT_WORKSPACE.into()),
         }
     }
 
