@@ -289,7 +289,6 @@ pub fn state_push(
             ))
             .into());
         }
-        let same = crate::state::document(&pushed) == crate::state::document(&current);
         if pushed.serial < current.serial {
             return Err(refused(format!(
                 "its serial {} is older than the current state's ({})",
@@ -297,7 +296,8 @@ pub fn state_push(
             ))
             .into());
         }
-        if pushed.serial == current.serial && !same {
+        let same = || crate::state::document(&pushed) == crate::state::document(&current);
+        if pushed.serial == current.serial && !same() {
             return Err(refused(format!(
                 "it has the current state's serial ({}) but other content",
                 current.serial
