@@ -83,7 +83,6 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
 }
 
 fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
-    super::plan::check_refresh_only(opts.refresh_only, opts.destroy, opts.refresh, &opts.replace)?;
     let operation = if opts.destroy { "Destroy" } else { "Apply" };
     let prepared = prepare(
         ui,

@@ -77,6 +77,7 @@ pub(super) fn prepare(
         refresh_only,
         targets,
     } = *request;
+    check_refresh_only(refresh_only, destroy, refresh_state, replace)?;
     if !targets.is_empty() {
         ui.diagnostic(&TargetingWarning);
     }
@@ -259,7 +260,6 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
             "A refresh-only plan cannot be saved: run \"vnetform apply -refresh-only\" to review and record the changes".into(),
         ));
     }
-    check_refresh_only(opts.refresh_only, opts.destroy, opts.refresh, &opts.replace)?;
     if let Some(out) = &opts.generate_config_out {
         super::import::generate_config(ui, wd, &opts.common, out)?;
     }
@@ -354,7 +354,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
 struct TargetingWarning;
 
 /// Refuses `-refresh-only` with the flags that ask for changes (or for no refresh).
-pub(super) fn check_refresh_only(
+fn check_refresh_only(
     refresh_only: bool,
     destroy: bool,
     refresh: bool,
