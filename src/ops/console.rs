@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::{CommonOptions, Ui, Workdir, load, read_now};
+use super::{CommonOptions, Ui, Workdir, load};
 use crate::config::Expr;
 use crate::error::Result;
-use crate::eval::{self, value::Value};
+use crate::eval::value::Value;
 use crate::render;
 use crate::state::LocalStore;
 
@@ -16,7 +16,6 @@ pub fn console(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
     let backend = wd.backend()?;
     let state_path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
     let state = LocalStore::new(state_path).read()?;
-    let workspace = wd.workspace()?;
     while let Some(line) = ui.ask(if ui.interactive { "> " } else { "" }) {
         let line = line.trim();
         if line == "exit" {
@@ -29,19 +28,9 @@ pub fn console(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
             ui.err(&format!("Error: \"{line}\" is not an expression\n"));
             continue;
         };
-        let req = eval::EvalRequest {
-            config: &loaded.config,
-            variables: &loaded.variables.values,
-            prior: &state.resources,
-            workspace: &workspace,
-            working_dir: &wd.dir,
-            env: &wd.env,
-            data: Some(&|query| read_now(&backend, query)),
-            validating: false,
-        };
-        match eval::evaluate_in_root(&req, &expr) {
+        match super::evaluate_expression(wd, &backend, &loaded, &state, &expr) {
             Ok(value) => ui.out(&format!("{}\n", shown(&value))),
-            Err(errors) => ui.diagnostic(&errors),
+            Err(error) => ui.diagnostic(&error),
         }
     }
     Ok(())

@@ -8,9 +8,7 @@ use miette::Diagnostic;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{
-    CommonOptions, Loaded, Ui, Workdir, evaluate, load, open_state, read_all, read_now, runtime,
-};
+use super::{CommonOptions, Loaded, Ui, Workdir, evaluate, load, open_state, read_all, runtime};
 use crate::addr::ResourceAddr;
 use crate::backend::Backend;
 use crate::config::Import;
@@ -123,11 +121,8 @@ pub fn import(
         return Err(ImportError::NotFound(id.to_owned()).into());
     };
     let resource = ResourceState {
-        sensitive_attributes: crate::apply::sensitive_attributes(&addr, &attributes, None),
-        attributes,
-        dependencies: Vec::new(),
-        tainted: false,
         create_before_destroy: configured.lifecycle.create_before_destroy,
+        ..super::adopted(&addr, attributes, Vec::new())
     };
     state.resources.insert(addr.clone(), resource);
     store.write(&mut state)?;
@@ -188,13 +183,7 @@ pub(super) fn read_import_blocks(
             ui.painter.bold(&addr.to_string()),
             ids[&addr]
         ));
-        let resource = ResourceState {
-            sensitive_attributes: crate::apply::sensitive_attributes(&addr, &attributes, None),
-            attributes,
-            dependencies: Vec::new(),
-            tainted: false,
-            create_before_destroy: false,
-        };
+        let resource = super::adopted(&addr, attributes, Vec::new());
         state.resources.insert(addr, resource);
     }
     Ok(ids)
@@ -250,16 +239,8 @@ pub(super) fn generate_config(
         ));
         text.push('\n');
         // Later ids may refer to this object.
-        state.resources.insert(
-            to.clone(),
-            ResourceState {
-                sensitive_attributes: Vec::new(),
-                attributes: object,
-                dependencies: Vec::new(),
-                tainted: false,
-                create_before_destroy: false,
-            },
-        );
+        let resource = super::adopted(to, object, Vec::new());
+        state.resources.insert(to.clone(), resource);
     }
     let formatted = crate::format::format_source(&text).unwrap_or(text);
     crate::state::atomic_write(&path, formatted.as_bytes()).map_err(|e| {
@@ -286,18 +267,7 @@ fn import_id(
     if let hcl_edit::expr::Expression::String(text) = &import.id.expr {
         return Ok(text.value().clone());
     }
-    let workspace = wd.workspace()?;
-    let req = crate::eval::EvalRequest {
-        config: &loaded.config,
-        variables: &loaded.variables.values,
-        prior: &state.resources,
-        workspace: &workspace,
-        working_dir: &wd.dir,
-        env: &wd.env,
-        data: Some(&|query| read_now(backend, query)),
-        validating: false,
-    };
-    let value = crate::eval::evaluate_in_root(&req, &import.id)?;
+    let value = super::evaluate_expression(wd, backend, loaded, state, &import.id)?;
     match value.as_str() {
         Some(id) if value.is_wholly_known() => Ok(id.to_owned()),
         _ => Err(ImportError::BadId(import.to.to_string()).into()),

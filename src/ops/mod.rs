@@ -194,6 +194,41 @@ fn evaluate(
     variables: &BTreeMap<String, Value>,
     prior: &State,
 ) -> Result<DesiredState> {
+    Ok(with_eval_request(
+        wd,
+        backend,
+        config,
+        variables,
+        prior,
+        eval::evaluate,
+    )??)
+}
+
+/// Evaluates `expr` in the root module of the configuration (`console`, `import` ids).
+fn evaluate_expression(
+    wd: &Workdir,
+    backend: &Arc<dyn Backend>,
+    loaded: &Loaded,
+    prior: &State,
+    expr: &config::Expr,
+) -> Result<Value> {
+    let evaluate = |req: &eval::EvalRequest<'_>| eval::evaluate_in_root(req, expr);
+    let (config, variables) = (&loaded.config, &loaded.variables.values);
+    Ok(with_eval_request(
+        wd, backend, config, variables, prior, evaluate,
+    )??)
+}
+
+/// Runs `f` with the evaluation request of a planning command: the selected workspace, data
+/// sources read from `backend`, `prior` as the state.
+fn with_eval_request<T>(
+    wd: &Workdir,
+    backend: &Arc<dyn Backend>,
+    config: &Config,
+    variables: &BTreeMap<String, Value>,
+    prior: &State,
+    f: impl FnOnce(&eval::EvalRequest<'_>) -> T,
+) -> Result<T> {
     let workspace = wd.workspace()?;
     let req = eval::EvalRequest {
         config,
@@ -205,7 +240,7 @@ fn evaluate(
         data: Some(&|query| read_now(backend, query)),
         validating: false,
     };
-    Ok(eval::evaluate(&req)?)
+    Ok(f(&req))
 }
 
 /// Runs the domain rules: warnings are printed, errors refuse the plan (all reported
@@ -361,6 +396,22 @@ fn announce_workspace(ui: &Ui, wd: &Workdir) -> Result<()> {
     Ok(())
 }
 
+/// An object found in the cloud (imported, or left by a killed run), as state records it:
+/// the attributes its schema marks sensitive marked so.
+fn adopted(
+    addr: &ResourceAddr,
+    attributes: serde_json::Value,
+    dependencies: Vec<ResourceAddr>,
+) -> crate::state::ResourceState {
+    crate::state::ResourceState {
+        sensitive_attributes: crate::apply::sensitive_attributes(addr, &attributes, None),
+        attributes,
+        dependencies,
+        tainted: false,
+        create_before_destroy: false,
+    }
+}
+
 /// Records in `state` the objects that creates announced by a killed run left in the cloud
 /// (the run died before it heard back), so that nothing is created twice or left unknown.
 fn reconcile(
@@ -398,17 +449,11 @@ fn reconcile(
             ui.painter.bold(&unconfirmed.addr.to_string()),
             unconfirmed.id
         ));
-        let resource = crate::state::ResourceState {
-            sensitive_attributes: crate::apply::sensitive_attributes(
-                &unconfirmed.addr,
-                &attributes,
-                None,
-            ),
+        let resource = adopted(
+            &unconfirmed.addr,
             attributes,
-            dependencies: unconfirmed.dependencies.clone(),
-            tainted: false,
-            create_before_destroy: false,
-        };
+            unconfirmed.dependencies.clone(),
+        );
         state.resources.insert(unconfirmed.addr.clone(), resource);
     }
     Ok(())
