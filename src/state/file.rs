@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::{ResourceState, State, StateOutput};
 use crate::addr::{InstanceKey, Mode, ResourceAddr, module_path_string, parse_module_path};
 
+/// The version recorded as the state's writer.
+const THIS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The azurerm provider address recorded on every resource.
 const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
 
@@ -78,7 +81,16 @@ pub enum FormatError {
     InstanceKey(String),
 }
 
-pub(super) fn parse(text: &str) -> Result<State, FormatError> {
+/// A state file as read.
+#[derive(Debug)]
+pub(super) struct Parsed {
+    pub state: State,
+    /// Whether this version of vnetform wrote the file, so that its text is what [`render`]
+    /// gives for `state`.
+    pub rendered_here: bool,
+}
+
+pub(super) fn parse(text: &str) -> Result<Parsed, FormatError> {
     let file: FileV4 = serde_json::from_str(text)?;
     if file.version != 4 {
         return Err(FormatError::Version(file.version));
@@ -143,11 +155,14 @@ pub(super) fn parse(text: &str) -> Result<State, FormatError> {
             )
         })
         .collect();
-    Ok(State {
-        lineage: file.lineage,
-        serial: file.serial,
-        resources,
-        outputs,
+    Ok(Parsed {
+        rendered_here: file.terraform_version == THIS_VERSION,
+        state: State {
+            lineage: file.lineage,
+            serial: file.serial,
+            resources,
+            outputs,
+        },
     })
 }
 
@@ -161,7 +176,7 @@ fn first_step(path: &serde_json::Value) -> Option<String> {
 pub(super) fn render(state: &State, serial: u64) -> String {
     let file = FileV4 {
         version: 4,
-        terraform_version: env!("CARGO_PKG_VERSION").to_owned(),
+        terraform_version: THIS_VERSION.to_owned(),
         serial,
         lineage: state.lineage.clone(),
         outputs: state
@@ -253,11 +268,11 @@ mod tests {
             "provider":"provider[\"registry.terraform.io/hashicorp/azurerm\"]",
             "instances":[{"schema_version":0,"attributes":{"id":"/subscriptions/s/resourceGroups/rg","name":"rg"},
               "sensitive_attributes":[],"private":"bnVsbA==","status":"tainted"}]}]}"#;
-        let state = parse(text).unwrap();
+        let state = parse(text).unwrap().state;
         assert_eq!(state.serial, 3);
         let rg = &state.resources[&ResourceAddr::managed("azurerm_resource_group", "rg")];
         assert!(rg.tainted);
-        let again = parse(&render(&state, state.serial)).unwrap();
+        let again = parse(&render(&state, state.serial)).unwrap().state;
         assert_eq!(again, state);
     }
 
@@ -268,7 +283,7 @@ mod tests {
             "instances":[{"index_key":0,"attributes":{"id":"a"}},{"index_key":1,"attributes":{"id":"b"}}]},
            {"mode":"managed","type":"azurerm_virtual_network","name":"v","provider":"p",
             "instances":[{"index_key":"web","attributes":{"id":"c"}}]}]}"#;
-        let state = parse(text).unwrap();
+        let state = parse(text).unwrap().state;
         let addrs: Vec<String> = state.resources.keys().map(ToString::to_string).collect();
         assert_eq!(
             addrs,
@@ -283,7 +298,7 @@ mod tests {
         assert_eq!(rendered["resources"].as_array().unwrap().len(), 2);
         assert_eq!(rendered["resources"][0]["instances"][1]["index_key"], 1);
         assert_eq!(rendered["resources"][1]["instances"][0]["index_key"], "web");
-        assert_eq!(parse(&render(&state, state.serial)).unwrap(), state);
+        assert_eq!(parse(&render(&state, state.serial)).unwrap().state, state);
     }
 
     #[test]

@@ -81,11 +81,19 @@ struct Persisted {
 }
 
 impl Persisted {
-    fn of(state: &State) -> Persisted {
+    /// What `text` holds; a file this version wrote is digested as it is, any other as this
+    /// version would write it, so that rewriting it unchanged still counts as no change.
+    fn read(text: &str, parsed: &file::Parsed) -> Persisted {
+        let state = &parsed.state;
+        let digest = if parsed.rendered_here {
+            digest(text)
+        } else {
+            digest(&file::render(state, state.serial))
+        };
         Persisted {
             lineage: state.lineage.clone(),
             serial: state.serial,
-            digest: digest(&file::render(state, state.serial)),
+            digest,
         }
     }
 }
@@ -172,11 +180,18 @@ impl LocalStore {
     pub fn read(&mut self) -> Result<State, StateError> {
         self.fingerprint = Fingerprint::of(&self.path);
         let mut state = match std::fs::read_to_string(&self.path) {
-            Ok(text) => file::parse(&text).map_err(|source| StateError::Format {
-                path: self.display(),
-                source,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::new(),
+            Ok(text) => {
+                let parsed = file::parse(&text).map_err(|source| StateError::Format {
+                    path: self.display(),
+                    source,
+                })?;
+                self.persisted = Some(Persisted::read(&text, &parsed));
+                parsed.state
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.persisted = None;
+                State::new()
+            }
             Err(source) => {
                 return Err(StateError::Read {
                     path: self.display(),
@@ -184,7 +199,6 @@ impl LocalStore {
                 });
             }
         };
-        self.persisted = Some(Persisted::of(&state));
         self.unconfirmed = journal::replay(&self.journal_path(), &mut state).map_err(|source| {
             StateError::Read {
                 path: self.journal_path().display().to_string(),
@@ -319,11 +333,11 @@ impl LocalStore {
         }
         if let Ok(text) = std::fs::read_to_string(&self.path)
             && let Ok(on_disk) = file::parse(&text)
-            && on_disk.serial > base
+            && on_disk.state.serial > base
         {
             return Err(StateError::Stale {
                 path: self.display(),
-                found: on_disk.serial,
+                found: on_disk.state.serial,
                 expected: base,
             });
         }
