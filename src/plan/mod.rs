@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::addr::{InstanceKey, Mode, ResourceAddr, Target};
 use crate::eval::value::Value;
-use crate::eval::{DeferredRead, DesiredState, OutputValue};
+use crate::eval::{DeferredRead, DesiredResource, DesiredState, OutputValue};
 use crate::graph::ResourceGraph;
 use crate::model::{self, Path};
-use crate::state::State;
+use crate::state::{ResourceState, State};
 pub use moves::{InvalidMove, MoveConflict, apply_moves};
 pub use saved::{SavedPlan, SavedPlanError};
 
@@ -373,26 +373,8 @@ pub fn diff(
             ),
             (Some(_), None) => (Action::Create, None, true, vec![]),
             (Some(d), Some(p)) => {
-                let planned = &d.planned;
-                let replace_action = if d.lifecycle.create_before_destroy {
-                    Action::CreateThenDelete
-                } else {
-                    Action::DeleteThenCreate
-                };
-                let (action, reason) = if p.tainted {
-                    (replace_action, Some(Reason::Tainted))
-                } else if replace.contains(addr) {
-                    (replace_action, Some(Reason::Requested))
-                } else if !planned.replace_paths.is_empty() {
-                    (replace_action, Some(Reason::CannotUpdate))
-                } else if uses_any(addr, &planned.value, &replaced_ids) {
-                    (replace_action, Some(Reason::DependencyReplaced))
-                } else if model::differs(&planned.value, &p.attributes) {
-                    (Action::Update, None)
-                } else {
-                    (Action::NoOp, None)
-                };
-                (action, reason, true, planned.replace_paths.clone())
+                let (action, reason) = existing_action(addr, d, p, replace, &replaced_ids);
+                (action, reason, true, d.planned.replace_paths.clone())
             }
         };
         let create_before_destroy =
@@ -445,6 +427,37 @@ pub fn diff(
         serial: state.serial,
         refresh_only: false,
     }
+}
+
+/// What becomes of an object that exists and stays in the configuration; `replaced_ids` are
+/// the objects replaced so far, which replace whatever names them too.
+fn existing_action(
+    addr: &ResourceAddr,
+    desired: &DesiredResource,
+    prior: &ResourceState,
+    replace: &[ResourceAddr],
+    replaced_ids: &BTreeSet<String>,
+) -> (Action, Option<Reason>) {
+    let planned = &desired.planned;
+    let replace_action = if desired.lifecycle.create_before_destroy {
+        Action::CreateThenDelete
+    } else {
+        Action::DeleteThenCreate
+    };
+    let reason = if prior.tainted {
+        Reason::Tainted
+    } else if replace.contains(addr) {
+        Reason::Requested
+    } else if !planned.replace_paths.is_empty() {
+        Reason::CannotUpdate
+    } else if uses_any(addr, &planned.value, replaced_ids) {
+        Reason::DependencyReplaced
+    } else if model::differs(&planned.value, &prior.attributes) {
+        return (Action::Update, None);
+    } else {
+        return (Action::NoOp, None);
+    };
+    (replace_action, Some(reason))
 }
 
 /// What `-target` keeps: the instances the targets name and everything they depend on, or,
