@@ -570,57 +570,7 @@ fn schedule(
     graph: &ResourceGraph,
     state: &State,
 ) -> (Vec<ResourceChange>, Vec<Operation>) {
-    let mut ops: BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> = BTreeMap::new();
-    let has = |addr: &ResourceAddr, step: Step| {
-        changes.get(addr).is_some_and(|c| {
-            if step == Step::Destroy {
-                c.action.destroys()
-            } else {
-                c.action.applies()
-            }
-        })
-    };
-    // Who depended on each resource block when the state was written: an object that stays
-    // must stop using what is destroyed before it goes.
-    let mut recorded: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
-    for (addr, r) in &state.resources {
-        for dep in &r.dependencies {
-            recorded.entry(dep.config()).or_default().push(addr.clone());
-        }
-    }
-    for (addr, change) in &changes {
-        if change.action.applies() {
-            let mut after: BTreeSet<_> = applied_dependencies(addr, graph, &has)
-                .into_iter()
-                .map(|d| (d, Step::Apply))
-                .collect();
-            if change.action == Action::DeleteThenCreate {
-                after.insert((addr.clone(), Step::Destroy));
-            }
-            ops.insert((addr.clone(), Step::Apply), after);
-        }
-        if change.action.destroys() {
-            let mut after: BTreeSet<_> = BTreeSet::new();
-            let recorded_dependents = recorded.get(&addr.config()).cloned().unwrap_or_default();
-            for dependent in graph
-                .dependents(addr)
-                .into_iter()
-                .chain(recorded_dependents)
-            {
-                if has(&dependent, Step::Destroy) {
-                    after.insert((dependent, Step::Destroy));
-                } else if has(&dependent, Step::Apply) && state.resources.contains_key(&dependent) {
-                    // A dependent that stays must first stop using this object (one still
-                    // to be created uses only the replacement).
-                    after.insert((dependent, Step::Apply));
-                }
-            }
-            if change.action == Action::CreateThenDelete {
-                after.insert((addr.clone(), Step::Apply));
-            }
-            ops.insert((addr.clone(), Step::Destroy), after);
-        }
-    }
+    let ops = operations_after(&changes, graph, state);
     let order = topological(&ops);
     let position: BTreeMap<&(ResourceAddr, Step), usize> =
         order.iter().enumerate().map(|(i, k)| (k, i)).collect();
@@ -658,6 +608,66 @@ fn schedule(
         })
         .collect();
     (changes, operations)
+}
+
+/// Each operation the changes need, with the operations that must finish before it.
+fn operations_after(
+    changes: &BTreeMap<ResourceAddr, ResourceChange>,
+    graph: &ResourceGraph,
+    state: &State,
+) -> BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> {
+    let mut ops: BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> = BTreeMap::new();
+    let has = |addr: &ResourceAddr, step: Step| {
+        changes.get(addr).is_some_and(|c| {
+            if step == Step::Destroy {
+                c.action.destroys()
+            } else {
+                c.action.applies()
+            }
+        })
+    };
+    // Who depended on each resource block when the state was written: an object that stays
+    // must stop using what is destroyed before it goes.
+    let mut recorded: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
+    for (addr, r) in &state.resources {
+        for dep in &r.dependencies {
+            recorded.entry(dep.config()).or_default().push(addr.clone());
+        }
+    }
+    for (addr, change) in changes {
+        if change.action.applies() {
+            let mut after: BTreeSet<_> = applied_dependencies(addr, graph, &has)
+                .into_iter()
+                .map(|d| (d, Step::Apply))
+                .collect();
+            if change.action == Action::DeleteThenCreate {
+                after.insert((addr.clone(), Step::Destroy));
+            }
+            ops.insert((addr.clone(), Step::Apply), after);
+        }
+        if change.action.destroys() {
+            let mut after: BTreeSet<_> = BTreeSet::new();
+            let recorded_dependents = recorded.get(&addr.config()).cloned().unwrap_or_default();
+            for dependent in graph
+                .dependents(addr)
+                .into_iter()
+                .chain(recorded_dependents)
+            {
+                if has(&dependent, Step::Destroy) {
+                    after.insert((dependent, Step::Destroy));
+                } else if has(&dependent, Step::Apply) && state.resources.contains_key(&dependent) {
+                    // A dependent that stays must first stop using this object (one still
+                    // to be created uses only the replacement).
+                    after.insert((dependent, Step::Apply));
+                }
+            }
+            if change.action == Action::CreateThenDelete {
+                after.insert((addr.clone(), Step::Apply));
+            }
+            ops.insert((addr.clone(), Step::Destroy), after);
+        }
+    }
+    ops
 }
 
 /// The dependencies of `addr` that are created or updated by this plan, looking through
