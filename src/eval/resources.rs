@@ -8,8 +8,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block as HclBlock, Body, Structure};
 
 use super::expr::Frame;
-use super::scope::{ConfigScope, Slot};
-use super::value::{self, Value};
+use super::scope::{ConfigScope, Seen, Slot};
+use super::value::{self, Fields, Value};
 use super::{DataQuery, DataReader, DeferredRead, DesiredResource, EvalError};
 use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
@@ -45,12 +45,17 @@ impl ConfigScope<'_, '_> {
             self.resources.borrow_mut().insert(addr.clone(), slot);
         }
         match self.resources.borrow().get(addr) {
-            Some(Slot::Done(v)) => Some(read(v)),
+            Some(Slot::Done(Seen::Planned)) => self
+                .desired
+                .borrow()
+                .get(addr)
+                .map(|d| read(&d.planned.value)),
+            Some(Slot::Done(Seen::Collected(v))) => Some(read(v)),
             _ => None,
         }
     }
 
-    fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Value> {
+    fn evaluate_resource(&self, addr: &ResourceAddr) -> Option<Seen> {
         let block = self
             .block(addr)
             .expect("resources are evaluated through their module's scope");
@@ -143,7 +148,9 @@ impl ConfigScope<'_, '_> {
                     )
                 }
             };
-            planned.push((instance.key.clone(), object.value.clone()));
+            if block.repetition.is_some() {
+                planned.push((instance.key.clone(), object.value.clone()));
+            }
             self.desired.borrow_mut().insert(
                 instance.clone(),
                 DesiredResource {
@@ -157,7 +164,10 @@ impl ConfigScope<'_, '_> {
                 },
             );
         }
-        Some(reference_value(block.repetition.as_ref(), planned))
+        Some(match &block.repetition {
+            None => Seen::Planned,
+            Some(repetition) => Seen::Collected(collected(repetition, planned)),
+        })
     }
 
     /// A data source's object: read now when its arguments are known and what it depends on
@@ -626,7 +636,7 @@ impl ConfigScope<'_, '_> {
             let mut inner = frame.clone();
             inner.insert(
                 iterator.clone(),
-                Value::Map(BTreeMap::from([
+                Value::Map(Fields::from_iter([
                     ("key".into(), key),
                     ("value".into(), value),
                 ])),
@@ -756,7 +766,7 @@ fn with_computed(
 /// What a body conversion has gathered so far.
 #[derive(Default)]
 struct Built {
-    out: BTreeMap<String, Value>,
+    out: Fields,
     blocks: BTreeMap<String, Vec<Value>>,
     /// Arguments written in the body, whether or not they evaluated.
     present: BTreeSet<String>,
@@ -768,7 +778,7 @@ struct Built {
 impl Built {
     fn default() -> Self {
         Built {
-            out: BTreeMap::new(),
+            out: Fields::new(),
             blocks: BTreeMap::new(),
             present: BTreeSet::new(),
             unknown: BTreeSet::new(),
@@ -809,19 +819,11 @@ fn block_key(parent: &Block, nested: &Block, written: &str) -> String {
     }
 }
 
-/// What a reference to the whole block evaluates to.
-fn reference_value(
-    repetition: Option<&Repetition>,
-    planned: Vec<(Option<InstanceKey>, Value)>,
-) -> Value {
+/// What a reference to a block with `count` or `for_each` sees.
+fn collected(repetition: &Repetition, planned: Vec<(Option<InstanceKey>, Value)>) -> Value {
     match repetition {
-        None => planned
-            .into_iter()
-            .next()
-            .map(|(_, v)| v)
-            .unwrap_or(Value::Null),
-        Some(Repetition::Count(_)) => Value::List(planned.into_iter().map(|(_, v)| v).collect()),
-        Some(Repetition::ForEach(_)) => Value::Map(
+        Repetition::Count(_) => Value::List(planned.into_iter().map(|(_, v)| v).collect()),
+        Repetition::ForEach(_) => Value::Map(
             planned
                 .into_iter()
                 .filter_map(|(k, v)| match k {

@@ -15,7 +15,7 @@ use hcl_edit::expr::TraversalOperator;
 use hcl_edit::structure::Structure;
 
 use super::expr::{self, Evaluator, Frame, Scope};
-use super::value::Value;
+use super::value::{Fields, Value};
 use super::{DesiredResource, EvalError, EvalRequest, EvalWarning, vars};
 use crate::addr::{InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
 use crate::config::{Expr, MODULE_META_ARGUMENTS, Module, ModuleCall, Repetition, ResourceBlock};
@@ -30,6 +30,14 @@ pub(super) enum Slot<T> {
     InProgress,
     Done(T),
     Failed,
+}
+
+/// What a reference to an evaluated resource block sees.
+pub(super) enum Seen {
+    /// A block without `count` or `for_each`: its planned object, kept once, in `desired`.
+    Planned,
+    /// With `count` a list of the planned objects, with `for_each` a map of them by key.
+    Collected(Value),
 }
 
 /// An evaluated value and the resource blocks it refers to.
@@ -64,7 +72,7 @@ pub(super) struct Shared<'a> {
     inputs: RefCell<BTreeMap<(ModulePath, String), Slot<Tracked>>>,
     outputs: RefCell<BTreeMap<(ModulePath, String), Slot<Tracked>>>,
     expansions: RefCell<BTreeMap<(ModulePath, String), Slot<Instances>>>,
-    pub resources: RefCell<BTreeMap<ResourceAddr, Slot<Value>>>,
+    pub resources: RefCell<BTreeMap<ResourceAddr, Slot<Seen>>>,
     pub desired: RefCell<BTreeMap<ResourceAddr, DesiredResource>>,
     declared: RefCell<BTreeSet<ResourceAddr>>,
     opaque_types: RefCell<BTreeSet<String>>,
@@ -623,14 +631,14 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
             && self.req.validating
             && self.eval(expr).is_ok_and(|v| !v.is_wholly_known())
         {
-            let unknown = Value::Map(BTreeMap::from([
+            let unknown = Value::Map(Fields::from_iter([
                 ("index".into(), Value::Unknown),
                 ("key".into(), Value::Unknown),
                 ("value".into(), Value::Unknown),
             ]));
             return Some(vec![(
                 None,
-                Frame::from([("count".into(), unknown.clone()), ("each".into(), unknown)]),
+                Frame::from_iter([("count".into(), unknown.clone()), ("each".into(), unknown)]),
             )]);
         }
         match repetition {
@@ -640,13 +648,13 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 Some(
                     (0..count)
                         .map(|i| {
-                            let index = Value::Map(BTreeMap::from([(
+                            let index = Value::Map(Fields::from_iter([(
                                 "index".into(),
                                 Value::Number(i as f64),
                             )]));
                             (
                                 Some(InstanceKey::Index(i)),
-                                Frame::from([("count".into(), index)]),
+                                Frame::from_iter([("count".into(), index)]),
                             )
                         })
                         .collect(),
@@ -658,13 +666,13 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                     items
                         .into_iter()
                         .map(|(k, v)| {
-                            let each = Value::Map(BTreeMap::from([
+                            let each = Value::Map(Fields::from_iter([
                                 ("key".into(), Value::string(&k)),
                                 ("value".into(), v),
                             ]));
                             (
                                 Some(InstanceKey::Key(k)),
-                                Frame::from([("each".into(), each)]),
+                                Frame::from_iter([("each".into(), each)]),
                             )
                         })
                         .collect(),
@@ -711,7 +719,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 Ok((Value::List(items), 1))
             }
             (Some(Repetition::ForEach(_)), _) => {
-                let mut map = BTreeMap::new();
+                let mut map = Fields::new();
                 for path in paths {
                     if let Some(ModuleStep {
                         key: Some(InstanceKey::Key(k)),
@@ -757,7 +765,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
 
     /// Every output of this module instance, as an object.
     fn all_outputs(&self, span: Span) -> Result<Value, EvalError> {
-        let mut map = BTreeMap::new();
+        let mut map = Fields::new();
         for name in self.instance.module.outputs.keys() {
             map.insert(name.clone(), self.output(name, span)?);
         }
