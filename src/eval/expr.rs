@@ -2,15 +2,13 @@
 //!
 //! Unknown and sensitive marks propagate through every operator, template and function.
 
-use std::collections::BTreeMap;
-
 use hcl_edit::Decorated;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::error::EvalError;
 use super::functions;
-use super::value::{Value, format_number};
+use super::value::{Fields, Value, format_number};
 use crate::source::{FileId, Sources, Span};
 
 /// Resolves the root of a reference (`var.x`, `local.y`, `azurerm_subnet.gw`).
@@ -45,7 +43,7 @@ pub(crate) fn leading_name(ops: &[Decorated<TraversalOperator>]) -> Option<&str>
 }
 
 /// Iteration variables of enclosing `for` expressions and template loops.
-pub(crate) type Frame = BTreeMap<String, Value>;
+pub(crate) type Frame = Fields;
 
 pub(crate) struct Evaluator<'s> {
     pub scope: &'s dyn Scope,
@@ -84,7 +82,7 @@ impl Evaluator<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             Expression::Object(object) => {
-                let mut map = BTreeMap::new();
+                let mut map = Fields::new();
                 for (key, value) in object.iter() {
                     let key = match key {
                         ObjectKey::Ident(ident) => ident.as_str().to_owned(),
@@ -238,7 +236,7 @@ impl Evaluator<'_> {
                 call,
             ));
         }
-        let mut map = BTreeMap::new();
+        let mut map = Fields::new();
         for pair in args.chunks(2) {
             let key = to_template_string(&pair[0]).ok().flatten().ok_or_else(|| {
                 self.error(
@@ -297,7 +295,7 @@ impl Evaluator<'_> {
             _ => {
                 let vars = match args.get(1).map(Value::unmark_deep) {
                     Some(Value::Map(vars)) => vars,
-                    None => BTreeMap::new(),
+                    None => Fields::new(),
                     _ => {
                         return Err(fail(
                             "the second argument must be an object of template variables".into(),
@@ -594,7 +592,7 @@ impl Evaluator<'_> {
             ));
         };
         let mut list = Vec::new();
-        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut map = Fields::new();
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.intro.key_var {
@@ -839,7 +837,7 @@ fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, String>
 }
 
 /// Renders the text of a `templatefile()` with its variables (nothing else is in scope).
-fn render_template_file(text: &str, vars: BTreeMap<String, Value>) -> Result<Value, String> {
+fn render_template_file(text: &str, vars: Fields) -> Result<Value, String> {
     let template = hcl_edit::parser::parse_template(text)
         .map_err(|e| format!("the template is not valid: {}", e.message()))?;
     let mut sources = Sources::default();
@@ -952,8 +950,8 @@ mod tests {
             list(&["a"])
         );
         let objs = Value::List(vec![
-            Value::Map([("id".to_owned(), Value::string("1"))].into()),
-            Value::Map([("id".to_owned(), Value::string("2"))].into()),
+            Value::Map(Fields::from_iter([("id".to_owned(), Value::string("1"))])),
+            Value::Map(Fields::from_iter([("id".to_owned(), Value::string("2"))])),
         ]);
         assert_eq!(eval("objs[*].id", &[("objs", objs)]), list(&["1", "2"]));
     }

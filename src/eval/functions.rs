@@ -4,11 +4,10 @@
 //! Every function receives its arguments with marks already handled by [`call`]: an unknown
 //! argument makes the result unknown, a sensitive one makes it sensitive.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::expr::to_template_string;
-use super::value::{Value, format_number};
+use super::value::{Fields, Value, format_number};
 
 type Result<T> = std::result::Result<T, String>;
 
@@ -74,7 +73,7 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
             }
         }
         "merge" => {
-            let mut out = BTreeMap::new();
+            let mut out = Fields::new();
             for arg in args {
                 match arg {
                     Value::Null => {}
@@ -598,7 +597,7 @@ fn as_int(v: &Value) -> Result<i64> {
     Ok(n as i64)
 }
 
-fn map_arg(args: &[Value], i: usize) -> Result<&BTreeMap<String, Value>> {
+fn map_arg(args: &[Value], i: usize) -> Result<&Fields> {
     match arg(args, i)? {
         Value::Map(m) => Ok(m),
         other => Err(format!(
@@ -944,7 +943,7 @@ mod tests {
             call("element", vec![list, Value::Number(4.0)]).unwrap(),
             Value::string("b")
         );
-        let map = Value::Map(BTreeMap::from([("a".to_owned(), Value::Number(1.0))]));
+        let map = Value::Map(Fields::from_iter([("a".to_owned(), Value::Number(1.0))]));
         assert_eq!(
             call(
                 "lookup",

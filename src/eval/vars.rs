@@ -14,7 +14,7 @@ use hcl_edit::expr::TraversalOperator;
 
 use super::error::{EvalError, EvalErrors, EvalWarning};
 use super::expr::{Evaluator, Frame, Scope};
-use super::value::{Value, format_number};
+use super::value::{Fields, Value, format_number};
 use crate::config::{
     Config, ConfigError, ConfigErrors, Expr, TypeConstraint, VariableBlock, parse_tfvars,
 };
@@ -527,7 +527,7 @@ pub fn convert(value: &Value, ty: &TypeConstraint) -> Result<Value, String> {
                 .collect::<Result<_, _>>()?,
         ),
         (TypeConstraint::Object(fields), Value::Map(map)) => {
-            let mut out = BTreeMap::new();
+            let mut out = Fields::new();
             for (name, field) in fields {
                 let v = match map.get(name) {
                     Some(v) => {

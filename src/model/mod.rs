@@ -12,9 +12,7 @@ pub mod limits;
 mod random;
 pub mod schema;
 
-use std::collections::BTreeMap;
-
-use crate::eval::value::Value;
+use crate::eval::value::{Fields, Value};
 pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
 /// The all-zero subscription used when none is configured.
@@ -191,7 +189,7 @@ fn plan_block(
     path: &mut Path,
     replace_paths: &mut Vec<Path>,
 ) -> Value {
-    let mut out = BTreeMap::new();
+    let mut out = Fields::new();
     for attr in block.attrs {
         let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
         let planned = plan_attribute(attr, config.get(attr.name), prior_value.as_ref());

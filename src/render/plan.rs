@@ -375,8 +375,8 @@ fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
         return;
     }
     out.push_str("\nChanges to Outputs:\n");
-    let mut before = std::collections::BTreeMap::new();
-    let mut after = std::collections::BTreeMap::new();
+    let mut before = crate::eval::value::Fields::new();
+    let mut after = crate::eval::value::Fields::new();
     for (name, o) in changed {
         if let Some(b) = &o.before {
             before.insert(name.clone(), Value::from_json(b).mark_if(o.sensitive));

@@ -1,8 +1,8 @@
 //! Laying out before/after values as Terraform's plan bodies do.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use crate::eval::value::{Value, format_number};
+use crate::eval::value::{Fields, Value, format_number};
 use crate::model::{Block, Path};
 
 use super::Painter;
@@ -71,7 +71,7 @@ impl BodyWriter<'_> {
             .into_iter()
             .flatten()
             .filter_map(Value::as_map)
-            .flat_map(BTreeMap::keys)
+            .flat_map(Fields::keys)
             .collect();
         let get = |v: Option<&Value>, k: &str| v.map(|v| v.get(k).clone()).filter(|v| !v.is_null());
 
