@@ -6,6 +6,74 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+
+/// A resource type or name in an address: shared, not copied, when the address is cloned,
+/// as addresses are by the thousand (dependency sets, the graph, the plan's operations).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(s.into())
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(s.into())
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
 
 /// Whether an address names a managed resource or a data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -151,13 +219,13 @@ fn split_module_step(text: &str) -> Option<(ModuleStep, &str)> {
 pub struct ResourceAddr {
     pub module: ModulePath,
     pub mode: Mode,
-    pub resource_type: String,
-    pub name: String,
+    pub resource_type: Name,
+    pub name: Name,
     pub key: Option<InstanceKey>,
 }
 
 impl ResourceAddr {
-    pub fn managed(resource_type: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn managed(resource_type: impl Into<Name>, name: impl Into<Name>) -> Self {
         ResourceAddr {
             module: Vec::new(),
             mode: Mode::Managed,
@@ -245,8 +313,8 @@ impl FromStr for ResourceAddr {
             (Some(t), Some(n), None) if is_identifier(t) && is_identifier(n) => Ok(ResourceAddr {
                 module,
                 mode,
-                resource_type: t.to_owned(),
-                name: n.to_owned(),
+                resource_type: t.into(),
+                name: n.into(),
                 key,
             }),
             _ => Err(err()),

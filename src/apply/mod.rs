@@ -513,7 +513,7 @@ async fn send(
     backend: &dyn Backend,
     request: &Request,
 ) -> Result<Option<serde_json::Value>, BackendError> {
-    let resource_type = request.addr.resource_type.clone();
+    let resource_type = request.addr.resource_type.to_string();
     match (request.step, request.verb) {
         // A create-before-destroy replacement keeps its ARM id: the new object overwrites
         // the old one, and nothing is left to delete.

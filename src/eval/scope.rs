@@ -188,7 +188,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
             self.declared.borrow_mut().insert(full.clone());
             let opaque = match addr.mode {
                 Mode::Managed if model::schema(&addr.resource_type).is_none() => {
-                    Some(addr.resource_type.clone())
+                    Some(addr.resource_type.to_string())
                 }
                 Mode::Data if model::data_schema(&addr.resource_type).is_none() => {
                     Some(format!("data.{}", addr.resource_type))

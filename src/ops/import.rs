@@ -113,7 +113,7 @@ pub fn import(
         ui.painter.bold(&addr.to_string())
     ));
     let request = crate::backend::ReadRequest {
-        resource_type: addr.resource_type.clone(),
+        resource_type: addr.resource_type.to_string(),
         id: id.to_owned(),
     };
     let found = runtime().block_on(read_all(&backend, vec![(addr.clone(), request)], 1))?;
@@ -163,7 +163,7 @@ pub(super) fn read_import_blocks(
         .iter()
         .map(|(addr, id)| {
             let read = crate::backend::ReadRequest {
-                resource_type: addr.resource_type.clone(),
+                resource_type: addr.resource_type.to_string(),
                 id: id.clone(),
             };
             (addr.clone(), read)
@@ -224,7 +224,7 @@ pub(super) fn generate_config(
         let id = import_id(wd, &backend, &loaded, &state, import)?;
         check_id_shape(&to.resource_type, &id)?;
         let read = crate::backend::ReadRequest {
-            resource_type: to.resource_type.clone(),
+            resource_type: to.resource_type.to_string(),
             id: id.clone(),
         };
         let found = runtime().block_on(read_all(&backend, vec![(to.clone(), read)], 1))?;

@@ -347,7 +347,7 @@ fn refresh(
         requests.push((
             addr.clone(),
             crate::backend::ReadRequest {
-                resource_type: addr.resource_type.clone(),
+                resource_type: addr.resource_type.to_string(),
                 id,
             },
         ));
@@ -429,7 +429,7 @@ fn reconcile(
         .iter()
         .map(|u| {
             let read = crate::backend::ReadRequest {
-                resource_type: u.addr.resource_type.clone(),
+                resource_type: u.addr.resource_type.to_string(),
                 id: u.id.clone(),
             };
             (u.addr.clone(), read)

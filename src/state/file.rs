@@ -227,8 +227,8 @@ fn grouped(state: &State) -> Vec<ResourceV4<'_>> {
             _ => out.push(ResourceV4 {
                 module: (!addr.module.is_empty()).then(|| module_path_string(&addr.module)),
                 mode: addr.mode.as_str().to_owned(),
-                ty: addr.resource_type.clone(),
-                name: addr.name.clone(),
+                ty: addr.resource_type.to_string(),
+                name: addr.name.to_string(),
                 provider: AZURERM_PROVIDER.to_owned(),
                 instances: vec![instance],
             }),
