@@ -115,7 +115,7 @@ struct Request {
     addr: ResourceAddr,
     verb: Verb,
     step: Step,
-    before: serde_json::Value,
+    before: Arc<serde_json::Value>,
     body: serde_json::Value,
     prior_id: Option<String>,
     same_object: bool,
@@ -442,7 +442,7 @@ impl Executor<'_> {
                 let recorded = match (&error.left_behind, verb) {
                     (Some(object), Verb::Create) => {
                         let resource = ResourceState {
-                            attributes: object.clone(),
+                            attributes: Arc::new(object.clone()),
                             sensitive_attributes: sensitive_attributes(
                                 &addr,
                                 object,
@@ -470,7 +470,7 @@ impl Executor<'_> {
                 let id = change
                     .before
                     .as_ref()
-                    .and_then(model::id_of)
+                    .and_then(|before| model::id_of(before))
                     .map(str::to_owned);
                 (self.on_event)(&Event::Completed {
                     addr,
@@ -483,7 +483,7 @@ impl Executor<'_> {
             Ok(Some(attributes)) => {
                 let sensitive = sensitive_attributes(&addr, attributes, change.after.as_ref());
                 let resource = ResourceState {
-                    attributes: attributes.clone(),
+                    attributes: Arc::new(attributes.clone()),
                     sensitive_attributes: sensitive,
                     dependencies: change.dependencies.clone(),
                     tainted: false,
@@ -528,7 +528,7 @@ async fn send(
         (Step::Apply, verb) if verb == Verb::Modify || request.same_object => backend
             .update(UpdateRequest {
                 resource_type,
-                prior: request.before.clone(),
+                prior: (*request.before).clone(),
                 attributes: request.body.clone(),
             })
             .await

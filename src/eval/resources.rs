@@ -101,7 +101,7 @@ impl ConfigScope<'_, '_> {
             let config_unknown = !config.is_wholly_known();
             let (object, read_during_apply) = match kind {
                 BlockKind::Managed(schema) => {
-                    let prior = self.req.prior.get(&instance).map(|r| &r.attributes);
+                    let prior = self.req.prior.get(&instance).map(|r| &*r.attributes);
                     apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
                     model::apply_version_defaults(
                         &addr.resource_type,

@@ -257,7 +257,7 @@ fn check_rules(
         .resources
         .iter()
         .filter(|(addr, _)| !replace.contains(addr))
-        .map(|(addr, r)| (addr, &r.attributes))
+        .map(|(addr, r)| (addr, &*r.attributes))
         .collect();
     let (errors, warnings): (Vec<_>, Vec<_>) =
         crate::rules::check(desired, config, &existing, end_state)
@@ -352,12 +352,22 @@ fn refresh(
             },
         ));
     }
-    let mut read: BTreeMap<ResourceAddr, Option<serde_json::Value>> = rt
-        .block_on(read_all(backend, requests, parallelism.max(1)))?
+    // An object that has not changed keeps the recorded attributes: the state refreshed
+    // shares them with the state recorded rather than holding a second copy.
+    let unchanged_or_new =
+        |addr: &ResourceAddr, object: serde_json::Value| match state.resources.get(addr) {
+            Some(recorded) if *recorded.attributes == object => Arc::clone(&recorded.attributes),
+            _ => Arc::new(object),
+        };
+    let mut read: BTreeMap<ResourceAddr, Option<Arc<serde_json::Value>>> = rt
+        .block_on(read_each(
+            backend,
+            requests,
+            parallelism.max(1),
+            unchanged_or_new,
+        ))?
         .into_iter()
         .collect();
-    // Built afresh rather than cloned: the recorded attributes are not copied only to be
-    // replaced.
     let resources = state
         .resources
         .iter()
@@ -405,7 +415,7 @@ fn adopted(
 ) -> crate::state::ResourceState {
     crate::state::ResourceState {
         sensitive_attributes: crate::apply::sensitive_attributes(addr, &attributes, None),
-        attributes,
+        attributes: Arc::new(attributes),
         dependencies,
         tainted: false,
         create_before_destroy: false,
@@ -466,6 +476,16 @@ async fn read_all(
     requests: Vec<(ResourceAddr, crate::backend::ReadRequest)>,
     parallelism: usize,
 ) -> Result<Vec<(ResourceAddr, Option<serde_json::Value>)>, crate::backend::BackendError> {
+    read_each(backend, requests, parallelism, |_, object| object).await
+}
+
+/// [`read_all`], keeping of each object found what `keep` makes of it as soon as it arrives.
+async fn read_each<T>(
+    backend: &Arc<dyn Backend>,
+    requests: Vec<(ResourceAddr, crate::backend::ReadRequest)>,
+    parallelism: usize,
+    keep: impl Fn(&ResourceAddr, serde_json::Value) -> T,
+) -> Result<Vec<(ResourceAddr, Option<T>)>, crate::backend::BackendError> {
     let mut pending = requests.into_iter();
     let mut running = tokio::task::JoinSet::new();
     let mut out = Vec::new();
@@ -484,7 +504,8 @@ async fn read_all(
             break;
         };
         let (addr, response) = joined.expect("backend reads do not panic");
-        out.push((addr, response?.attributes));
+        let kept = response?.attributes.map(|object| keep(&addr, object));
+        out.push((addr, kept));
     }
     Ok(out)
 }

@@ -9,6 +9,7 @@ mod moves;
 mod saved;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -132,7 +133,7 @@ pub struct ResourceChange {
     pub action: Action,
     pub reason: Option<Reason>,
     /// The prior object (refreshed), absent for a create.
-    pub before: Option<serde_json::Value>,
+    pub before: Option<Arc<serde_json::Value>>,
     /// The planned object, absent for a delete.
     pub after: Option<Value>,
     pub replace_paths: Vec<Path>,
@@ -176,9 +177,9 @@ pub struct Operation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Drift {
     pub addr: ResourceAddr,
-    pub before: serde_json::Value,
+    pub before: Arc<serde_json::Value>,
     /// `None` when the object no longer exists.
-    pub after: Option<serde_json::Value>,
+    pub after: Option<Arc<serde_json::Value>>,
     pub sensitive: Vec<String>,
 }
 

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +126,7 @@ pub(super) fn parse(text: &str) -> Result<Parsed, FormatError> {
             resources.insert(
                 base.instance(key),
                 ResourceState {
-                    attributes: instance.attributes.into_owned(),
+                    attributes: Arc::new(instance.attributes.into_owned()),
                     sensitive_attributes: instance
                         .sensitive_attributes
                         .iter()

@@ -12,6 +12,7 @@ mod lock;
 mod store;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::addr::ResourceAddr;
 pub use journal::{StateChange, Unconfirmed};
@@ -30,7 +31,7 @@ pub struct State {
 /// One resource instance as recorded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceState {
-    pub attributes: serde_json::Value,
+    pub attributes: Arc<serde_json::Value>,
     /// Top-level attributes holding secrets (Terraform's `sensitive_attributes`).
     pub sensitive_attributes: Vec<String>,
     /// Everything this resource depends on, transitively, so it can be destroyed in order
