@@ -17,11 +17,11 @@ pub(crate) enum Sym {
 }
 
 /// One attribute line of a body, before layout.
-struct AttributeLine<'k> {
+struct AttributeLine<'v> {
     sym: Sym,
-    key: &'k str,
-    before: Option<Value>,
-    after: Option<Value>,
+    key: &'v str,
+    before: Option<&'v Value>,
+    after: Option<&'v Value>,
     forces: bool,
 }
 
@@ -58,11 +58,11 @@ impl BodyWriter<'_> {
 
     /// Writes the body of a block: attributes (aligned), then nested blocks. `before` and
     /// `after` are objects or `None` (create / delete).
-    pub fn body(
+    pub fn body<'v>(
         &mut self,
         block: Option<&Block>,
-        before: Option<&Value>,
-        after: Option<&Value>,
+        before: Option<&'v Value>,
+        after: Option<&'v Value>,
         depth: usize,
         path: &Path,
     ) {
@@ -73,7 +73,7 @@ impl BodyWriter<'_> {
             .filter_map(Value::as_map)
             .flat_map(Fields::keys)
             .collect();
-        let get = |v: Option<&Value>, k: &str| v.map(|v| v.get(k).clone()).filter(|v| !v.is_null());
+        let get = |v: Option<&'v Value>, k: &str| v.map(|v| v.get(k)).filter(|v| !v.is_null());
 
         let mut lines: Vec<AttributeLine<'_>> = Vec::new();
         let mut hidden = 0;
@@ -113,14 +113,7 @@ impl BodyWriter<'_> {
         let width = lines.iter().map(|l| l.key.len()).max().unwrap_or(0);
         for line in &lines {
             let head = format!("{}{:<width$} = ", self.prefix(depth, line.sym), line.key);
-            self.attribute(
-                &head,
-                line.sym,
-                line.before.as_ref(),
-                line.after.as_ref(),
-                depth,
-                line.forces,
-            );
+            self.attribute(&head, line.sym, line.before, line.after, depth, line.forces);
         }
         if hidden > 0 {
             let s = if hidden == 1 { "" } else { "s" };
@@ -134,7 +127,7 @@ impl BodyWriter<'_> {
         for nested in block.map(|b| b.blocks).unwrap_or_default() {
             let b_items = get(before, nested.name);
             let a_items = get(after, nested.name);
-            if let Some(Value::Unknown) = &a_items {
+            if let Some(Value::Unknown) = a_items {
                 let pad = if lines.is_empty() && self.out.ends_with("{\n") {
                     ""
                 } else {
@@ -148,14 +141,8 @@ impl BodyWriter<'_> {
                 ));
                 continue;
             }
-            let b_list = b_items
-                .as_ref()
-                .and_then(|v| v.as_list().map(<[Value]>::to_vec))
-                .unwrap_or_default();
-            let a_list = a_items
-                .as_ref()
-                .and_then(|v| v.as_list().map(<[Value]>::to_vec))
-                .unwrap_or_default();
+            let b_list = b_items.and_then(Value::as_list).unwrap_or_default();
+            let a_list = a_items.and_then(Value::as_list).unwrap_or_default();
             let forces = self
                 .replace_paths
                 .iter()
