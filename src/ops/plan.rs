@@ -134,15 +134,16 @@ pub(super) fn prepare(
     for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
     }
-    // What the network will join once the plan is applied: nothing after a destroy.
-    let end_state = if destroy {
-        reach::Reachability::default()
-    } else {
-        reach::of_desired(&desired)
-    };
-    // The dependency graph is built on the second core while the rules run.
-    let (graph, rules) = std::thread::scope(|scope| {
+    // The dependency graph is built on the second core while the end state and the rules
+    // are worked out.
+    let (graph, rules, end_state) = std::thread::scope(|scope| {
         let graph = scope.spawn(|| ResourceGraph::build(&desired, &state));
+        // What the network will join once the plan is applied: nothing after a destroy.
+        let end_state = if destroy {
+            reach::Reachability::default()
+        } else {
+            reach::of_desired(&desired)
+        };
         let rules = if destroy {
             Ok(())
         } else {
@@ -151,6 +152,7 @@ pub(super) fn prepare(
         (
             graph.join().expect("building the graph does not panic"),
             rules,
+            end_state,
         )
     });
     rules?;
