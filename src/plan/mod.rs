@@ -564,6 +564,10 @@ fn delete_reason(addr: &ResourceAddr, desired: &DesiredState, destroy: bool) -> 
     }
 }
 
+/// An operation while scheduling: a change, by its index in address order, and which half
+/// of it. Ordering by index orders by address, the tie-break everywhere.
+type OpKey = (usize, Step);
+
 /// Orders the operations (dependencies first, destroys in reverse, ties broken by address)
 /// and the changes by their first operation.
 fn schedule(
@@ -571,113 +575,110 @@ fn schedule(
     graph: &ResourceGraph,
     state: &State,
 ) -> (Vec<ResourceChange>, Vec<Operation>) {
+    let changes: Vec<ResourceChange> = changes.into_values().collect();
     let ops = operations_after(&changes, graph, state);
     let order = topological(&ops);
-    let position: BTreeMap<&(ResourceAddr, Step), usize> =
-        order.iter().enumerate().map(|(i, k)| (k, i)).collect();
-
-    let mut change_order: Vec<&ResourceAddr> = Vec::new();
-    let mut ordered_already: BTreeSet<&ResourceAddr> = BTreeSet::new();
-    for (addr, _) in &order {
-        if ordered_already.insert(addr) {
-            change_order.push(addr);
+    let position: BTreeMap<OpKey, usize> = order.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    // Each change's place: by its first operation, then those without one in address order.
+    let mut rank: Vec<Option<usize>> = vec![None; changes.len()];
+    let mut ranked = 0;
+    let first_operations = order.iter().map(|(change, _)| *change);
+    for change in first_operations.chain(0..changes.len()) {
+        if rank[change].is_none() {
+            rank[change] = Some(ranked);
+            ranked += 1;
         }
     }
-    let noops = changes
-        .keys()
-        .filter(|a| !ordered_already.contains(a))
-        .cloned()
-        .collect::<Vec<_>>();
-    let ordered: Vec<ResourceAddr> = change_order.into_iter().cloned().chain(noops).collect();
-    let index: BTreeMap<&ResourceAddr, usize> =
-        ordered.iter().enumerate().map(|(i, a)| (a, i)).collect();
+    let rank: Vec<usize> = rank.into_iter().flatten().collect();
     let operations = order
         .iter()
         .map(|key| Operation {
-            change: index[&key.0],
+            change: rank[key.0],
             step: key.1,
             after: ops[key].iter().map(|k| position[k]).collect(),
         })
         .collect();
-    let mut changes = changes;
-    let changes = ordered
-        .iter()
-        .map(|a| {
-            changes
-                .remove(a)
-                .expect("every ordered address has a change")
-        })
+    let mut placed: Vec<Option<ResourceChange>> = (0..changes.len()).map(|_| None).collect();
+    for (change, place) in changes.into_iter().zip(&rank) {
+        placed[*place] = Some(change);
+    }
+    let changes = placed
+        .into_iter()
+        .map(|c| c.expect("every change has a place"))
         .collect();
     (changes, operations)
 }
 
-/// Each operation the changes need, with the operations that must finish before it.
+/// Each operation the changes (sorted by address) need, with the operations that must finish
+/// before it.
 fn operations_after(
-    changes: &BTreeMap<ResourceAddr, ResourceChange>,
+    changes: &[ResourceChange],
     graph: &ResourceGraph,
     state: &State,
-) -> BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> {
-    let mut ops: BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>> = BTreeMap::new();
+) -> BTreeMap<OpKey, BTreeSet<OpKey>> {
+    let mut ops: BTreeMap<OpKey, BTreeSet<OpKey>> = BTreeMap::new();
+    // The change of `addr` when it has an operation `step`.
     let has = |addr: &ResourceAddr, step: Step| {
-        changes.get(addr).is_some_and(|c| {
-            if step == Step::Destroy {
-                c.action.destroys()
-            } else {
-                c.action.applies()
-            }
-        })
+        let i = changes.binary_search_by(|c| c.addr.cmp(addr)).ok()?;
+        let action = changes[i].action;
+        let has_step = if step == Step::Destroy {
+            action.destroys()
+        } else {
+            action.applies()
+        };
+        has_step.then_some(i)
     };
     // Who depended on each resource block when the state was written: an object that stays
     // must stop using what is destroyed before it goes.
-    let mut recorded: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
+    let mut recorded: BTreeMap<ResourceAddr, Vec<&ResourceAddr>> = BTreeMap::new();
     for (addr, r) in &state.resources {
         for dep in &r.dependencies {
-            recorded.entry(dep.config()).or_default().push(addr.clone());
+            recorded.entry(dep.config()).or_default().push(addr);
         }
     }
-    for (addr, change) in changes {
+    for (i, change) in changes.iter().enumerate() {
+        let addr = &change.addr;
         if change.action.applies() {
-            let mut after: BTreeSet<_> = applied_dependencies(addr, graph, &has)
+            let mut after: BTreeSet<OpKey> = applied_dependencies(addr, graph, &has)
                 .into_iter()
                 .map(|d| (d, Step::Apply))
                 .collect();
             if change.action == Action::DeleteThenCreate {
-                after.insert((addr.clone(), Step::Destroy));
+                after.insert((i, Step::Destroy));
             }
-            ops.insert((addr.clone(), Step::Apply), after);
+            ops.insert((i, Step::Apply), after);
         }
         if change.action.destroys() {
-            let mut after: BTreeSet<_> = BTreeSet::new();
-            let recorded_dependents = recorded.get(&addr.config()).cloned().unwrap_or_default();
-            for dependent in graph
-                .dependents(addr)
-                .into_iter()
-                .chain(recorded_dependents)
-            {
-                if has(&dependent, Step::Destroy) {
-                    after.insert((dependent, Step::Destroy));
-                } else if has(&dependent, Step::Apply) && state.resources.contains_key(&dependent) {
+            let mut after: BTreeSet<OpKey> = BTreeSet::new();
+            let recorded_dependents = recorded.get(&addr.config()).into_iter().flatten();
+            let dependents = graph.dependents(addr);
+            for dependent in dependents.iter().chain(recorded_dependents.copied()) {
+                if let Some(d) = has(dependent, Step::Destroy) {
+                    after.insert((d, Step::Destroy));
+                } else if let Some(d) = has(dependent, Step::Apply)
+                    && state.resources.contains_key(dependent)
+                {
                     // A dependent that stays must first stop using this object (one still
                     // to be created uses only the replacement).
-                    after.insert((dependent, Step::Apply));
+                    after.insert((d, Step::Apply));
                 }
             }
             if change.action == Action::CreateThenDelete {
-                after.insert((addr.clone(), Step::Apply));
+                after.insert((i, Step::Apply));
             }
-            ops.insert((addr.clone(), Step::Destroy), after);
+            ops.insert((i, Step::Destroy), after);
         }
     }
     ops
 }
 
-/// The dependencies of `addr` that are created or updated by this plan, looking through
-/// data sources (which have no operation of their own) to what they depend on.
+/// The changes that create or update dependencies of `addr`, looking through data sources
+/// (which have no operation of their own) to what they depend on.
 fn applied_dependencies(
     addr: &ResourceAddr,
     graph: &ResourceGraph,
-    has: &dyn Fn(&ResourceAddr, Step) -> bool,
-) -> BTreeSet<ResourceAddr> {
+    has: &dyn Fn(&ResourceAddr, Step) -> Option<usize>,
+) -> BTreeSet<usize> {
     let mut out = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut stack: Vec<ResourceAddr> = graph.dependencies(addr).into_iter().collect();
@@ -685,8 +686,8 @@ fn applied_dependencies(
         if !seen.insert(dep.clone()) {
             continue;
         }
-        if has(&dep, Step::Apply) {
-            out.insert(dep);
+        if let Some(change) = has(&dep, Step::Apply) {
+            out.insert(change);
         } else if dep.mode == Mode::Data {
             stack.extend(graph.dependencies(&dep));
         }
@@ -695,30 +696,28 @@ fn applied_dependencies(
 }
 
 /// Kahn's algorithm over operations, ties broken by (address, step).
-fn topological(
-    ops: &BTreeMap<(ResourceAddr, Step), BTreeSet<(ResourceAddr, Step)>>,
-) -> Vec<(ResourceAddr, Step)> {
-    let mut waiting: BTreeMap<&(ResourceAddr, Step), usize> =
-        ops.iter().map(|(k, after)| (k, after.len())).collect();
-    let mut unblocks: BTreeMap<&(ResourceAddr, Step), Vec<&(ResourceAddr, Step)>> = BTreeMap::new();
+fn topological(ops: &BTreeMap<OpKey, BTreeSet<OpKey>>) -> Vec<OpKey> {
+    let mut waiting: BTreeMap<OpKey, usize> =
+        ops.iter().map(|(k, after)| (*k, after.len())).collect();
+    let mut unblocks: BTreeMap<OpKey, Vec<OpKey>> = BTreeMap::new();
     for (k, after) in ops {
         for a in after {
-            unblocks.entry(a).or_default().push(k);
+            unblocks.entry(*a).or_default().push(*k);
         }
     }
-    let mut ready: BTreeSet<&(ResourceAddr, Step)> = waiting
+    let mut ready: BTreeSet<OpKey> = waiting
         .iter()
         .filter(|(_, n)| **n == 0)
         .map(|(k, _)| *k)
         .collect();
     let mut out = Vec::with_capacity(ops.len());
     while let Some(k) = ready.pop_first() {
-        out.push(k.clone());
-        for next in unblocks.get(k).into_iter().flatten() {
+        out.push(k);
+        for next in unblocks.get(&k).into_iter().flatten() {
             let n = waiting.get_mut(next).expect("known operation");
             *n -= 1;
             if *n == 0 {
-                ready.insert(next);
+                ready.insert(*next);
             }
         }
     }
