@@ -48,6 +48,30 @@ impl StateChange {
     }
 }
 
+/// The creates under way, by address, after `changes`: a store keeps them to announce again
+/// in the journal it starts after folding the old one into the state.
+pub(super) fn track_in_flight(
+    in_flight: &mut BTreeMap<ResourceAddr, StateChange>,
+    changes: &[StateChange],
+) {
+    for change in changes {
+        match change {
+            StateChange::Started(_) => {
+                in_flight.insert(change.addr().clone(), change.clone());
+            }
+            other => {
+                in_flight.remove(other.addr());
+            }
+        }
+    }
+}
+
+/// Whether a journal of `entries` is folded into the state document now: once it holds as
+/// many entries as the state has resources, so the cost per operation stays constant.
+pub(super) fn due_for_folding(entries: usize, state: &State) -> bool {
+    entries > 1024.max(state.resources.len())
+}
+
 #[derive(Serialize, Deserialize)]
 struct Header {
     journal: u32,
@@ -134,23 +158,39 @@ pub fn replay(path: &Path, state: &mut State) -> std::io::Result<Vec<Unconfirmed
     let Some(header) = header else {
         return Ok(Vec::new());
     };
-    let empty_state = state.serial == 0 && state.resources.is_empty();
-    if header.lineage != state.lineage && !empty_state {
-        return Ok(Vec::new());
-    }
-    // A journal for an older serial was folded into the state already (the process died
-    // before replacing it): only its unconfirmed creates still count.
-    let folded = match header.serial.cmp(&state.serial) {
-        std::cmp::Ordering::Equal => false,
-        std::cmp::Ordering::Less if !empty_state => true,
-        _ => return Ok(Vec::new()),
-    };
-    state.lineage = header.lineage;
-    let mut open: BTreeMap<ResourceAddr, Unconfirmed> = BTreeMap::new();
+    // A line cut short by a crash ends the replay.
+    let mut changes = Vec::new();
     for line in lines {
         let Ok(change) = serde_json::from_str::<StateChange>(&line?) else {
             break;
         };
+        changes.push(change);
+    }
+    Ok(replay_onto(state, &header.lineage, header.serial, changes))
+}
+
+/// Replays `changes`, journalled against the state of `lineage` at `serial`, onto `state` if
+/// that is the state they apply to; returns the creates they started and never confirmed.
+pub(super) fn replay_onto(
+    state: &mut State,
+    lineage: &str,
+    serial: u64,
+    changes: impl IntoIterator<Item = StateChange>,
+) -> Vec<Unconfirmed> {
+    let empty_state = state.serial == 0 && state.resources.is_empty();
+    if lineage != state.lineage && !empty_state {
+        return Vec::new();
+    }
+    // A journal for an older serial was folded into the state already (the process died
+    // before replacing it): only its unconfirmed creates still count.
+    let folded = match serial.cmp(&state.serial) {
+        std::cmp::Ordering::Equal => false,
+        std::cmp::Ordering::Less if !empty_state => true,
+        _ => return Vec::new(),
+    };
+    lineage.clone_into(&mut state.lineage);
+    let mut open: BTreeMap<ResourceAddr, Unconfirmed> = BTreeMap::new();
+    for change in changes {
         open.remove(change.addr());
         match change {
             StateChange::Started(unconfirmed) => {
@@ -167,5 +207,5 @@ pub fn replay(path: &Path, state: &mut State) -> std::io::Result<Vec<Unconfirmed
         }
     }
     open.retain(|addr, _| !state.resources.contains_key(addr));
-    Ok(open.into_values().collect())
+    open.into_values().collect()
 }

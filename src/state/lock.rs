@@ -26,8 +26,9 @@ pub struct LockInfo {
 }
 
 impl LockInfo {
-    /// Lock info for this process running `operation` on the state at `path`.
-    pub fn new(operation: &str, path: &Path) -> LockInfo {
+    /// Lock info for this process running `operation` on the state at `path` (a file, or
+    /// how a database store names the state).
+    pub fn new(operation: &str, path: &dyn std::fmt::Display) -> LockInfo {
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
         let host = std::fs::read_to_string("/etc/hostname")
             .map(|h| h.trim().to_owned())
@@ -39,7 +40,7 @@ impl LockInfo {
             who: format!("{user}@{host}"),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             created: humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string(),
-            path: path.display().to_string(),
+            path: path.to_string(),
         }
     }
 }

@@ -2,13 +2,15 @@
 //!
 //! Owns the in-memory [`State`], its file format (Terraform's v4 JSON shape, sorted and
 //! pretty, so it reviews well and Terraform-written states of the same resources can be
-//! read), and the local store: atomic writes (temp file + rename, mode 0600), one backup of
-//! the state as it was when the command started, stale-serial refusal and the lock. It knows
-//! nothing of HCL, plans or backends.
+//! read), and its stores: the local file (atomic writes, temp file + rename, mode 0600, one
+//! backup of the state as it was when the command started, stale-serial refusal and the
+//! lock) and PostgreSQL (`pg`: compare-and-swap writes, leases). It knows nothing of HCL,
+//! plans or backends.
 
 mod file;
 mod journal;
 mod lock;
+mod pg;
 mod store;
 
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use crate::addr::ResourceAddr;
 pub use journal::{StateChange, Unconfirmed};
 pub use lock::{LockError, LockGuard, LockInfo};
+pub use pg::{DEFAULT_LEASE_TIMEOUT, Lease, PgLocation, PgStore};
 pub use store::{LocalStore, StateError, atomic_write};
 
 /// The recorded state of every resource and root output.

@@ -47,6 +47,14 @@ pub enum StateError {
         found: u64,
         expected: u64,
     },
+    #[error("{store}: {message}")]
+    #[diagnostic(
+        code(state::database),
+        help(
+            "check the connection string (conn_str or PG_CONN_STR), that the server is up, and that the user may create tables in the schema"
+        )
+    )]
+    Database { store: String, message: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Lock(#[from] LockError),
@@ -74,16 +82,16 @@ pub struct LocalStore {
 /// The identity and content digest of the state last read or written, kept instead of a copy
 /// of the state (which can run to tens of megabytes).
 #[derive(Debug, Clone)]
-struct Persisted {
-    lineage: String,
-    serial: u64,
-    digest: u64,
+pub(super) struct Persisted {
+    pub lineage: String,
+    pub serial: u64,
+    pub digest: u64,
 }
 
 impl Persisted {
     /// What `text` holds; a file this version wrote is digested as it is, any other as this
     /// version would write it, so that rewriting it unchanged still counts as no change.
-    fn read(text: &str, parsed: &file::Parsed) -> Persisted {
+    pub(super) fn read(text: &str, parsed: &file::Parsed) -> Persisted {
         let state = &parsed.state;
         let digest = if parsed.rendered_here {
             digest(text)
@@ -98,7 +106,26 @@ impl Persisted {
     }
 }
 
-fn digest(text: &str) -> u64 {
+/// Sets the serial `state` is written at and says whether it needs writing: not when it holds
+/// what is stored already (unless `must_write`), else at one past the stored serial.
+pub(super) fn needs_writing(
+    persisted: Option<&Persisted>,
+    must_write: bool,
+    state: &mut State,
+) -> bool {
+    if let Some(previous) = persisted
+        && !must_write
+        && previous.lineage == state.lineage
+        && previous.digest == digest(&file::render(state, previous.serial))
+    {
+        state.serial = previous.serial;
+        return false;
+    }
+    state.serial = persisted.map_or(0, |p| p.serial) + 1;
+    true
+}
+
+pub(super) fn digest(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     text.hash(&mut hasher);
@@ -170,7 +197,7 @@ impl LocalStore {
     pub fn lock(&self, operation: &str, timeout: Duration) -> Result<LockGuard, StateError> {
         Ok(LockGuard::acquire(
             &self.lock_path(),
-            &LockInfo::new(operation, &self.path),
+            &LockInfo::new(operation, &self.path.display()),
             timeout,
         )?)
     }
@@ -211,19 +238,12 @@ impl LocalStore {
     /// Persists `state` in full if its content changed, bumping the serial; the journal,
     /// now folded into the file, is removed.
     pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
-        let base = self.persisted.as_ref().map_or(0, |p| p.serial);
         // With a journal open the content has changed: no need to compare.
-        if let Some(previous) = &self.persisted
-            && self.journal.is_none()
-            && previous.lineage == state.lineage
-            && previous.digest == digest(&file::render(state, previous.serial))
-            && self.path.exists()
-        {
-            state.serial = previous.serial;
-            return Ok(());
+        let must_write = self.journal.is_some() || !self.path.exists();
+        if needs_writing(self.persisted.as_ref(), must_write, state) {
+            self.put(state)?;
         }
-        state.serial = base + 1;
-        self.put(state)
+        Ok(())
     }
 
     /// Replaces the state with `state` as it is (its serial kept: `state push`), after the
@@ -292,17 +312,8 @@ impl LocalStore {
         }
         let journal = self.journal.as_mut().expect("opened above");
         journal.append(changes).map_err(io)?;
-        for change in changes {
-            match change {
-                StateChange::Started(_) => {
-                    self.in_flight.insert(change.addr().clone(), change.clone());
-                }
-                other => {
-                    self.in_flight.remove(other.addr());
-                }
-            }
-        }
-        if journal.entries() > 1024.max(state.resources.len()) {
+        journal::track_in_flight(&mut self.in_flight, changes);
+        if journal::due_for_folding(journal.entries(), state) {
             self.write(state)?;
         }
         Ok(())
