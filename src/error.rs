@@ -46,6 +46,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Workspace(#[from] crate::ops::WorkspaceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Migrate(#[from] crate::ops::MigrateError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

@@ -141,7 +141,7 @@ pub enum ConfigWarning {
         code(config::backend),
         severity(Warning),
         help(
-            "vnetform keeps state in a local file: vnetform.tfstate, or the file given with -state=PATH or init -backend-config=path=PATH"
+            "vnetform keeps state in a local file (vnetform.tfstate, or the file given with -state=PATH or init -backend-config=path=PATH) or in PostgreSQL with backend \"pg\""
         )
     )]
     UnusedBackend {

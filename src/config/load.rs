@@ -11,8 +11,8 @@ use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
     Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Import, Lifecycle,
-    Module, ModuleCall, Move, MoveTarget, OutputBlock, ProviderBlock, Repetition, ResourceBlock,
-    TerraformSettings, TypeConstraint, VariableBlock,
+    Module, ModuleCall, Move, MoveTarget, OutputBlock, PgBackend, ProviderBlock, Repetition,
+    ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
 };
 use super::{json, overrides};
 use crate::addr::{Mode, ResourceAddr};
@@ -548,6 +548,7 @@ impl Loader<'_> {
                         }
                     }
                 }
+                Some("pg") => self.config.terraform.pg = Some(self.pg_backend(file, backend)),
                 Some(other) => {
                     let at = self.sources.locate(span_of(file, &backend.ident));
                     self.warnings.push(ConfigWarning::UnusedBackend {
@@ -564,6 +565,47 @@ impl Loader<'_> {
                 ),
             }
         }
+    }
+
+    /// `backend "pg" {}`: Terraform's arguments, as literal strings. The `skip_*` flags are
+    /// accepted and change nothing: tables are only ever created when missing.
+    fn pg_backend(&mut self, file: FileId, block: &Block) -> PgBackend {
+        let mut pg = PgBackend::default();
+        for structure in block.body.iter() {
+            let Structure::Attribute(attr) = structure else {
+                self.error(
+                    "Unexpected block",
+                    "backend \"pg\" takes only arguments",
+                    None,
+                    span_of(file, structure),
+                );
+                continue;
+            };
+            let slot = match attr.key.as_str() {
+                "conn_str" => &mut pg.conn_str,
+                "schema_name" => &mut pg.schema_name,
+                "skip_schema_creation" | "skip_table_creation" | "skip_index_creation" => continue,
+                other => {
+                    self.error(
+                        "Unsupported argument",
+                        &format!("backend \"pg\" has no argument \"{other}\""),
+                        Some("its arguments are conn_str, schema_name and the skip_* flags".into()),
+                        span_of(file, &attr.key),
+                    );
+                    continue;
+                }
+            };
+            match literal_string(&attr.value) {
+                Some(value) => *slot = Some(value),
+                None => self.error(
+                    "Invalid backend setting",
+                    "must be a literal string",
+                    Some("backend settings are read before anything is evaluated; use -backend-config or PG_CONN_STR for values kept out of the configuration".into()),
+                    span_of(file, &attr.value),
+                ),
+            }
+        }
+        pg
     }
 
     fn variable(&mut self, file: FileId, block: Block) {

@@ -134,11 +134,23 @@ pub const MODULE_META_ARGUMENTS: &[&str] = &[
 pub struct TerraformSettings {
     /// `backend "local" { path = ... }`: where the state file lives.
     pub local_state_path: Option<String>,
+    /// `backend "pg" { ... }`: the state lives in PostgreSQL.
+    pub pg: Option<PgBackend>,
     /// The azurerm version constraint of `required_providers` (or of the legacy provider-block
     /// `version` argument).
     pub azurerm_constraint: Option<String>,
     /// The exact azurerm version `.terraform.lock.hcl` pins, when there is one.
     pub azurerm_locked: Option<String>,
+}
+
+/// `backend "pg" { conn_str = ...  schema_name = ... }`, as Terraform spells it. What the block
+/// leaves out comes from `init -backend-config`, then `PG_CONN_STR` and `PG_SCHEMA_NAME`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PgBackend {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conn_str: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_name: Option<String>,
 }
 
 /// The newest azurerm major version the tool follows when nothing constrains it.

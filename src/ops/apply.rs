@@ -20,7 +20,7 @@ use crate::error::{Error, ResourceFailure, Result};
 use crate::eval::value::Value;
 use crate::plan::{Plan, SavedPlan};
 use crate::render;
-use crate::state::{LocalStore, State, StateChange};
+use crate::state::{State, StateChange, Store};
 
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
@@ -177,7 +177,7 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn execute(&self, store: &mut LocalStore, state: State, plan: &Plan) -> Result<()> {
+    fn execute(&self, store: &mut Store, state: State, plan: &Plan) -> Result<()> {
         let ui = self.ui;
         let finalize = |addr: &crate::addr::ResourceAddr, now: &State| {
             let desired =

@@ -9,13 +9,13 @@ use crate::config::Expr;
 use crate::error::Result;
 use crate::eval::value::Value;
 use crate::render;
-use crate::state::LocalStore;
 
 pub fn console(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<()> {
     let mut loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
-    let state_path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
-    let state = LocalStore::new(state_path).read()?;
+    let state = wd
+        .store(common.state_path.as_deref(), Some(&loaded.config))?
+        .read()?;
     while let Some(line) = ui.ask(if ui.interactive { "> " } else { "" }) {
         let line = line.trim();
         if line == "exit" {

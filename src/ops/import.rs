@@ -203,8 +203,9 @@ pub(super) fn generate_config(
     }
     let loaded = load(ui, wd, common)?;
     let backend = wd.backend()?;
-    let state_path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
-    let mut state = crate::state::LocalStore::new(state_path).read()?;
+    let mut state = wd
+        .store(common.state_path.as_deref(), Some(&loaded.config))?
+        .read()?;
     let unwritten: Vec<&Import> = loaded
         .config
         .root

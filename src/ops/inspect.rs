@@ -10,11 +10,11 @@ use crate::eval::DesiredState;
 use crate::graph::ResourceGraph;
 use crate::plan::SavedPlan;
 use crate::render;
-use crate::state::{LocalStore, State};
+use crate::state::State;
 
 fn read_state(wd: &Workdir, state_flag: Option<&Path>) -> Result<State> {
     let config = config::load_dir(&wd.dir).ok();
-    Ok(LocalStore::new(wd.state_path(state_flag, config.as_ref())?).read()?)
+    Ok(wd.store(state_flag, config.as_ref())?.read()?)
 }
 
 /// `show [-json] [PLANFILE]`.
@@ -222,8 +222,9 @@ pub fn graph(
 /// The configuration loaded and the state read (without a lock), for read-only commands.
 fn load_with_state(ui: &Ui, wd: &Workdir, common: &CommonOptions) -> Result<(Loaded, State)> {
     let loaded = load(ui, wd, common)?;
-    let path = wd.state_path(common.state_path.as_deref(), Some(&loaded.config))?;
-    let state = LocalStore::new(path).read()?;
+    let state = wd
+        .store(common.state_path.as_deref(), Some(&loaded.config))?
+        .read()?;
     Ok((loaded, state))
 }
 

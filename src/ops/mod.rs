@@ -32,7 +32,7 @@ pub use apply::{ApplyOptions, apply};
 pub use console::console;
 pub use fmt::{FmtOptions, fmt};
 pub use import::{ImportError, import};
-pub use init::{InitOptions, init};
+pub use init::{InitOptions, MigrateError, init};
 pub use inspect::{GraphType, graph, output, reach, show, state_list, state_show};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
@@ -55,7 +55,7 @@ use crate::error::Result;
 use crate::eval::vars::{self, VarInput, VariableValues};
 use crate::eval::{self, DesiredState, value::Value};
 use crate::render::{self, Painter};
-use crate::state::{LocalStore, LockGuard, State};
+use crate::state::{State, Store, StoreLock};
 
 /// Where a command reads and writes: standard streams in the binary, buffers in tests.
 pub struct Ui {
@@ -177,8 +177,8 @@ fn open_state(
     config: &Config,
     opts: &CommonOptions,
     operation: &str,
-) -> Result<(LocalStore, Option<LockGuard>)> {
-    let store = LocalStore::new(wd.state_path(opts.state_path.as_deref(), Some(config))?);
+) -> Result<(Store, Option<StoreLock>)> {
+    let store = wd.store(opts.state_path.as_deref(), Some(config))?;
     let guard = if opts.lock {
         Some(store.lock(operation, opts.lock_timeout)?)
     } else {

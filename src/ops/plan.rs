@@ -13,7 +13,7 @@ use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 use crate::rules::reach;
-use crate::state::{LocalStore, LockGuard, State};
+use crate::state::{State, Store, StoreLock};
 
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
@@ -36,8 +36,8 @@ pub struct PlanOptions {
 /// Everything a plan was made from, kept for apply.
 pub(super) struct Prepared {
     pub loaded: Loaded,
-    pub store: LocalStore,
-    pub _guard: Option<LockGuard>,
+    pub store: Store,
+    pub _guard: Option<StoreLock>,
     /// The refreshed prior state.
     pub state: State,
     pub plan: Plan,

@@ -12,7 +12,7 @@ use super::{Ui, Workdir};
 use crate::addr::{ResourceAddr, Target};
 use crate::config::{self, Move};
 use crate::error::Result;
-use crate::state::{LocalStore, LockGuard, State};
+use crate::state::{LocalStore, State, Store, StoreLock};
 
 /// The state file and lock flags of the surgery commands.
 #[derive(Debug, Clone, Default)]
@@ -79,9 +79,9 @@ fn open(
     wd: &Workdir,
     opts: &SurgeryOptions,
     operation: &str,
-) -> Result<(LocalStore, Option<LockGuard>)> {
+) -> Result<(Store, Option<StoreLock>)> {
     let config = config::load_dir(&wd.dir).ok();
-    let store = LocalStore::new(wd.state_path(opts.state_path.as_deref(), config.as_ref())?);
+    let store = wd.store(opts.state_path.as_deref(), config.as_ref())?;
     let guard = if opts.lock {
         Some(store.lock(operation, opts.lock_timeout)?)
     } else {
@@ -215,7 +215,7 @@ pub fn state_mv(
 /// `state pull`: prints the state document (with any journal replayed).
 pub fn state_pull(ui: &Ui, wd: &Workdir, state_path: Option<&Path>) -> Result<()> {
     let config = config::load_dir(&wd.dir).ok();
-    let state = LocalStore::new(wd.state_path(state_path, config.as_ref())?).read()?;
+    let state = wd.store(state_path, config.as_ref())?.read()?;
     ui.out(&crate::state::document(&state));
     Ok(())
 }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::backend::sim::{self, SimCloud};
-use crate::config::Config;
+use crate::config::{Config, PgBackend};
+use crate::state::{DEFAULT_LEASE_TIMEOUT, LocalStore, PgLocation, PgStore, Store};
 
 /// The default state file.
 pub const DEFAULT_STATE: &str = "vnetform.tfstate";
@@ -20,6 +21,12 @@ pub const DEFAULT_WORKSPACE: &str = "default";
 /// Where the other workspaces keep their state, one directory each.
 pub const WORKSPACES_DIR: &str = "vnetform.tfstate.d";
 const SETTINGS: &str = ".vnetform/settings.json";
+
+/// The schema `backend "pg"` uses when none is given, as Terraform's.
+const PG_DEFAULT_SCHEMA: &str = "terraform_remote_state";
+
+/// How long a PostgreSQL lease outlives its holder's last heartbeat (default 60 s).
+const PG_LEASE_TIMEOUT: &str = "VNETFORM_PG_LEASE_TIMEOUT";
 
 /// Backends `init -cloud=` accepts.
 const CLOUDS: &[&str] = &["sim", "lab", "azure"];
@@ -34,6 +41,14 @@ pub struct Settings {
     /// The workspace chosen by `workspace select|new` (none: `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<String>,
+    /// `init -backend-config=KEY=VALUE` for `backend "pg"` (`conn_str`, `schema_name`), kept
+    /// here rather than in the configuration (the file is written with mode 0600).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub backend_config: BTreeMap<String, String>,
+    /// The `backend "pg"` block as `init` last configured it: where the state is when the
+    /// configuration moves it elsewhere (`init -migrate-state`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pg: Option<PgBackend>,
 }
 
 /// Problems with the working directory's settings.
@@ -64,8 +79,8 @@ pub enum WorkdirError {
     #[diagnostic(code(init::settings))]
     Settings { path: String, reason: String },
     #[error("{name}={value} is not {expected}")]
-    #[diagnostic(code(sim::setting))]
-    SimSetting {
+    #[diagnostic(code(env::setting))]
+    EnvSetting {
         name: &'static str,
         value: String,
         expected: &'static str,
@@ -79,9 +94,19 @@ pub enum WorkdirError {
     #[error("Invalid -backend-config \"{0}\"")]
     #[diagnostic(
         code(init::backend_config),
-        help("the local state store accepts path=FILE")
+        help(
+            "the local state store accepts path=FILE; backend \"pg\" accepts conn_str=... and schema_name=..."
+        )
     )]
     BackendConfig(String),
+    #[error("backend \"pg\" has no connection string")]
+    #[diagnostic(
+        code(init::pg_connection),
+        help(
+            "set conn_str in the backend block, pass -backend-config=conn_str=... to init, or set PG_CONN_STR"
+        )
+    )]
+    PgConnection,
     #[error("Failed to download module {url}: {reason}")]
     #[diagnostic(
         code(init::module_fetch),
@@ -153,7 +178,7 @@ impl Workdir {
         let number = |name: &'static str, valid: fn(f64) -> bool, expected: &'static str| {
             setting(name).map_or(Ok(0.0), |v| {
                 v.parse::<f64>().ok().filter(|n| valid(*n)).ok_or_else(|| {
-                    WorkdirError::SimSetting {
+                    WorkdirError::EnvSetting {
                         name,
                         value: v.clone(),
                         expected,
@@ -175,7 +200,7 @@ impl Workdir {
             )?,
             seed: setting("VNETFORM_SIM_SEED")
                 .map(|v| {
-                    v.parse::<u64>().map_err(|_| WorkdirError::SimSetting {
+                    v.parse::<u64>().map_err(|_| WorkdirError::EnvSetting {
                         name: "VNETFORM_SIM_SEED",
                         value: v.clone(),
                         expected: "a whole number",
@@ -203,20 +228,31 @@ impl Workdir {
         if let Some(p) = flag {
             return Ok(self.dir.join(p));
         }
-        let settings = self.settings()?;
+        let workspace = self.workspace()?;
+        self.workspace_state_path(config, &workspace)
+    }
+
+    /// The state file of `workspace` (`init -backend-config=path=...`, else the
+    /// configuration's `backend "local" { path }`, else `vnetform.tfstate`; other workspaces
+    /// keep the file name in their own directory).
+    pub fn workspace_state_path(
+        &self,
+        config: Option<&Config>,
+        workspace: &str,
+    ) -> Result<PathBuf, WorkdirError> {
         let configured = config.and_then(|c| c.terraform.local_state_path.clone());
-        let base = settings
+        let base = self
+            .settings()?
             .state_path
             .or(configured)
             .unwrap_or_else(|| DEFAULT_STATE.into());
-        let workspace = self.workspace_of(settings.workspace);
         if workspace == DEFAULT_WORKSPACE {
             return Ok(self.dir.join(base));
         }
         let file = Path::new(&base)
             .file_name()
             .map_or_else(|| DEFAULT_STATE.into(), |f| f.to_owned());
-        Ok(self.workspace_dir(&workspace).join(file))
+        Ok(self.workspace_dir(workspace).join(file))
     }
 
     /// The selected workspace: `TF_WORKSPACE`, else the one `workspace select` recorded, else
@@ -231,6 +267,58 @@ impl Workdir {
             Some(w) => w.clone(),
             None => recorded.unwrap_or_else(|| DEFAULT_WORKSPACE.into()),
         }
+    }
+
+    /// The state store: the file of [`Workdir::state_path`], or with `backend "pg"` (and no
+    /// `-state` flag) the selected workspace in PostgreSQL.
+    pub fn store(
+        &self,
+        flag: Option<&Path>,
+        config: Option<&Config>,
+    ) -> Result<Store, crate::error::Error> {
+        if flag.is_none()
+            && let Some(pg) = config.and_then(|c| c.terraform.pg.as_ref())
+        {
+            return Ok(Store::Pg(Box::new(PgStore::open(self.pg_location(pg)?)?)));
+        }
+        Ok(Store::Local(LocalStore::new(
+            self.state_path(flag, config)?,
+        )))
+    }
+
+    /// Where `backend "pg"` keeps the selected workspace: each setting from `init
+    /// -backend-config`, else the block, else `PG_CONN_STR` and `PG_SCHEMA_NAME`.
+    pub fn pg_location(&self, pg: &PgBackend) -> Result<PgLocation, WorkdirError> {
+        let settings = self.settings()?;
+        let setting = |key: &str, block: &Option<String>, env: &str| {
+            settings
+                .backend_config
+                .get(key)
+                .or(block.as_ref())
+                .or(self.env.get(env).filter(|v| !v.is_empty()))
+                .cloned()
+        };
+        let conn_str =
+            setting("conn_str", &pg.conn_str, "PG_CONN_STR").ok_or(WorkdirError::PgConnection)?;
+        let schema = setting("schema_name", &pg.schema_name, "PG_SCHEMA_NAME")
+            .unwrap_or_else(|| PG_DEFAULT_SCHEMA.into());
+        let lease_timeout = match self.env.get(PG_LEASE_TIMEOUT).filter(|v| !v.is_empty()) {
+            None => DEFAULT_LEASE_TIMEOUT,
+            Some(v) => humantime::parse_duration(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| WorkdirError::EnvSetting {
+                    name: PG_LEASE_TIMEOUT,
+                    value: v.clone(),
+                    expected: "a duration such as 60s",
+                })?,
+        };
+        Ok(PgLocation {
+            conn_str,
+            schema,
+            workspace: self.workspace_of(settings.workspace),
+            lease_timeout,
+        })
     }
 
     /// Where a workspace other than `default` keeps its state.

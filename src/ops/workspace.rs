@@ -1,7 +1,7 @@
 //! `workspace list|show|new|select|delete`: independent states of one configuration in one
 //! directory. `default` is the state file itself; every other workspace keeps its state under
-//! `vnetform.tfstate.d/<name>/`. The selection is recorded in `.vnetform/settings.json`
-//! (`TF_WORKSPACE` overrides it).
+//! `vnetform.tfstate.d/<name>/`, or with `backend "pg"` each is its own row in PostgreSQL.
+//! The selection is recorded in `.vnetform/settings.json` (`TF_WORKSPACE` overrides it).
 
 use std::path::Path;
 use std::time::Duration;
@@ -10,8 +10,9 @@ use miette::Diagnostic;
 
 use super::workdir::{DEFAULT_WORKSPACE, WORKSPACES_DIR};
 use super::{Ui, Workdir};
+use crate::config::{self, Config, PgBackend};
 use crate::error::Result;
-use crate::state::LocalStore;
+use crate::state::{LocalStore, PgLocation, PgStore, State, Store};
 
 /// A workspace command that cannot be done.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -63,22 +64,59 @@ fn check_name(name: &str) -> std::result::Result<(), WorkspaceError> {
     Ok(())
 }
 
-/// Every workspace, `default` first, then the others by name.
-fn workspaces(wd: &Workdir) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(wd.dir.join(WORKSPACES_DIR))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names.sort();
-    names.insert(0, DEFAULT_WORKSPACE.to_owned());
-    names
+/// The configuration's `backend "pg"`, when the workspaces live in PostgreSQL.
+fn pg_backend(wd: &Workdir) -> Option<PgBackend> {
+    config::load_dir(&wd.dir).ok()?.terraform.pg
 }
 
-fn exists(wd: &Workdir, name: &str) -> bool {
-    name == DEFAULT_WORKSPACE || wd.workspace_dir(name).is_dir()
+/// The PostgreSQL store of workspace `name`.
+fn pg_store(wd: &Workdir, pg: &PgBackend, name: &str) -> Result<PgStore> {
+    let location = PgLocation {
+        workspace: name.to_owned(),
+        ..wd.pg_location(pg)?
+    };
+    Ok(PgStore::open(location)?)
+}
+
+/// The store of workspace `name`: in PostgreSQL with `pg`, else its local file.
+pub(super) fn store_of(
+    wd: &Workdir,
+    config: Option<&Config>,
+    pg: Option<&PgBackend>,
+    name: &str,
+) -> Result<Store> {
+    Ok(match pg {
+        Some(pg) => Store::Pg(Box::new(pg_store(wd, pg, name)?)),
+        None => Store::Local(LocalStore::new(wd.workspace_state_path(config, name)?)),
+    })
+}
+
+/// Every workspace in PostgreSQL with `pg`, else in local files: `default` first, then the
+/// others by name.
+pub(super) fn workspaces_in(wd: &Workdir, pg: Option<&PgBackend>) -> Result<Vec<String>> {
+    let mut names: Vec<String> = match pg {
+        Some(pg) => pg_store(wd, pg, DEFAULT_WORKSPACE)?.workspaces()?,
+        None => std::fs::read_dir(wd.dir.join(WORKSPACES_DIR))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect(),
+    };
+    names.retain(|n| n != DEFAULT_WORKSPACE);
+    names.sort();
+    names.insert(0, DEFAULT_WORKSPACE.to_owned());
+    Ok(names)
+}
+
+/// Every workspace of the configured state store.
+fn workspaces(wd: &Workdir) -> Result<Vec<String>> {
+    workspaces_in(wd, pg_backend(wd).as_ref())
+}
+
+fn exists(wd: &Workdir, name: &str) -> Result<bool> {
+    Ok(workspaces(wd)?.iter().any(|n| n == name))
 }
 
 fn record_selection(wd: &Workdir, name: &str) -> Result<()> {
@@ -91,7 +129,7 @@ fn record_selection(wd: &Workdir, name: &str) -> Result<()> {
 /// `workspace list`: every workspace, the selected one marked with `*`.
 pub fn workspace_list(ui: &Ui, wd: &Workdir) -> Result<()> {
     let current = wd.workspace()?;
-    for name in workspaces(wd) {
+    for name in workspaces(wd)? {
         let mark = if name == current { "*" } else { " " };
         ui.out(&format!("{mark} {name}\n"));
     }
@@ -107,13 +145,19 @@ pub fn workspace_show(ui: &Ui, wd: &Workdir) -> Result<()> {
 /// `workspace new NAME`: creates an empty workspace and selects it.
 pub fn workspace_new(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
     check_name(name)?;
-    if exists(wd, name) {
+    if exists(wd, name)? {
         return Err(WorkspaceError::Exists(name.to_owned()).into());
     }
-    std::fs::create_dir_all(wd.workspace_dir(name)).map_err(|e| super::WorkdirError::Settings {
-        path: Path::new(WORKSPACES_DIR).join(name).display().to_string(),
-        reason: e.to_string(),
-    })?;
+    match pg_backend(wd) {
+        // A workspace in PostgreSQL is its row: an empty state.
+        Some(pg) => pg_store(wd, &pg, name)?.write(&mut State::new())?,
+        None => std::fs::create_dir_all(wd.workspace_dir(name)).map_err(|e| {
+            super::WorkdirError::Settings {
+                path: Path::new(WORKSPACES_DIR).join(name).display().to_string(),
+                reason: e.to_string(),
+            }
+        })?,
+    }
     record_selection(wd, name)?;
     ui.out(&format!(
         "Created and switched to workspace \"{name}\"!\n\nYou're now on a new, empty workspace. Workspaces isolate their state,\nso if you run \"vnetform plan\" vnetform will not see any existing state\nfor this configuration.\n"
@@ -123,7 +167,7 @@ pub fn workspace_new(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
 
 /// `workspace select NAME`.
 pub fn workspace_select(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
-    if !exists(wd, name) {
+    if !exists(wd, name)? {
         return Err(WorkspaceError::Missing(name.to_owned()).into());
     }
     record_selection(wd, name)?;
@@ -143,11 +187,19 @@ pub fn workspace_delete(
     if name == DEFAULT_WORKSPACE {
         return Err(WorkspaceError::Default.into());
     }
-    if !exists(wd, name) {
+    if !exists(wd, name)? {
         return Err(WorkspaceError::Missing(name.to_owned()).into());
     }
     if wd.workspace()? == name {
         return Err(WorkspaceError::Active(name.to_owned()).into());
+    }
+    if let Some(pg) = pg_backend(wd) {
+        let mut store = pg_store(wd, &pg, name)?;
+        let _lease = store.lock("WorkspaceDelete", lock_timeout)?;
+        refuse_unless_empty(&store.read()?, name, force)?;
+        store.delete_workspace()?;
+        ui.out(&format!("Deleted workspace \"{name}\"!\n"));
+        return Ok(());
     }
     let dir = wd.workspace_dir(name);
     let state_file = std::fs::read_dir(&dir)
@@ -159,19 +211,25 @@ pub fn workspace_delete(
     if let Some(path) = state_file {
         let mut store = LocalStore::new(path);
         let _guard = store.lock("WorkspaceDelete", lock_timeout)?;
-        let count = store.read()?.resources.len();
-        if count > 0 && !force {
-            return Err(WorkspaceError::NotEmpty {
-                name: name.to_owned(),
-                count,
-            }
-            .into());
-        }
+        refuse_unless_empty(&store.read()?, name, force)?;
     }
     std::fs::remove_dir_all(&dir).map_err(|e| super::WorkdirError::Settings {
         path: dir.display().to_string(),
         reason: e.to_string(),
     })?;
     ui.out(&format!("Deleted workspace \"{name}\"!\n"));
+    Ok(())
+}
+
+/// Refuses to delete a workspace whose state still manages objects, unless `force`.
+fn refuse_unless_empty(state: &State, name: &str, force: bool) -> Result<()> {
+    let count = state.resources.len();
+    if count > 0 && !force {
+        return Err(WorkspaceError::NotEmpty {
+            name: name.to_owned(),
+            count,
+        }
+        .into());
+    }
     Ok(())
 }

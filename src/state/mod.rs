@@ -74,3 +74,71 @@ impl Default for State {
         State::new()
     }
 }
+
+/// Where the state lives: a local file, or a workspace's row in PostgreSQL.
+#[derive(Debug)]
+pub enum Store {
+    Local(LocalStore),
+    Pg(Box<PgStore>),
+}
+
+/// A held state lock: the local file's OS lock, or a PostgreSQL lease.
+#[derive(Debug)]
+pub enum StoreLock {
+    File(LockGuard),
+    Lease(Lease),
+}
+
+impl Store {
+    /// Takes the state lock for `operation`, waiting up to `timeout` while another run holds it.
+    pub fn lock(
+        &self,
+        operation: &str,
+        timeout: std::time::Duration,
+    ) -> Result<StoreLock, StateError> {
+        Ok(match self {
+            Store::Local(s) => StoreLock::File(s.lock(operation, timeout)?),
+            Store::Pg(s) => StoreLock::Lease(s.lock(operation, timeout)?),
+        })
+    }
+
+    /// The state, with the operations a killed run journalled replayed onto it.
+    pub fn read(&mut self) -> Result<State, StateError> {
+        match self {
+            Store::Local(s) => s.read(),
+            Store::Pg(s) => s.read(),
+        }
+    }
+
+    /// Persists `state` if its content changed, bumping the serial.
+    pub fn write(&mut self, state: &mut State) -> Result<(), StateError> {
+        match self {
+            Store::Local(s) => s.write(state),
+            Store::Pg(s) => s.write(state),
+        }
+    }
+
+    /// Replaces the state with `state` at its own serial (`state push`).
+    pub fn replace(&mut self, state: &State) -> Result<(), StateError> {
+        match self {
+            Store::Local(s) => s.replace(state),
+            Store::Pg(s) => s.replace(state),
+        }
+    }
+
+    /// Records completed operations durably before anything that depends on them starts.
+    pub fn append(&mut self, state: &mut State, changes: &[StateChange]) -> Result<(), StateError> {
+        match self {
+            Store::Local(s) => s.append(state, changes),
+            Store::Pg(s) => s.append(state, changes),
+        }
+    }
+
+    /// The creates a killed run started and never confirmed.
+    pub fn unconfirmed(&self) -> &[Unconfirmed] {
+        match self {
+            Store::Local(s) => s.unconfirmed(),
+            Store::Pg(s) => s.unconfirmed(),
+        }
+    }
+}

@@ -204,6 +204,36 @@ impl PgStore {
         Ok(())
     }
 
+    /// Every workspace with a state in this schema, by name.
+    pub fn workspaces(&mut self) -> Result<Vec<String>, StateError> {
+        let location = &self.location;
+        blocking(|| {
+            self.client.query(
+                &sql(
+                    location,
+                    "SELECT workspace FROM {s}.states ORDER BY workspace",
+                ),
+                &[],
+            )
+        })
+        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+        .map_err(|e| self.failure(&e))
+    }
+
+    /// Removes this store's workspace: its state, journal and lease.
+    pub fn delete_workspace(&mut self) -> Result<(), StateError> {
+        let location = &self.location;
+        blocking(|| {
+            let mut tx = self.client.transaction()?;
+            for table in ["states", "journal", "leases"] {
+                let statement = format!("DELETE FROM {{s}}.{table} WHERE workspace = $1");
+                tx.execute(&sql(location, &statement), &[&location.workspace])?;
+            }
+            tx.commit()
+        })
+        .map_err(|e| self.failure(&e))
+    }
+
     /// Writes `state` at its serial if the stored document is still the one this store last
     /// read or wrote, and starts the journal again with the creates still under way, all in
     /// one transaction.

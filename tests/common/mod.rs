@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -83,6 +85,7 @@ impl Workspace {
             if key.starts_with("TF_VAR_")
                 || key.starts_with("VNETFORM_")
                 || key.starts_with("ARM_")
+                || key.starts_with("PG_")
                 || key == "NO_COLOR"
             {
                 cmd.env_remove(key);
