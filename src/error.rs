@@ -49,6 +49,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Migrate(#[from] crate::ops::MigrateError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Unlock(#[from] crate::ops::UnlockError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

@@ -427,3 +427,64 @@ fn workspaces_are_independent_rows_in_one_schema() {
         vec!["default".to_owned()]
     );
 }
+
+#[test]
+fn force_unlock_releases_exactly_the_named_lease_and_state_locks_lists_it() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    let ws = example_in("net");
+    // The connection kept in the directory's settings, as `init -backend-config` keeps it.
+    let conn = format!("-backend-config=conn_str={}", server.conn_str);
+    ws.run(&["init", &conn, "-no-color"]).ok();
+    let held = server
+        .store("net", "default")
+        .lock("Apply", Duration::ZERO)
+        .unwrap();
+    let listed = ws.run(&["state", "locks"]).ok().stdout;
+    assert!(
+        listed.contains(held.id()) && listed.contains("OperationTypeApply"),
+        "{listed}"
+    );
+
+    let wrong = ws.run(&["force-unlock", "-force", "not-the-id"]);
+    assert_eq!(wrong.code, 1);
+    assert!(
+        wrong.stderr.contains("no lock with ID \"not-the-id\""),
+        "{}",
+        wrong.stderr
+    );
+    assert_eq!(ws.run(&["plan", "-no-color"]).code, 1, "still locked");
+
+    let declined = ws.run_input(&["force-unlock", held.id()], "no\n");
+    assert!(
+        declined.stderr.contains("Force-unlock cancelled"),
+        "{}",
+        declined.stderr
+    );
+    assert_eq!(ws.run(&["plan", "-no-color"]).code, 1, "still locked");
+    let released = ws.run_input(&["force-unlock", held.id()], "yes\n").ok();
+    assert!(released.stdout.contains("successfully unlocked"));
+    ws.run(&["plan", "-no-color"]).ok();
+    assert_eq!(
+        ws.run(&["state", "locks"]).ok().stdout,
+        "No locks are held.\n"
+    );
+}
+
+#[test]
+fn a_local_state_cannot_be_force_unlocked() {
+    let ws = Workspace::new();
+    ws.use_config(&common::root().join("examples/vnet-to-vnet"));
+    let run = ws.run(&["force-unlock", "-force", "some-id"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("Local state cannot be unlocked"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        ws.run(&["state", "locks"]).ok().stdout,
+        "No locks are held.\n"
+    );
+}

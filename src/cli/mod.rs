@@ -77,6 +77,14 @@ enum Command {
     /// Manage workspaces: independent states of one configuration.
     #[command(subcommand)]
     Workspace(workspace::WorkspaceCommand),
+    /// Release a PostgreSQL state lock left by a run that is gone.
+    ForceUnlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        force: bool,
+        /// The lock's ID, as the lock error or `state locks` shows it.
+        lock_id: String,
+    },
     /// Show the version.
     Version,
 }
@@ -170,6 +178,9 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Console(c) => c.run(ui, wd, vars).map(|()| 0),
         Command::Taint(c) => c.run(ui, wd, true).map(|()| 0),
         Command::Workspace(c) => c.run(ui, wd).map(|()| 0),
+        Command::ForceUnlock { force, lock_id } => {
+            ops::force_unlock(ui, wd, &lock_id, force).map(|()| 0)
+        }
         Command::Untaint(c) => c.run(ui, wd, false).map(|()| 0),
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Reach(a) => a.run(ui, wd, vars).map(|()| 0),

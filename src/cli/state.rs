@@ -83,6 +83,8 @@ pub enum StateCommand {
         /// The Terraform state file.
         file: PathBuf,
     },
+    /// Show who holds the state lock (every workspace's, with PostgreSQL).
+    Locks,
     /// Replace the state with a state file.
     Push {
         #[command(flatten)]
@@ -115,6 +117,7 @@ impl StateCommand {
             StateCommand::ImportTerraform { lock, file } => {
                 ops::state_import_terraform(ui, wd, &lock.options(), &file)
             }
+            StateCommand::Locks => ops::state_locks(ui, wd),
             StateCommand::Push { lock, force, file } => {
                 ops::state_push(ui, wd, &lock.options(), &file, force)
             }

@@ -11,6 +11,7 @@ mod fmt;
 mod import;
 mod init;
 mod inspect;
+mod locks;
 mod modules;
 mod plan;
 mod sim;
@@ -34,6 +35,7 @@ pub use fmt::{FmtOptions, fmt};
 pub use import::{ImportError, import};
 pub use init::{InitOptions, MigrateError, init};
 pub use inspect::{GraphType, graph, output, reach, show, state_list, state_show};
+pub use locks::{UnlockError, force_unlock, state_locks};
 pub use plan::{PlanOptions, plan};
 pub use sim::{sim_delete, sim_list, sim_set};
 pub use surgery::{

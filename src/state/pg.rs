@@ -220,6 +220,48 @@ impl PgStore {
         .map_err(|e| self.failure(&e))
     }
 
+    /// Every live lease in this schema: workspace, holder and how long it has left unless
+    /// renewed, by workspace.
+    pub fn leases(&mut self) -> Result<Vec<(String, LockInfo, Duration)>, StateError> {
+        let location = &self.location;
+        let rows = blocking(|| {
+            self.client.query(
+                &sql(
+                    location,
+                    "SELECT workspace, id, holder, \
+                     extract(epoch FROM expires - now())::float8 FROM {s}.leases \
+                     WHERE expires > now() ORDER BY workspace",
+                ),
+                &[],
+            )
+        })
+        .map_err(|e| self.failure(&e))?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let holder = holder_info(location, row.get(1), row.get(2));
+                let left = Duration::from_secs_f64(row.get::<_, f64>(3).max(0.0));
+                (row.get(0), holder, left)
+            })
+            .collect())
+    }
+
+    /// Releases this workspace's lease if its id is `id`; false when no such lease is held.
+    pub fn force_unlock(&mut self, id: &str) -> Result<bool, StateError> {
+        let location = &self.location;
+        blocking(|| {
+            self.client.execute(
+                &sql(
+                    location,
+                    "DELETE FROM {s}.leases WHERE workspace = $1 AND id = $2",
+                ),
+                &[&location.workspace, &id],
+            )
+        })
+        .map(|deleted| deleted == 1)
+        .map_err(|e| self.failure(&e))
+    }
+
     /// Removes this store's workspace: its state, journal and lease.
     pub fn delete_workspace(&mut self) -> Result<(), StateError> {
         let location = &self.location;
@@ -417,19 +459,22 @@ fn try_lease(
         &[&location.workspace],
     )?;
     Ok(row.map_or(Attempt::Released, |row| {
-        let (id, holder): (String, &str) = (row.get(0), row.get(1));
-        // A holder written by something else than this version still holds the lease.
-        let holder = serde_json::from_str(holder).unwrap_or_else(|_| LockInfo {
-            id,
-            operation: "unknown".into(),
-            info: "the holder did not record itself".into(),
-            who: "unknown".into(),
-            version: "unknown".into(),
-            created: "unknown".into(),
-            path: location.label(),
-        });
-        Attempt::Held(Box::new(holder))
+        Attempt::Held(Box::new(holder_info(location, row.get(0), row.get(1))))
     }))
+}
+
+/// Who holds lease `id`, as recorded; a holder written by something else than this version
+/// still holds the lease.
+fn holder_info(location: &PgLocation, id: String, recorded: &str) -> LockInfo {
+    serde_json::from_str(recorded).unwrap_or_else(|_| LockInfo {
+        id,
+        operation: "unknown".into(),
+        info: "the holder did not record itself".into(),
+        who: "unknown".into(),
+        version: "unknown".into(),
+        created: "unknown".into(),
+        path: location.label(),
+    })
 }
 
 fn connect(location: &PgLocation) -> Result<Client, StateError> {
