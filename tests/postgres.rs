@@ -488,3 +488,55 @@ fn a_local_state_cannot_be_force_unlocked() {
         "No locks are held.\n"
     );
 }
+
+#[test]
+fn a_server_restart_during_an_apply_loses_nothing() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    if std::env::var("VNETFORM_TEST_PG").is_ok() {
+        return; // Only a throw-away server may be restarted.
+    }
+    let ws = example_in("net");
+    let env = env(&server);
+    let mut apply = spawn_slow_apply(&ws, &env);
+    let stdout = std::io::BufReader::new(apply.stdout.take().unwrap());
+    let mut lines = std::io::BufRead::lines(stdout);
+    for line in lines.by_ref() {
+        if line.unwrap().contains("gw1: Creating...") {
+            break;
+        }
+    }
+    server.restart();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = apply.wait().unwrap();
+    assert!(
+        status.success(),
+        "the apply reconnects and finishes: {rest:?}"
+    );
+    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], &env);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert_eq!(recorded_ids(&server, "net"), cloud_ids(&ws));
+}
+
+#[test]
+fn a_user_who_may_not_create_the_tables_is_told_so() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    server.sql(
+        "CREATE ROLE reader LOGIN; REVOKE CREATE ON DATABASE postgres FROM PUBLIC; \
+         REVOKE CREATE ON SCHEMA public FROM PUBLIC;",
+    );
+    let location = PgLocation {
+        conn_str: format!("{} user=reader", server.conn_str),
+        ..server.location("locked_out", "default")
+    };
+    let error = PgStore::open(location).unwrap_err();
+    let text = format!("{error:?} {error}");
+    assert!(text.contains("permission denied"), "{text}");
+    assert!(
+        miette::Diagnostic::help(&error).is_some_and(|h| h.to_string().contains("create tables")),
+        "{text}"
+    );
+}

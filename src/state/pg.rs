@@ -113,25 +113,24 @@ impl PgStore {
     /// Reads the workspace's state (none yet is an empty state), with the operations a
     /// killed run left in the journal replayed onto it.
     pub fn read(&mut self) -> Result<State, StateError> {
-        let location = &self.location;
-        let found = blocking(|| {
-            let row = self.client.query_opt(
+        let found = self.run(|client, location| {
+            let row = client.query_opt(
                 &sql(
                     location,
                     "SELECT document FROM {s}.states WHERE workspace = $1",
                 ),
                 &[&location.workspace],
             )?;
-            let journal = self.client.query(
+            let journal = client.query(
                 &sql(
                     location,
                     "SELECT lineage, serial, change FROM {s}.journal WHERE workspace = $1 ORDER BY seq",
                 ),
                 &[&location.workspace],
             )?;
-            Ok::<_, postgres::Error>((row.map(|r| r.get::<_, String>(0)), journal))
+            Ok((row.map(|r| r.get::<_, String>(0)), journal))
         });
-        let (document, journal) = found.map_err(|e| self.failure(&e))?;
+        let (document, journal) = found?;
         let mut state = match document {
             Some(text) => {
                 let parsed = file::parse(&text).map_err(|source| StateError::Format {
@@ -184,9 +183,9 @@ impl PgStore {
                 (p.lineage.clone(), p.serial)
             });
         let rows: Vec<String> = changes.iter().map(to_json).collect();
-        let location = &self.location;
-        blocking(|| {
-            self.client.execute(
+        // A batch written twice (the connection lost after its commit) replays the same.
+        self.run(|client, location| {
+            client.execute(
                 &sql(
                     location,
                     "INSERT INTO {s}.journal (workspace, lineage, serial, change) \
@@ -194,8 +193,7 @@ impl PgStore {
                 ),
                 &[&location.workspace, &lineage, &(serial as i64), &rows],
             )
-        })
-        .map_err(|e| self.failure(&e))?;
+        })?;
         self.journal_entries += changes.len();
         journal::track_in_flight(&mut self.in_flight, changes);
         if journal::due_for_folding(self.journal_entries, state) {
@@ -206,26 +204,23 @@ impl PgStore {
 
     /// Every workspace with a state in this schema, by name.
     pub fn workspaces(&mut self) -> Result<Vec<String>, StateError> {
-        let location = &self.location;
-        blocking(|| {
-            self.client.query(
+        let rows = self.run(|client, location| {
+            client.query(
                 &sql(
                     location,
                     "SELECT workspace FROM {s}.states ORDER BY workspace",
                 ),
                 &[],
             )
-        })
-        .map(|rows| rows.iter().map(|r| r.get(0)).collect())
-        .map_err(|e| self.failure(&e))
+        })?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     /// Every live lease in this schema: workspace, holder and how long it has left unless
     /// renewed, by workspace.
     pub fn leases(&mut self) -> Result<Vec<(String, LockInfo, Duration)>, StateError> {
-        let location = &self.location;
-        let rows = blocking(|| {
-            self.client.query(
+        let rows = self.run(|client, location| {
+            client.query(
                 &sql(
                     location,
                     "SELECT workspace, id, holder, \
@@ -234,12 +229,11 @@ impl PgStore {
                 ),
                 &[],
             )
-        })
-        .map_err(|e| self.failure(&e))?;
+        })?;
         Ok(rows
             .iter()
             .map(|row| {
-                let holder = holder_info(location, row.get(1), row.get(2));
+                let holder = holder_info(&self.location, row.get(1), row.get(2));
                 let left = Duration::from_secs_f64(row.get::<_, f64>(3).max(0.0));
                 (row.get(0), holder, left)
             })
@@ -248,32 +242,28 @@ impl PgStore {
 
     /// Releases this workspace's lease if its id is `id`; false when no such lease is held.
     pub fn force_unlock(&mut self, id: &str) -> Result<bool, StateError> {
-        let location = &self.location;
-        blocking(|| {
-            self.client.execute(
+        let deleted = self.run(|client, location| {
+            client.execute(
                 &sql(
                     location,
                     "DELETE FROM {s}.leases WHERE workspace = $1 AND id = $2",
                 ),
                 &[&location.workspace, &id],
             )
-        })
-        .map(|deleted| deleted == 1)
-        .map_err(|e| self.failure(&e))
+        })?;
+        Ok(deleted == 1)
     }
 
     /// Removes this store's workspace: its state, journal and lease.
     pub fn delete_workspace(&mut self) -> Result<(), StateError> {
-        let location = &self.location;
-        blocking(|| {
-            let mut tx = self.client.transaction()?;
+        self.run(|client, location| {
+            let mut tx = client.transaction()?;
             for table in ["states", "journal", "leases"] {
                 let statement = format!("DELETE FROM {{s}}.{table} WHERE workspace = $1");
                 tx.execute(&sql(location, &statement), &[&location.workspace])?;
             }
             tx.commit()
         })
-        .map_err(|e| self.failure(&e))
     }
 
     /// Writes `state` at its serial if the stored document is still the one this store last
@@ -283,9 +273,8 @@ impl PgStore {
         let base = self.persisted.as_ref().map_or(0, |p| p.serial);
         let text = file::render(state, state.serial);
         let in_flight: Vec<String> = self.in_flight.values().map(to_json).collect();
-        let location = &self.location;
-        let swapped = blocking(|| {
-            let mut tx = self.client.transaction()?;
+        let swapped = self.run(|client, location| {
+            let mut tx = client.transaction()?;
             let params: [&(dyn postgres::types::ToSql + Sync); 5] = [
                 &location.workspace,
                 &state.lineage,
@@ -307,11 +296,16 @@ impl PgStore {
                 let found = tx.query_one(
                     &sql(
                         location,
-                        "SELECT serial FROM {s}.states WHERE workspace = $1",
+                        "SELECT serial, document = $2 FROM {s}.states WHERE workspace = $1",
                     ),
-                    &[&location.workspace],
+                    &[&location.workspace, &text],
                 )?;
-                return Ok(Err(found.get::<_, i64>(0) as u64));
+                let (serial, same): (i64, bool) = (found.get(0), found.get(1));
+                // This very document, committed before a lost connection hid the answer.
+                let already_written = serial as u64 == state.serial && same;
+                if !already_written {
+                    return Ok(Err(serial as u64));
+                }
             }
             tx.execute(
                 &sql(location, "DELETE FROM {s}.journal WHERE workspace = $1"),
@@ -333,9 +327,8 @@ impl PgStore {
                 )?;
             }
             tx.commit()?;
-            Ok::<_, postgres::Error>(Ok(()))
-        })
-        .map_err(|e| self.failure(&e))?;
+            Ok(Ok(()))
+        })?;
         if let Err(found) = swapped {
             return Err(StateError::Stale {
                 path: self.location.label(),
@@ -350,6 +343,24 @@ impl PgStore {
         });
         self.journal_entries = in_flight.len();
         Ok(())
+    }
+
+    /// Runs `work` on the connection. A connection the server dropped (a restart) is opened
+    /// again and `work` run once more: every statement here may run twice (writes are
+    /// compare-and-swap, a journal batch replays the same twice).
+    fn run<T: Send>(
+        &mut self,
+        work: impl Fn(&mut Client, &PgLocation) -> Result<T, postgres::Error> + Sync,
+    ) -> Result<T, StateError> {
+        let (client, location) = (&mut self.client, &self.location);
+        blocking(|| match work(client, location) {
+            Err(_) if client.is_closed() => {
+                *client = reconnect(location)?;
+                work(client, location)
+            }
+            done => done,
+        })
+        .map_err(|e| database_error(location, &e))
     }
 
     fn failure(&self, error: &postgres::Error) -> StateError {
@@ -378,7 +389,13 @@ impl Lease {
             let seconds = location.lease_timeout.as_secs_f64();
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                 // A renewal that fails (the server restarting) is tried again at the next
-                // beat; the lease holds until it expires.
+                // beat, on a new connection if the old one is gone; the lease holds until it
+                // expires.
+                if client.is_closed()
+                    && let Ok(fresh) = Client::connect(&location.conn_str, NoTls)
+                {
+                    client = fresh;
+                }
                 let _ = client.execute(&renew, &[&location.workspace, &lease_id, &seconds]);
             }
             let release = sql(
@@ -475,6 +492,22 @@ fn holder_info(location: &PgLocation, id: String, recorded: &str) -> LockInfo {
         created: "unknown".into(),
         path: location.label(),
     })
+}
+
+/// How long a store keeps trying to reach a server that went away (restarting, say).
+const RECONNECT_FOR: Duration = Duration::from_secs(30);
+
+/// A new connection, tried every half second for [`RECONNECT_FOR`].
+fn reconnect(location: &PgLocation) -> Result<Client, postgres::Error> {
+    let started = Instant::now();
+    loop {
+        match Client::connect(&location.conn_str, NoTls) {
+            Err(_) if started.elapsed() < RECONNECT_FOR => {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            done => return done,
+        }
+    }
 }
 
 fn connect(location: &PgLocation) -> Result<Client, StateError> {

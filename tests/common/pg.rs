@@ -52,27 +52,24 @@ impl Server {
                 "vnetform".as_ref(),
             ],
         );
-        let options = format!("-k {} -c listen_addresses=''", dir.path().display());
-        run_as_postgres(
-            &bin.join("pg_ctl"),
-            &[
-                "-D".as_ref(),
-                data.as_os_str(),
-                "-o".as_ref(),
-                options.as_ref(),
-                "-l".as_ref(),
-                dir.path().join("log").as_os_str(),
-                "-w".as_ref(),
-                "start".as_ref(),
-            ],
-        );
+        let cluster = Cluster { dir, bin };
+        cluster.pg_ctl(&["start"]);
         Some(Server {
             conn_str: format!(
                 "host={} user=vnetform dbname=postgres",
-                dir.path().display()
+                cluster.dir.path().display()
             ),
-            cluster: Some(Cluster { dir, bin }),
+            cluster: Some(cluster),
         })
+    }
+
+    /// Restarts the throw-away server (fast shutdown: sessions are cut, as in a failover).
+    pub fn restart(&self) {
+        let cluster = self
+            .cluster
+            .as_ref()
+            .expect("a throw-away server to restart");
+        cluster.pg_ctl(&["-m", "fast", "restart"]);
     }
 
     /// A store for `workspace` in a schema of this test's own.
@@ -96,20 +93,29 @@ impl Server {
     }
 }
 
+impl Cluster {
+    /// Runs `pg_ctl ARGS` on this cluster, listening on a socket in its directory only.
+    fn pg_ctl(&self, args: &[&str]) {
+        let dir = self.dir.path();
+        let options = format!("-k {} -c listen_addresses=''", dir.display());
+        let mut all: Vec<std::ffi::OsString> = vec![
+            "-D".into(),
+            dir.join("data").into(),
+            "-o".into(),
+            options.into(),
+            "-l".into(),
+            dir.join("log").into(),
+            "-w".into(),
+        ];
+        all.extend(args.iter().map(Into::into));
+        run_as_postgres(&self.bin.join("pg_ctl"), &all);
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(cluster) = &self.cluster {
-            let data = cluster.dir.path().join("data");
-            run_as_postgres(
-                &cluster.bin.join("pg_ctl"),
-                &[
-                    "-D".as_ref(),
-                    data.as_os_str(),
-                    "-m".as_ref(),
-                    "immediate".as_ref(),
-                    "stop".as_ref(),
-                ],
-            );
+            cluster.pg_ctl(&["-m", "immediate", "stop"]);
         }
     }
 }
@@ -148,7 +154,7 @@ fn make_unprivileged_owner(dir: &Path) {
 }
 
 /// Runs a PostgreSQL program, as `nobody` when the tests run as root.
-fn run_as_postgres(program: &Path, args: &[&std::ffi::OsStr]) {
+fn run_as_postgres(program: &Path, args: &[impl AsRef<std::ffi::OsStr>]) {
     let mut command = if running_as_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
