@@ -9,6 +9,7 @@
 //! cargo bench --bench engine                       # 1000, 10000 and 100000 resources
 //! cargo bench --bench engine -- 1000 3000 --terraform=DIR   # and Terraform (up to 3,000),
 //!                                                         # with the null provider in DIR
+//! cargo bench --bench engine -- 3000 --pg=CONN_STR     # and apply with state in PostgreSQL
 //! ```
 //!
 //! Needs GNU time (`/usr/bin/time`) for peak memory. Prints a Markdown report.
@@ -39,6 +40,9 @@ fn main() {
     let terraform = args
         .iter()
         .find_map(|a| a.strip_prefix("--terraform=").map(PathBuf::from));
+    let postgres = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--pg=").map(str::to_owned));
     let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     if sizes.is_empty() {
         sizes = vec![1000, 10_000, 100_000];
@@ -65,6 +69,17 @@ fn main() {
             noop.seconds
         )
         .unwrap();
+        if let Some(conn_str) = &postgres {
+            let pg = apply_in_postgres(conn_str, vnets);
+            writeln!(
+                report,
+                "| state in PostgreSQL | | {:.2} s ({:.2}x local) | | {:.0} MB |",
+                pg.seconds,
+                pg.seconds / apply.seconds,
+                pg.peak_mb
+            )
+            .unwrap();
+        }
         if let Some(plugins) = terraform.as_ref().filter(|_| size <= TERRAFORM_UP_TO) {
             let tf = terraform_ring(plugins, vnets * PER_VNET);
             writeln!(
@@ -91,6 +106,19 @@ fn main() {
     }
     report.push_str(&latency_section());
     println!("{report}");
+}
+
+/// The apply of the same ring with its state in PostgreSQL (a schema of its own on the server
+/// `conn_str` names), planned first.
+fn apply_in_postgres(conn_str: &str, vnets: usize) -> Measure {
+    let dir = tempfile::tempdir().expect("scratch directory");
+    let schema = format!("bench_{}_{vnets}", std::process::id());
+    let backend =
+        format!("terraform {{\n  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n}}\n");
+    std::fs::write(dir.path().join("main.tf"), backend + &ring(vnets)).expect("write the ring");
+    let env = [("PG_CONN_STR", conn_str)];
+    vnetform(dir.path(), &["plan", "-out=bench.plan"], &env);
+    vnetform(dir.path(), &["apply", "bench.plan"], &env)
 }
 
 /// A ring of `vnets` VNets (`10.a.b.0/24` each, so up to 65,536), every VNet's gateway linked

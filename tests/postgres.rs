@@ -540,3 +540,33 @@ fn a_user_who_may_not_create_the_tables_is_told_so() {
         "{text}"
     );
 }
+
+#[test]
+fn two_workspaces_apply_at_once() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    let ws = example_in("net");
+    let env = env(&server);
+    ws.run_env(&["workspace", "new", "staging"], &env).ok();
+    ws.run_env(&["workspace", "select", "default"], &env).ok();
+    let staging: Vec<(&str, &str)> = env
+        .iter()
+        .copied()
+        .chain([
+            ("TF_WORKSPACE", "staging"),
+            ("VNETFORM_SIM_DB", "staging.db"),
+        ])
+        .collect();
+    let mut default = spawn_slow_apply(&ws, &env);
+    let mut other = spawn_slow_apply(&ws, &staging);
+    assert!(default.wait().unwrap().success());
+    assert!(
+        other.wait().unwrap().success(),
+        "neither waits for the other"
+    );
+    for name in ["default", "staging"] {
+        let state = server.store("net", name).read().unwrap();
+        assert_eq!(state.resources.len(), 19, "{name}");
+    }
+}
