@@ -570,3 +570,41 @@ fn two_workspaces_apply_at_once() {
         assert_eq!(state.resources.len(), 19, "{name}");
     }
 }
+
+#[test]
+fn an_unknown_user_is_named_in_the_error() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    let location = PgLocation {
+        conn_str: format!("{} user=ghost", server.conn_str),
+        ..server.location("team", "default")
+    };
+    let text = PgStore::open(location).unwrap_err().to_string();
+    assert!(text.contains("\"ghost\" does not exist"), "{text}");
+}
+
+#[test]
+fn state_push_of_an_older_state_is_refused_unless_forced() {
+    let Some(server) = Server::start() else {
+        return;
+    };
+    let ws = example_in("net");
+    let env = env(&server);
+    ws.run_env(&["apply", "-auto-approve", "-no-color"], &env)
+        .ok();
+    let old = ws.run_env(&["state", "pull"], &env).ok().stdout;
+    ws.write("old.tfstate", &old);
+    ws.run_env(&["state", "rm", "azurerm_linux_virtual_machine.vm2"], &env)
+        .ok();
+    let refused = ws.run_env(&["state", "push", "old.tfstate"], &env);
+    assert_eq!(refused.code, 1);
+    assert!(refused.stderr.contains("older"), "{}", refused.stderr);
+    ws.run_env(&["state", "push", "-force", "old.tfstate"], &env)
+        .ok();
+    let listed = ws.run_env(&["state", "list"], &env).ok().stdout;
+    assert!(
+        listed.contains("azurerm_linux_virtual_machine.vm2"),
+        "{listed}"
+    );
+}
