@@ -539,6 +539,22 @@ fn a_user_who_may_not_create_the_tables_is_told_so() {
         miette::Diagnostic::help(&error).is_some_and(|h| h.to_string().contains("create tables")),
         "{text}"
     );
+
+    // Tables an administrator created and granted are all such a user needs.
+    server.store("locked_out", "default");
+    server.sql(
+        "GRANT USAGE ON SCHEMA locked_out TO reader; \
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA locked_out TO reader; \
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA locked_out TO reader;",
+    );
+    let mut store = PgStore::open(PgLocation {
+        conn_str: format!("{} user=reader", server.conn_str),
+        ..server.location("locked_out", "default")
+    })
+    .expect("the granted tables are enough");
+    let mut state = with_resources(&["rg1"]);
+    store.write(&mut state).unwrap();
+    let _lease = store.lock("Apply", Duration::ZERO).unwrap();
 }
 
 #[test]

@@ -515,9 +515,21 @@ fn connect(location: &PgLocation) -> Result<Client, StateError> {
         .map_err(|e| database_error(location, &e))
 }
 
-/// Creates the schema and its tables when missing. Two runs creating them at once both
+/// Creates the schema and its tables when missing, so a user who may only use tables an
+/// administrator created needs no other privilege. Two runs creating them at once both
 /// succeed: the loser of the race sees the winner's objects and tries again.
 fn create_tables(client: &mut Client, location: &PgLocation) -> Result<(), StateError> {
+    let present = sql(
+        location,
+        "SELECT to_regclass('{s}.states') IS NOT NULL AND to_regclass('{s}.leases') IS NOT NULL \
+         AND to_regclass('{s}.journal') IS NOT NULL",
+    );
+    let all_there = blocking(|| client.query_one(&present, &[]))
+        .map_err(|e| database_error(location, &e))?
+        .get::<_, bool>(0);
+    if all_there {
+        return Ok(());
+    }
     let ddl = sql(
         location,
         "CREATE SCHEMA IF NOT EXISTS {s};
