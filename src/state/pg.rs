@@ -93,7 +93,7 @@ impl PgStore {
         let started = Instant::now();
         let mut pause = Duration::from_secs(1);
         loop {
-            match try_lease(&mut client, &self.location, &info) {
+            match blocking(|| try_lease(&mut client, &self.location, &info)) {
                 Ok(Attempt::Taken) => {
                     return Ok(Lease::start(client, self.location.clone(), info.id));
                 }
