@@ -294,14 +294,14 @@ fn a_second_apply_fails_naming_the_holder_and_never_writes() {
     let ws = example_in("net");
     let env = env(&server);
     let mut first = spawn_slow_apply(&ws, &env);
-    // Wait until the first run holds the lease.
-    let holds = || {
-        server
-            .store("net", "default")
-            .lock("Probe", Duration::ZERO)
-            .is_err()
-    };
-    while !holds() {
+    // Wait until the first run holds the lease (looking, not locking, so as not to get in
+    // its way).
+    let waited = std::time::Instant::now();
+    while server.store("net", "default").leases().unwrap().is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the first apply never took the lease"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let second = ws.run_env(&["apply", "-auto-approve", "-no-color"], &env);

@@ -88,12 +88,13 @@ impl PgStore {
     /// Takes the workspace's lease for `operation`, waiting up to `timeout` (with backoff)
     /// while another live run holds it. The lease is renewed until the returned guard drops.
     pub fn lock(&self, operation: &str, timeout: Duration) -> Result<Lease, StateError> {
-        let info = LockInfo::new(operation, &self.location.label());
-        let mut client = connect(&self.location)?;
+        let location = &self.location;
+        let info = LockInfo::new(operation, &location.label());
+        let mut client = connect(location)?;
         let started = Instant::now();
         let mut pause = Duration::from_secs(1);
         loop {
-            match blocking(|| try_lease(&mut client, &self.location, &info)) {
+            match blocking(|| try_lease(&mut client, location, &info)) {
                 Ok(Attempt::Taken) => {
                     return Ok(Lease::start(client, self.location.clone(), info.id));
                 }
@@ -354,7 +355,7 @@ impl PgStore {
     ) -> Result<T, StateError> {
         let (client, location) = (&mut self.client, &self.location);
         blocking(|| match work(client, location) {
-            Err(_) if client.is_closed() => {
+            Err(e) if connection_lost(client, &e) => {
                 *client = reconnect(location)?;
                 work(client, location)
             }
@@ -492,6 +493,14 @@ fn holder_info(location: &PgLocation, id: String, recorded: &str) -> LockInfo {
         created: "unknown".into(),
         path: location.label(),
     })
+}
+
+/// Whether `error` means the server dropped the connection: closed, a connection exception
+/// (class 08), or the server shutting down (57P01 to 57P03), which can arrive before the
+/// connection reads as closed.
+fn connection_lost(client: &Client, error: &postgres::Error) -> bool {
+    let code = error.code().map(SqlState::code).unwrap_or_default();
+    client.is_closed() || error.is_closed() || code.starts_with("08") || code.starts_with("57P")
 }
 
 /// How long a store keeps trying to reach a server that went away (restarting, say).
