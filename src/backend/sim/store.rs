@@ -132,12 +132,15 @@ pub(super) fn begin(conn: &mut Connection) -> Result<Transaction<'_>, BackendErr
 }
 
 pub(super) fn get(tx: &Connection, id: &str) -> Result<Option<Row>, BackendError> {
-    tx.query_row(
+    // Cached: a refresh reads every object, one statement each.
+    tx.prepare_cached(
         "SELECT id, type, name, resource_group, location, provisioning_state, attributes FROM resources WHERE key = ?1",
-        params![id.to_lowercase()],
-        row_from_sql,
     )
-    .optional()
+    .and_then(|mut statement| {
+        statement
+            .query_row(params![id.to_lowercase()], row_from_sql)
+            .optional()
+    })
     .map_err(db_error)
 }
 
