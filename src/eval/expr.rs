@@ -592,7 +592,9 @@ impl Evaluator<'_> {
             ));
         };
         let mut list = Vec::new();
-        let mut map = Fields::new();
+        // A B-tree while the keys come in any order (a sorted vector would move its tail on
+        // every insert); a sorted vector once done.
+        let mut map = std::collections::BTreeMap::new();
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.intro.key_var {
@@ -647,7 +649,7 @@ impl Evaluator<'_> {
             }
         }
         let out = if f.key_expr.is_some() {
-            Value::Map(map)
+            Value::Map(map.into_iter().collect())
         } else {
             Value::List(list)
         };
