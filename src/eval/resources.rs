@@ -435,11 +435,11 @@ impl ConfigScope<'_, '_> {
                         built.ok = false;
                         continue;
                     }
-                    let expr = Expr {
-                        expr: attr.value.clone(),
+                    let expr = Written {
+                        expr: &attr.value,
                         file,
                     };
-                    match self.attribute(schema, &key, attr.key.as_str(), span, &expr, frame) {
+                    match self.attribute(schema, &key, attr.key.as_str(), span, expr, frame) {
                         Some(v) => {
                             built.out.insert(key, v);
                         }
@@ -497,11 +497,11 @@ impl ConfigScope<'_, '_> {
         key: &str,
         written: &str,
         span: Span,
-        expr: &Expr,
+        expr: Written<'_>,
         frame: &Frame,
     ) -> Option<Value> {
         if schema.open {
-            return self.guard(self.eval_in(expr, frame));
+            return self.guard(self.eval_at(expr.expr, expr.file, frame));
         }
         let Some(attr_schema) = schema.attr(key) else {
             self.errors.borrow_mut().push(self.error_at(
@@ -521,7 +521,7 @@ impl ConfigScope<'_, '_> {
             ));
             return None;
         }
-        let value = self.eval_in(expr, frame).and_then(|v| {
+        let value = self.eval_at(expr.expr, expr.file, frame).and_then(|v| {
             convert_attribute(attr_schema.ty, &convert_renamed(schema, written, v)).map_err(|why| {
                 self.error_at("Incorrect attribute value type", why, None, expr.span())
             })
@@ -605,11 +605,7 @@ impl ConfigScope<'_, '_> {
             Some(Expression::Variable(v)) => v.as_str().to_owned(),
             _ => name.clone(),
         };
-        let for_each = Expr {
-            expr: for_each.value.clone(),
-            file,
-        };
-        let collection = match self.eval_in(&for_each, frame) {
+        let collection = match self.eval_at(&for_each.value, file, frame) {
             Ok(v) => v,
             Err(e) => {
                 self.errors.borrow_mut().push(e);
@@ -626,7 +622,11 @@ impl ConfigScope<'_, '_> {
                 "Invalid dynamic for_each value",
                 "expected a known list, set or map",
                 None,
-                for_each.span(),
+                Written {
+                    expr: &for_each.value,
+                    file,
+                }
+                .span(),
             )
         })) else {
             return false;
@@ -816,6 +816,19 @@ fn block_key(parent: &Block, nested: &Block, written: &str) -> String {
         written.to_owned()
     } else {
         nested.name.to_owned()
+    }
+}
+
+/// An argument's expression where it is written, not copied out of its body.
+#[derive(Clone, Copy)]
+struct Written<'e> {
+    expr: &'e Expression,
+    file: FileId,
+}
+
+impl Written<'_> {
+    fn span(&self) -> Span {
+        Span::new(self.file, self.expr.span().unwrap_or(0..0))
     }
 }
 

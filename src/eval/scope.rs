@@ -20,7 +20,7 @@ use super::{DesiredResource, EvalError, EvalRequest, EvalWarning, vars};
 use crate::addr::{InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
 use crate::config::{Expr, MODULE_META_ARGUMENTS, Module, ModuleCall, Repetition, ResourceBlock};
 use crate::model;
-use crate::source::{Sources, Span};
+use crate::source::{FileId, Sources, Span};
 
 /// The instances a `count` or `for_each` declares, each with its evaluation frame.
 pub(super) type Instances = Vec<(Option<InstanceKey>, Frame)>;
@@ -242,11 +242,17 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
 
     /// Evaluates with iteration variables (`count`, `each`, a dynamic block's iterator).
     pub fn eval_in(&self, expr: &Expr, frame: &Frame) -> Result<Value, EvalError> {
-        Evaluator {
-            scope: self,
-            file: expr.file,
-        }
-        .eval(&expr.expr, frame)
+        self.eval_at(&expr.expr, expr.file, frame)
+    }
+
+    /// Evaluates an expression of `file` where it is written in its body.
+    pub fn eval_at(
+        &self,
+        expr: &hcl_edit::expr::Expression,
+        file: FileId,
+        frame: &Frame,
+    ) -> Result<Value, EvalError> {
+        Evaluator { scope: self, file }.eval(expr, frame)
     }
 
     /// Records an error and turns it into `None`.
