@@ -12,7 +12,7 @@ pub mod limits;
 mod random;
 pub mod schema;
 
-use crate::eval::value::{Fields, Value};
+use crate::eval::value::Value;
 pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
 /// The all-zero subscription used when none is configured.
@@ -189,45 +189,51 @@ fn plan_block(
     path: &mut Path,
     replace_paths: &mut Vec<Path>,
 ) -> Value {
-    let mut out = Fields::new();
+    // Gathered in schema order, sorted once into an object at the end.
+    let mut out = Vec::with_capacity(block.attrs.len() + block.blocks.len());
+    // What the prior object holds under `name` (null when absent), borrowed.
+    let prior_of = |name: &str| prior.map(|p| p.get(name).unwrap_or(&JSON_NULL));
     for attr in block.attrs {
-        let prior_value = prior.map(|p| p.get(attr.name).cloned().unwrap_or_default());
-        let planned = plan_attribute(attr, config.get(attr.name), prior_value.as_ref());
+        let prior_value = prior_of(attr.name);
+        let planned = plan_attribute(attr, config.get(attr.name), prior_value);
         // A state written before an argument existed (an older provider, a Terraform state)
         // lacks it: absent means "the default", which is no reason to replace anything.
         let absent_as_default = |before: &serde_json::Value| {
             before.is_null() && Some(&planned) == default_value(attr).as_ref()
         };
         if attr.force_new
-            && let Some(before) = &prior_value
+            && let Some(before) = prior_value
             && differs(&planned, before)
             && !absent_as_default(before)
         {
             replace_paths.push(extend(path, attr.name));
         }
-        out.insert(attr.name.to_owned(), planned.mark_if(attr.sensitive));
+        out.push((attr.name.to_owned(), planned.mark_if(attr.sensitive)));
     }
     for nested in block.blocks {
-        let prior_items = prior.map(|p| p.get(nested.name).cloned().unwrap_or_default());
+        let prior_items = prior_of(nested.name);
         path.push(nested.name.into());
         let planned = plan_nested(
             nested,
             config.get(nested.name),
-            prior_items.as_ref(),
+            prior_items,
             path,
             replace_paths,
         );
         path.pop();
         if nested.force_new
-            && let Some(before) = &prior_items
+            && let Some(before) = prior_items
             && differs(&planned, before)
         {
             replace_paths.push(extend(path, nested.name));
         }
-        out.insert(nested.name.to_owned(), planned);
+        out.push((nested.name.to_owned(), planned));
     }
-    Value::Map(out)
+    Value::Map(out.into_iter().collect())
 }
+
+/// What an absent attribute of a prior object reads as.
+static JSON_NULL: serde_json::Value = serde_json::Value::Null;
 
 fn plan_nested(
     block: &Block,
