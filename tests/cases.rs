@@ -2,7 +2,8 @@
 //!
 //! - `plan/<case>/`: the case's `*.tf` is planned against a simulated cloud prepared by
 //!   applying `other/` with a state of its own (objects the case's data sources find),
-//!   applying `before/` (when present) and by the out-of-band changes listed in `sim.txt`
+//!   applying `before/` (when present; an empty `applied` file instead applies the case's own
+//!   configuration first) and by the out-of-band changes listed in `sim.txt`
 //!   (`delete ADDR`, `set ADDR ATTR=VALUE`); extra plan flags come from `args`. The plan text
 //!   is compared with `plan.snap`; a configuration that plans must also validate, and the
 //!   plan is then applied and a second plan must show no changes.
@@ -37,8 +38,9 @@ fn plan_case(main: &Path) -> datatest_stable::Result<()> {
         .ok();
     }
     let before = case.join("before");
-    if before.is_dir() {
-        ws.use_config(&before);
+    let applied_first = case.join("applied").is_file();
+    if before.is_dir() || applied_first {
+        ws.use_config(if applied_first { case } else { &before });
         ws.run(&["apply", "-auto-approve", "-no-color"]).ok();
     }
     ws.use_config(case);
