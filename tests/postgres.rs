@@ -243,6 +243,19 @@ fn recorded_ids(server: &Server, schema: &str) -> std::collections::BTreeSet<Str
         .collect()
 }
 
+/// The next plan shows no changes, and the cloud holds exactly what `net` records.
+#[track_caller]
+fn assert_converged(ws: &Workspace, server: &Server, env: &[(&str, &str)]) {
+    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], env);
+    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
+    assert_eq!(recorded_ids(server, "net"), cloud_ids(ws));
+}
+
+/// The local state file's document.
+fn local_state(ws: &Workspace) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap()).unwrap()
+}
+
 fn cloud_ids(ws: &Workspace) -> std::collections::BTreeSet<String> {
     let listed: serde_json::Value =
         serde_json::from_str(&ws.run(&["sim", "list", "-json"]).ok().stdout).unwrap();
@@ -276,9 +289,7 @@ fn apply_records_in_postgres_and_the_next_plan_is_empty() {
     ws.run_env(&["apply", "-auto-approve", "-no-color"], &env)
         .ok();
     assert!(!ws.file("vnetform.tfstate").exists(), "no local state file");
-    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], &env);
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
-    assert_eq!(recorded_ids(&server, "net"), cloud_ids(&ws));
+    assert_converged(&ws, &server, &env);
     let listed = ws.run_env(&["state", "list"], &env).ok().stdout;
     assert!(
         listed.contains("azurerm_virtual_network_gateway.gw1"),
@@ -348,9 +359,7 @@ fn a_killed_holders_lease_expires_and_the_next_apply_recovers_its_journal() {
     );
     assert_eq!(rerun.code, 0, "{}{}", rerun.stdout, rerun.stderr);
     assert!(!rerun.stdout.contains("ResourceAlreadyExists"));
-    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], &env);
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
-    assert_eq!(recorded_ids(&server, "net"), cloud_ids(&ws));
+    assert_converged(&ws, &server, &env);
 }
 
 #[test]
@@ -363,9 +372,7 @@ fn init_migrate_state_moves_the_state_to_postgres_and_back() {
     let env = env(&server);
     ws.run_env(&["apply", "-auto-approve", "-no-color"], &env)
         .ok();
-    let local: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap())
-            .unwrap();
+    let local = local_state(&ws);
 
     ws.write(
         "backend.tf",
@@ -392,9 +399,7 @@ fn init_migrate_state_moves_the_state_to_postgres_and_back() {
     std::fs::remove_file(ws.file("backend.tf")).unwrap();
     ws.run_env(&["init", "-migrate-state", "-no-color"], &env)
         .ok();
-    let back: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ws.file("vnetform.tfstate")).unwrap())
-            .unwrap();
+    let back = local_state(&ws);
     assert_eq!(back["lineage"], local["lineage"]);
     assert!(back["serial"].as_u64() > local["serial"].as_u64());
     let listed = ws.run_env(&["state", "list"], &env).ok().stdout;
@@ -514,9 +519,7 @@ fn a_server_restart_during_an_apply_loses_nothing() {
         status.success(),
         "the apply reconnects and finishes: {rest:?}"
     );
-    let plan = ws.run_env(&["plan", "-detailed-exitcode", "-no-color"], &env);
-    assert_eq!(plan.code, 0, "{}{}", plan.stdout, plan.stderr);
-    assert_eq!(recorded_ids(&server, "net"), cloud_ids(&ws));
+    assert_converged(&ws, &server, &env);
 }
 
 #[test]
