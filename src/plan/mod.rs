@@ -192,6 +192,8 @@ pub fn detect_drift(recorded: &State, refreshed: &State) -> Vec<Drift> {
             let now = refreshed.resources.get(addr).map(|n| &n.attributes);
             let changed = match (now, model::schema(&addr.resource_type)) {
                 (None, _) => true,
+                // Refresh keeps the recorded object when it found it unchanged.
+                (Some(now), _) if Arc::ptr_eq(now, &r.attributes) => false,
                 (Some(now), Some(schema)) => model::arguments_differ(schema, now, &r.attributes),
                 (Some(now), None) => *now != r.attributes,
             };
