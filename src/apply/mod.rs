@@ -269,14 +269,15 @@ impl Executor<'_> {
             }
             let mut changes = Vec::new();
             let mut succeeded = Vec::new();
-            for f in &finished {
-                schedule.finished(f.op, f.throttled);
+            for f in finished {
+                let op = f.op;
+                schedule.finished(op, f.throttled);
                 let (change, ok) = self.record(plan, f, &mut state, &mut outcome);
                 changes.extend(change);
                 if ok {
-                    succeeded.push(f.op);
+                    succeeded.push(op);
                 } else {
-                    schedule.failed(f.op);
+                    schedule.failed(op);
                 }
             }
             if !changes.is_empty() {
@@ -418,7 +419,7 @@ impl Executor<'_> {
     fn record(
         &self,
         plan: &Plan,
-        finished: &Finished,
+        finished: Finished,
         state: &mut State,
         outcome: &mut ApplyOutcome,
     ) -> (Option<StateChange>, bool) {
@@ -429,7 +430,7 @@ impl Executor<'_> {
         }
         let verb = verb_of(change.action, op.step);
         let addr = change.addr.clone();
-        match &finished.result {
+        match finished.result {
             Err(error) => {
                 (self.on_event)(&Event::Failed {
                     addr: addr.clone(),
@@ -481,9 +482,10 @@ impl Executor<'_> {
                 (removed, true)
             }
             Ok(Some(attributes)) => {
-                let sensitive = sensitive_attributes(&addr, attributes, change.after.as_ref());
+                let sensitive = sensitive_attributes(&addr, &attributes, change.after.as_ref());
+                let id = model::id_of(&attributes).map(str::to_owned);
                 let resource = ResourceState {
-                    attributes: Arc::new(attributes.clone()),
+                    attributes: Arc::new(attributes),
                     sensitive_attributes: sensitive,
                     dependencies: change.dependencies.clone(),
                     tainted: false,
@@ -495,7 +497,6 @@ impl Executor<'_> {
                 } else {
                     outcome.added += 1
                 }
-                let id = model::id_of(attributes).map(str::to_owned);
                 (self.on_event)(&Event::Completed {
                     addr: addr.clone(),
                     verb,
