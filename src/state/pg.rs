@@ -106,7 +106,7 @@ impl PgStore {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_secs(16));
                 }
-                Err(e) => return Err(self.failure(&e)),
+                Err(e) => return Err(database_error(location, &e)),
             }
         }
     }
@@ -362,10 +362,6 @@ impl PgStore {
             done => done,
         })
         .map_err(|e| database_error(location, &e))
-    }
-
-    fn failure(&self, error: &postgres::Error) -> StateError {
-        database_error(&self.location, error)
     }
 }
 
