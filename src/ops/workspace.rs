@@ -110,13 +110,8 @@ pub(super) fn workspaces_in(wd: &Workdir, pg: Option<&PgBackend>) -> Result<Vec<
     Ok(names)
 }
 
-/// Every workspace of the configured state store.
-fn workspaces(wd: &Workdir) -> Result<Vec<String>> {
-    workspaces_in(wd, pg_backend(wd).as_ref())
-}
-
-fn exists(wd: &Workdir, name: &str) -> Result<bool> {
-    Ok(workspaces(wd)?.iter().any(|n| n == name))
+fn exists(wd: &Workdir, pg: Option<&PgBackend>, name: &str) -> Result<bool> {
+    Ok(workspaces_in(wd, pg)?.iter().any(|n| n == name))
 }
 
 fn record_selection(wd: &Workdir, name: &str) -> Result<()> {
@@ -129,7 +124,7 @@ fn record_selection(wd: &Workdir, name: &str) -> Result<()> {
 /// `workspace list`: every workspace, the selected one marked with `*`.
 pub fn workspace_list(ui: &Ui, wd: &Workdir) -> Result<()> {
     let current = wd.workspace()?;
-    for name in workspaces(wd)? {
+    for name in workspaces_in(wd, pg_backend(wd).as_ref())? {
         let mark = if name == current { "*" } else { " " };
         ui.out(&format!("{mark} {name}\n"));
     }
@@ -145,12 +140,13 @@ pub fn workspace_show(ui: &Ui, wd: &Workdir) -> Result<()> {
 /// `workspace new NAME`: creates an empty workspace and selects it.
 pub fn workspace_new(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
     check_name(name)?;
-    if exists(wd, name)? {
+    let pg = pg_backend(wd);
+    if exists(wd, pg.as_ref(), name)? {
         return Err(WorkspaceError::Exists(name.to_owned()).into());
     }
-    match pg_backend(wd) {
+    match &pg {
         // A workspace in PostgreSQL is its row: an empty state.
-        Some(pg) => pg_store(wd, &pg, name)?.write(&mut State::new())?,
+        Some(pg) => pg_store(wd, pg, name)?.write(&mut State::new())?,
         None => std::fs::create_dir_all(wd.workspace_dir(name)).map_err(|e| {
             super::WorkdirError::Settings {
                 path: Path::new(WORKSPACES_DIR).join(name).display().to_string(),
@@ -167,7 +163,7 @@ pub fn workspace_new(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
 
 /// `workspace select NAME`.
 pub fn workspace_select(ui: &Ui, wd: &Workdir, name: &str) -> Result<()> {
-    if !exists(wd, name)? {
+    if !exists(wd, pg_backend(wd).as_ref(), name)? {
         return Err(WorkspaceError::Missing(name.to_owned()).into());
     }
     record_selection(wd, name)?;
@@ -187,14 +183,15 @@ pub fn workspace_delete(
     if name == DEFAULT_WORKSPACE {
         return Err(WorkspaceError::Default.into());
     }
-    if !exists(wd, name)? {
+    let pg = pg_backend(wd);
+    if !exists(wd, pg.as_ref(), name)? {
         return Err(WorkspaceError::Missing(name.to_owned()).into());
     }
     if wd.workspace()? == name {
         return Err(WorkspaceError::Active(name.to_owned()).into());
     }
-    if let Some(pg) = pg_backend(wd) {
-        let mut store = pg_store(wd, &pg, name)?;
+    if let Some(pg) = &pg {
+        let mut store = pg_store(wd, pg, name)?;
         let _lease = store.lock("WorkspaceDelete", lock_timeout)?;
         refuse_unless_empty(&store.read()?, name, force)?;
         store.delete_workspace()?;
