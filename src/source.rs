@@ -16,8 +16,16 @@ pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
     /// For a file assembled from pieces of others (an override merged into the block it
-    /// overrides): where each piece of `text` was copied from, so diagnostics point there.
+    /// overrides, a part of a large file parsed on its own): where each piece of `text` was
+    /// copied from, so diagnostics point there.
     pieces: Vec<Piece>,
+}
+
+impl SourceFile {
+    /// Whether the file was assembled from others rather than read.
+    pub fn is_assembled(&self) -> bool {
+        !self.pieces.is_empty()
+    }
 }
 
 /// `range` of an assembled file's text was copied from `file`, starting at `offset`.

@@ -14,7 +14,7 @@ use super::{
     Module, ModuleCall, Move, MoveTarget, OutputBlock, PgBackend, ProviderBlock, Repetition,
     ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
 };
-use super::{json, overrides};
+use super::{json, overrides, parse};
 use crate::addr::{Mode, ResourceAddr};
 use crate::source::{FileId, Sources, Span};
 
@@ -100,7 +100,7 @@ impl LoadState {
         dir: &Path,
         shown: &Path,
     ) -> Result<(Module, TerraformSettings), ConfigErrors> {
-        let mut bodies = Vec::new();
+        let mut files = Vec::new();
         for path in tf_files(dir).map_err(|e| single(ConfigError::io(dir, e)))? {
             let name = shown
                 .join(path.file_name().unwrap_or_default())
@@ -126,11 +126,15 @@ impl LoadState {
             } else {
                 self.sources.add(name, text)
             };
-            match hcl_edit::parser::parse_body(&self.sources.file(file).text) {
-                Ok(body) => bodies.push((file, body)),
+            files.push(file);
+        }
+        let mut bodies = Vec::new();
+        for (file, parsed) in files.iter().zip(parse::bodies(&mut self.sources, &files)) {
+            match parsed {
+                Ok(pieces) => bodies.extend(pieces),
                 Err(e) => self
                     .errors
-                    .push(ConfigError::syntax(&self.sources, file, &e)),
+                    .push(ConfigError::syntax(&self.sources, *file, &e)),
             }
         }
         let bodies = overrides::merge(&mut self.sources, bodies, &mut self.errors);

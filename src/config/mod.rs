@@ -9,6 +9,7 @@ mod error;
 mod json;
 mod load;
 mod overrides;
+mod parse;
 mod sources;
 mod types;
 

@@ -540,10 +540,11 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the async runtime starts")
 }
 
-/// A digest of the configuration's files, recorded in saved plans.
+/// A digest of the configuration's files, recorded in saved plans (files assembled from
+/// them add nothing).
 fn config_digest(config: &Config) -> String {
     let mut text = String::new();
-    for f in config.sources.files() {
+    for f in config.sources.files().iter().filter(|f| !f.is_assembled()) {
         text.push_str(&f.name);
         text.push('\0');
         text.push_str(&f.text);
