@@ -17,7 +17,7 @@ use hcl_edit::structure::Structure;
 use super::expr::{self, Evaluator, Frame, Scope};
 use super::value::{Fields, Value};
 use super::{DesiredResource, EvalError, EvalRequest, EvalWarning, vars};
-use crate::addr::{InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
+use crate::addr::{AddrMap, InstanceKey, Mode, ModulePath, ModuleStep, ResourceAddr};
 use crate::config::{Expr, MODULE_META_ARGUMENTS, Module, ModuleCall, Repetition, ResourceBlock};
 use crate::model;
 use crate::source::{FileId, Sources, Span};
@@ -72,8 +72,8 @@ pub(super) struct Shared<'a> {
     inputs: RefCell<BTreeMap<(ModulePath, String), Slot<Tracked>>>,
     outputs: RefCell<BTreeMap<(ModulePath, String), Slot<Tracked>>>,
     expansions: RefCell<BTreeMap<(ModulePath, String), Slot<Instances>>>,
-    pub resources: RefCell<BTreeMap<ResourceAddr, Slot<Seen>>>,
-    pub desired: RefCell<BTreeMap<ResourceAddr, DesiredResource>>,
+    pub resources: RefCell<AddrMap<Slot<Seen>>>,
+    pub desired: RefCell<AddrMap<DesiredResource>>,
     declared: RefCell<BTreeSet<ResourceAddr>>,
     opaque_types: RefCell<BTreeSet<String>>,
     /// References collected for the values being evaluated, innermost last.
@@ -142,7 +142,7 @@ impl<'a> Shared<'a> {
 
     pub fn finish(self) -> Finished {
         Finished {
-            desired: self.desired.into_inner(),
+            desired: self.desired.into_inner().into_iter().collect(),
             declared: self.declared.into_inner(),
             opaque_types: self.opaque_types.into_inner(),
             errors: self.errors.into_inner(),
