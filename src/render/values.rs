@@ -1,6 +1,7 @@
 //! Laying out before/after values as Terraform's plan bodies do.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use crate::eval::value::{Fields, Value, format_number};
 use crate::model::{Block, Path};
@@ -36,24 +37,43 @@ pub(crate) struct BodyWriter<'a> {
     pub show_all: bool,
 }
 
-fn indent(depth: usize) -> String {
-    " ".repeat(4 * depth + 4)
-}
-
 impl BodyWriter<'_> {
-    fn prefix(&self, depth: usize, sym: Sym) -> String {
-        let pad = " ".repeat(4 * depth + 2);
-        match sym {
-            Sym::Add => format!("{pad}{} ", self.painter.green("+")),
-            Sym::Remove => format!("{pad}{} ", self.painter.red("-")),
-            Sym::Change => format!("{pad}{} ", self.painter.yellow("~")),
-            Sym::Same => indent(depth),
-        }
+    fn spaces(&mut self, n: usize) {
+        self.out.extend(std::iter::repeat_n(' ', n));
     }
 
-    fn line(&mut self, text: &str) {
+    fn indent(&mut self, depth: usize) {
+        self.spaces(4 * depth + 4);
+    }
+
+    /// The change column of a line: its marker, or blanks for an unchanged one.
+    fn prefix(&mut self, depth: usize, sym: Sym) {
+        let marker = match sym {
+            Sym::Add => self.painter.green("+"),
+            Sym::Remove => self.painter.red("-"),
+            Sym::Change => self.painter.yellow("~"),
+            Sym::Same => return self.indent(depth),
+        };
+        self.spaces(4 * depth + 2);
+        self.out.push_str(&marker);
+        self.out.push(' ');
+    }
+
+    /// `text` left-aligned in `width` characters.
+    fn padded(&mut self, text: &str, width: usize) {
         self.out.push_str(text);
-        self.out.push('\n');
+        self.spaces(width.saturating_sub(text.chars().count()));
+    }
+
+    fn forces_note(&mut self) {
+        self.out.push(' ');
+        self.out.push_str(&self.painter.red("# forces replacement"));
+    }
+
+    fn hidden_note(&mut self, depth: usize, hidden: usize, what: &str) {
+        self.indent(depth);
+        let s = if hidden == 1 { "" } else { "s" };
+        let _ = writeln!(self.out, "# ({hidden} unchanged {what}{s} hidden)");
     }
 
     /// Writes the body of a block: attributes (aligned), then nested blocks. `before` and
@@ -67,17 +87,11 @@ impl BodyWriter<'_> {
         path: &Path,
     ) {
         let is_block = |k: &str| block.is_some_and(|b| b.block(k).is_some());
-        let keys: BTreeSet<&String> = [before, after]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_map)
-            .flat_map(Fields::keys)
-            .collect();
         let get = |v: Option<&'v Value>, k: &str| v.map(|v| v.get(k)).filter(|v| !v.is_null());
 
         let mut lines: Vec<AttributeLine<'_>> = Vec::new();
         let mut hidden = 0;
-        for key in keys.iter().filter(|k| !is_block(k)) {
+        for key in merged_keys(before, after).filter(|k| !is_block(k)) {
             let (b, a) = (get(before, key), get(after, key));
             let forces = self.replace_paths.iter().any(|p| *p == extend(path, key));
             let sym = match (&b, &a) {
@@ -88,7 +102,7 @@ impl BodyWriter<'_> {
                     if !self.show_all
                         && before.is_some()
                         && after.is_some()
-                        && !IMPORTANT.contains(&key.as_str())
+                        && !IMPORTANT.contains(&key)
                     {
                         hidden += 1;
                         continue;
@@ -104,7 +118,7 @@ impl BodyWriter<'_> {
             };
             lines.push(AttributeLine {
                 sym,
-                key: key.as_str(),
+                key,
                 before: b,
                 after: a,
                 forces,
@@ -112,15 +126,10 @@ impl BodyWriter<'_> {
         }
         let width = lines.iter().map(|l| l.key.len()).max().unwrap_or(0);
         for line in &lines {
-            let head = format!("{}{:<width$} = ", self.prefix(depth, line.sym), line.key);
-            self.attribute(&head, line.sym, line.before, line.after, depth, line.forces);
+            self.attribute(line, width, depth);
         }
         if hidden > 0 {
-            let s = if hidden == 1 { "" } else { "s" };
-            self.line(&format!(
-                "{}# ({hidden} unchanged attribute{s} hidden)",
-                indent(depth)
-            ));
+            self.hidden_note(depth, hidden, "attribute");
         }
 
         let mut hidden_blocks = 0;
@@ -128,17 +137,12 @@ impl BodyWriter<'_> {
             let b_items = get(before, nested.name);
             let a_items = get(after, nested.name);
             if let Some(Value::Unknown) = a_items {
-                let pad = if lines.is_empty() && self.out.ends_with("{\n") {
-                    ""
-                } else {
-                    "\n"
-                };
-                self.out.push_str(pad);
-                self.line(&format!(
-                    "{}{} (known after apply)",
-                    self.prefix(depth, Sym::Add),
-                    nested.name
-                ));
+                if !(lines.is_empty() && self.out.ends_with("{\n")) {
+                    self.out.push('\n');
+                }
+                self.prefix(depth, Sym::Add);
+                self.out.push_str(nested.name);
+                self.out.push_str(" (known after apply)\n");
                 continue;
             }
             let b_list = b_items.and_then(Value::as_list).unwrap_or_default();
@@ -165,190 +169,188 @@ impl BodyWriter<'_> {
                     _ => Sym::Change,
                 };
                 self.out.push('\n');
-                let note = if forces && sym != Sym::Same {
-                    format!(" {}", self.painter.red("# forces replacement"))
-                } else {
-                    String::new()
-                };
-                self.line(&format!(
-                    "{}{} {{{note}",
-                    self.prefix(depth, sym),
-                    nested.name
-                ));
+                self.prefix(depth, sym);
+                self.out.push_str(nested.name);
+                self.out.push_str(" {");
+                if forces && sym != Sym::Same {
+                    self.forces_note();
+                }
+                self.out.push('\n');
                 let mut nested_path = extend(path, nested.name);
                 nested_path.push(i.into());
                 self.body(Some(nested), b, a, depth + 1, &nested_path);
-                self.line(&format!("{}}}", indent(depth)));
+                self.indent(depth);
+                self.out.push_str("}\n");
             }
         }
         if hidden_blocks > 0 {
-            let s = if hidden_blocks == 1 { "" } else { "s" };
-            self.line(&format!(
-                "\n{}# ({hidden_blocks} unchanged block{s} hidden)",
-                indent(depth)
-            ));
+            self.out.push('\n');
+            self.hidden_note(depth, hidden_blocks, "block");
         }
     }
 
-    fn attribute(
-        &mut self,
-        head: &str,
-        sym: Sym,
-        before: Option<&Value>,
-        after: Option<&Value>,
-        depth: usize,
-        forces: bool,
-    ) {
-        let note = if forces {
-            format!(" {}", self.painter.red("# forces replacement"))
-        } else {
-            String::new()
+    /// One `key = value` line (or lines, for a collection), its key padded to `width`.
+    fn attribute(&mut self, line: &AttributeLine<'_>, width: usize, depth: usize) {
+        let head = |w: &mut Self| {
+            w.prefix(depth, line.sym);
+            w.padded(line.key, width);
+            w.out.push_str(" = ");
         };
-        match (sym, before, after) {
-            (Sym::Add, _, Some(a)) | (Sym::Same, _, Some(a)) => {
-                let inner = if sym == Sym::Add { Sym::Add } else { Sym::Same };
-                let text = self.value(a, inner, depth);
-                self.line(&format!("{head}{text}{note}"));
+        match (line.sym, line.before, line.after) {
+            (Sym::Add | Sym::Same, _, Some(a)) => {
+                head(self);
+                self.value(a, line.sym, depth);
             }
             (Sym::Remove, Some(b), _) => {
-                let text = self.value(b, Sym::Remove, depth);
-                self.line(&format!("{head}{text} -> null{note}"));
+                head(self);
+                self.value(b, Sym::Remove, depth);
+                self.out.push_str(" -> null");
             }
             (Sym::Change, Some(b), Some(a)) => {
-                let text = self.change(b, a, depth);
-                self.line(&format!("{head}{text}{note}"));
+                head(self);
+                self.change(b, a, depth);
             }
-            _ => {}
+            _ => return,
         }
+        if line.forces {
+            self.forces_note();
+        }
+        self.out.push('\n');
     }
 
     /// `before -> after`, or an element-wise diff of two collections.
-    fn change(&mut self, before: &Value, after: &Value, depth: usize) -> String {
+    fn change(&mut self, before: &Value, after: &Value, depth: usize) {
         if before.contains_sensitive() || after.contains_sensitive() {
-            return "(sensitive value)".into();
+            self.out.push_str("(sensitive value)");
+            return;
         }
         if after.is_unknown() {
-            return format!(
-                "{} -> (known after apply)",
-                self.value(before, Sym::Same, depth)
-            );
+            self.value(before, Sym::Same, depth);
+            self.out.push_str(" -> (known after apply)");
+            return;
         }
         match (before, after) {
             (Value::List(b), Value::List(a)) if !b.is_empty() && !a.is_empty() => {
-                let mut text = String::from("[\n");
-                let mut hidden = 0;
+                self.out.push_str("[\n");
                 for item in b.iter().filter(|i| !a.contains(i)) {
-                    text.push_str(&format!(
-                        "{}{},\n",
-                        self.prefix(depth + 1, Sym::Remove),
-                        self.value(item, Sym::Remove, depth + 1)
-                    ));
+                    self.element(item, Sym::Remove, depth + 1);
                 }
+                let mut hidden = 0;
                 for item in a {
                     if b.contains(item) {
                         hidden += 1;
                     } else {
-                        text.push_str(&format!(
-                            "{}{},\n",
-                            self.prefix(depth + 1, Sym::Add),
-                            self.value(item, Sym::Add, depth + 1)
-                        ));
+                        self.element(item, Sym::Add, depth + 1);
                     }
                 }
                 if hidden > 0 {
-                    let s = if hidden == 1 { "" } else { "s" };
-                    text.push_str(&format!(
-                        "{}# ({hidden} unchanged element{s} hidden)\n",
-                        indent(depth + 1)
-                    ));
+                    self.hidden_note(depth + 1, hidden, "element");
                 }
-                text.push_str(&format!("{}]", indent(depth)));
-                text
+                self.indent(depth);
+                self.out.push(']');
             }
             (Value::Map(b), Value::Map(a)) if !b.is_empty() && !a.is_empty() => {
                 let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
                 let width = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
-                let mut text = String::from("{\n");
+                self.out.push_str("{\n");
                 let mut hidden = 0;
                 for key in keys {
-                    let quoted = format!("{key:?}");
-                    let line = match (b.get(key), a.get(key)) {
+                    let (sym, x, y) = match (b.get(key), a.get(key)) {
                         (Some(x), Some(y)) if x == y => {
                             hidden += 1;
                             continue;
                         }
-                        (Some(x), Some(y)) => format!(
-                            "{}{quoted:<width$} = {}",
-                            self.prefix(depth + 1, Sym::Change),
-                            self.change(x, y, depth + 1)
-                        ),
-                        (Some(x), None) => format!(
-                            "{}{quoted:<width$} = {} -> null",
-                            self.prefix(depth + 1, Sym::Remove),
-                            self.value(x, Sym::Remove, depth + 1)
-                        ),
-                        (None, Some(y)) => format!(
-                            "{}{quoted:<width$} = {}",
-                            self.prefix(depth + 1, Sym::Add),
-                            self.value(y, Sym::Add, depth + 1)
-                        ),
+                        (Some(x), Some(y)) => (Sym::Change, Some(x), Some(y)),
+                        (Some(x), None) => (Sym::Remove, Some(x), None),
+                        (None, Some(y)) => (Sym::Add, None, Some(y)),
                         (None, None) => continue,
                     };
-                    text.push_str(&line);
-                    text.push('\n');
+                    self.prefix(depth + 1, sym);
+                    self.padded(&format!("{key:?}"), width);
+                    self.out.push_str(" = ");
+                    match (x, y) {
+                        (Some(x), Some(y)) => self.change(x, y, depth + 1),
+                        (Some(x), None) => {
+                            self.value(x, Sym::Remove, depth + 1);
+                            self.out.push_str(" -> null");
+                        }
+                        (_, Some(y)) => self.value(y, Sym::Add, depth + 1),
+                        (None, None) => {}
+                    }
+                    self.out.push('\n');
                 }
                 if hidden > 0 {
-                    let s = if hidden == 1 { "" } else { "s" };
-                    text.push_str(&format!(
-                        "{}# ({hidden} unchanged element{s} hidden)\n",
-                        indent(depth + 1)
-                    ));
+                    self.hidden_note(depth + 1, hidden, "element");
                 }
-                text.push_str(&format!("{}}}", indent(depth)));
-                text
+                self.indent(depth);
+                self.out.push('}');
             }
-            _ => format!(
-                "{} -> {}",
-                self.value(before, Sym::Same, depth),
-                self.value(after, Sym::Same, depth)
-            ),
+            _ => {
+                self.value(before, Sym::Same, depth);
+                self.out.push_str(" -> ");
+                self.value(after, Sym::Same, depth);
+            }
         }
     }
 
+    /// One element line of a collection: marker, value, comma.
+    fn element(&mut self, item: &Value, sym: Sym, depth: usize) {
+        self.prefix(depth, sym);
+        self.value(item, sym, depth);
+        self.out.push_str(",\n");
+    }
+
     /// A whole value; collections span lines with every element marked `sym`.
-    fn value(&self, v: &Value, sym: Sym, depth: usize) -> String {
+    fn value(&mut self, v: &Value, sym: Sym, depth: usize) {
         match v {
-            Value::Sensitive(_) => "(sensitive value)".into(),
-            Value::Unknown => "(known after apply)".into(),
             Value::List(items) if !items.is_empty() => {
-                let mut text = String::from("[\n");
+                self.out.push_str("[\n");
                 for item in items {
-                    text.push_str(&format!(
-                        "{}{},\n",
-                        self.prefix(depth + 1, sym),
-                        self.value(item, sym, depth + 1)
-                    ));
+                    self.element(item, sym, depth + 1);
                 }
-                text.push_str(&format!("{}]", indent(depth)));
-                text
+                self.indent(depth);
+                self.out.push(']');
             }
             Value::Map(map) if !map.is_empty() => {
                 let width = map.keys().map(|k| k.len() + 2).max().unwrap_or(0);
-                let mut text = String::from("{\n");
+                self.out.push_str("{\n");
                 for (k, item) in map {
-                    let quoted = format!("{k:?}");
-                    text.push_str(&format!(
-                        "{}{quoted:<width$} = {}\n",
-                        self.prefix(depth + 1, sym),
-                        self.value(item, sym, depth + 1)
-                    ));
+                    self.prefix(depth + 1, sym);
+                    self.padded(&format!("{k:?}"), width);
+                    self.out.push_str(" = ");
+                    self.value(item, sym, depth + 1);
+                    self.out.push('\n');
                 }
-                text.push_str(&format!("{}}}", indent(depth)));
-                text
+                self.indent(depth);
+                self.out.push('}');
             }
-            other => scalar(other),
+            other => self.out.push_str(&scalar(other)),
         }
     }
+}
+
+/// The keys of two objects (either may be absent), in order, each once.
+fn merged_keys<'v>(
+    before: Option<&'v Value>,
+    after: Option<&'v Value>,
+) -> impl Iterator<Item = &'v str> {
+    let keys = |v: Option<&'v Value>| {
+        v.and_then(Value::as_map)
+            .into_iter()
+            .flat_map(Fields::keys)
+            .map(String::as_str)
+            .peekable()
+    };
+    let (mut b, mut a) = (keys(before), keys(after));
+    std::iter::from_fn(move || match (b.peek(), a.peek()) {
+        (Some(x), Some(y)) if x == y => {
+            a.next();
+            b.next()
+        }
+        (Some(x), Some(y)) if x < y => b.next(),
+        (Some(_), Some(_)) | (None, _) => a.next(),
+        (Some(_), None) => b.next(),
+    })
 }
 
 /// A scalar as HCL writes it.
