@@ -211,9 +211,8 @@ fn split_module_step(text: &str) -> Option<(ModuleStep, &str)> {
 }
 
 /// A map looked up by address and never iterated where order shows: hashing an address
-/// is cheaper than the dozen comparisons of its strings a sorted map needs. The hasher's
-/// seed is fixed, so even its iteration order is the same from run to run.
-pub type AddrMap<V> = std::collections::HashMap<ResourceAddr, V, foldhash::fast::FixedState>;
+/// is cheaper than the dozen comparisons of its strings a sorted map needs.
+pub type AddrMap<V> = crate::FastMap<ResourceAddr, V>;
 
 /// The address of one resource instance, e.g. `azurerm_subnet.gateway`,
 /// `azurerm_subnet.spoke["web"]` or `module.hub.azurerm_virtual_network.this`.

@@ -28,6 +28,10 @@ pub mod rules;
 pub mod source;
 pub mod state;
 
+/// A hash map for lookups where a sorted map's string comparisons cost too much. Its seed
+/// is fixed, so even its iteration order is the same from run to run.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Runs the command line; returns the process exit code.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     cli::run(args)

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::addr::ResourceAddr;
+use crate::FastMap;
+use crate::addr::{AddrMap, ResourceAddr};
 use crate::eval::DesiredState;
 use crate::eval::value::Value;
 use crate::state::State;
@@ -31,8 +32,9 @@ pub struct CycleError(pub Vec<ResourceAddr>);
 /// Dependencies between resources.
 #[derive(Debug, Default)]
 pub struct ResourceGraph {
+    /// Nodes are added in address order, so a node's index orders it as its address does.
     graph: DiGraph<ResourceAddr, ()>,
-    index: BTreeMap<ResourceAddr, NodeIndex>,
+    index: AddrMap<NodeIndex>,
     /// Every resource, dependencies first (computed once, when building proves no cycle).
     order: Vec<ResourceAddr>,
 }
@@ -41,16 +43,17 @@ impl ResourceGraph {
     /// Builds the graph of the desired resources and of every resource in state.
     pub fn build(desired: &DesiredState, state: &State) -> Result<ResourceGraph, CycleError> {
         let mut g = ResourceGraph::default();
-        for addr in desired.resources.keys().chain(state.resources.keys()) {
-            g.node(addr);
+        for addr in union(desired.resources.keys(), state.resources.keys()) {
+            let node = g.graph.add_node(addr.clone());
+            g.index.insert(addr.clone(), node);
         }
         // References name resource blocks; an edge goes to every instance of the block.
-        let mut instances: BTreeMap<ResourceAddr, Vec<ResourceAddr>> = BTreeMap::new();
-        for addr in g.index.keys() {
+        let mut instances: AddrMap<Vec<NodeIndex>> = AddrMap::default();
+        for node in g.graph.node_indices() {
             instances
-                .entry(addr.config())
+                .entry(g.graph[node].config())
                 .or_default()
-                .push(addr.clone());
+                .push(node);
         }
         let instances_of = |block: &ResourceAddr| {
             instances
@@ -58,17 +61,19 @@ impl ResourceGraph {
                 .map_or(&[][..], Vec::as_slice)
         };
         for (addr, resource) in &desired.resources {
-            for dep in resource.deps.iter().flat_map(&instances_of) {
-                g.edge(addr, dep);
+            let from = g.index[addr];
+            for &dep in resource.deps.iter().flat_map(&instances_of) {
+                g.edge(from, dep);
             }
         }
         for (addr, dep) in domain_edges(desired) {
-            g.edge(&addr, &dep);
+            g.edge(g.index[addr], g.index[dep]);
         }
         for (addr, resource) in &state.resources {
             if !desired.resources.contains_key(addr) {
-                for dep in resource.dependencies.iter().flat_map(&instances_of) {
-                    g.edge(addr, dep);
+                let from = g.index[addr];
+                for &dep in resource.dependencies.iter().flat_map(&instances_of) {
+                    g.edge(from, dep);
                 }
             }
         }
@@ -76,21 +81,10 @@ impl ResourceGraph {
         Ok(g)
     }
 
-    fn node(&mut self, addr: &ResourceAddr) -> NodeIndex {
-        if let Some(i) = self.index.get(addr) {
-            return *i;
+    fn edge(&mut self, from: NodeIndex, to: NodeIndex) {
+        if from != to {
+            self.graph.update_edge(from, to, ());
         }
-        let i = self.graph.add_node(addr.clone());
-        self.index.insert(addr.clone(), i);
-        i
-    }
-
-    fn edge(&mut self, from: &ResourceAddr, to: &ResourceAddr) {
-        if from == to {
-            return;
-        }
-        let (a, b) = (self.node(from), self.node(to));
-        self.graph.update_edge(a, b, ());
     }
 
     /// Every resource, dependencies before dependents, ties broken by address.
@@ -99,43 +93,41 @@ impl ResourceGraph {
     }
 
     fn topological_order(&self) -> Result<Vec<ResourceAddr>, CycleError> {
-        let mut remaining: BTreeMap<NodeIndex, usize> = self
+        let mut remaining: Vec<usize> = self
             .graph
             .node_indices()
             .map(|n| {
-                (
-                    n,
-                    self.graph
-                        .neighbors_directed(n, Direction::Outgoing)
-                        .count(),
-                )
+                self.graph
+                    .neighbors_directed(n, Direction::Outgoing)
+                    .count()
             })
             .collect();
-        let mut ready: BTreeSet<&ResourceAddr> = remaining
-            .iter()
-            .filter(|(_, c)| **c == 0)
-            .map(|(n, _)| &self.graph[*n])
+        // Node order is address order: the smallest ready index is the smallest address.
+        let mut ready: BTreeSet<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|n| remaining[n.index()] == 0)
             .collect();
         let mut out = Vec::with_capacity(remaining.len());
-        while let Some(addr) = ready.pop_first() {
-            let n = self.index[addr];
-            remaining.remove(&n);
-            out.push(addr.clone());
+        while let Some(n) = ready.pop_first() {
+            out.push(self.graph[n].clone());
             for dependent in self.graph.neighbors_directed(n, Direction::Incoming) {
-                if let Some(count) = remaining.get_mut(&dependent) {
-                    *count -= 1;
-                    if *count == 0 {
-                        ready.insert(&self.graph[dependent]);
-                    }
+                let count = &mut remaining[dependent.index()];
+                *count -= 1;
+                if *count == 0 {
+                    ready.insert(dependent);
                 }
             }
         }
-        if remaining.is_empty() {
+        if out.len() == self.graph.node_count() {
             Ok(out)
         } else {
-            let mut stuck: Vec<ResourceAddr> =
-                remaining.keys().map(|n| self.graph[*n].clone()).collect();
-            stuck.sort();
+            let stuck = self
+                .graph
+                .node_indices()
+                .filter(|n| remaining[n.index()] > 0)
+                .map(|n| self.graph[n].clone())
+                .collect();
             Err(CycleError(stuck))
         }
     }
@@ -191,11 +183,11 @@ impl ResourceGraph {
         );
         // Instance keys (`["web"]`) hold quotes, which DOT strings must escape.
         let quoted = |addr: &ResourceAddr| addr.to_string().replace('"', "\\\"");
-        for addr in self.index.keys() {
+        for addr in self.graph.node_weights() {
             let id = quoted(addr);
             out.push_str(&format!("  \"{id}\" [label=\"{id}\"];\n"));
         }
-        for addr in self.index.keys() {
+        for addr in self.graph.node_weights() {
             for dep in self.dependencies(addr) {
                 out.push_str(&format!(
                     "  \"{}\" -> \"{}\";\n",
@@ -209,13 +201,30 @@ impl ResourceGraph {
     }
 }
 
+/// The addresses of two sorted sequences, in order, each once.
+fn union<'a>(
+    a: impl Iterator<Item = &'a ResourceAddr>,
+    b: impl Iterator<Item = &'a ResourceAddr>,
+) -> impl Iterator<Item = &'a ResourceAddr> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x == y => {
+            b.next();
+            a.next()
+        }
+        (Some(x), Some(y)) if x < y => a.next(),
+        (Some(_), Some(_)) | (None, _) => b.next(),
+        (Some(_), None) => a.next(),
+    })
+}
+
 /// Edges the domain implies even when configuration names things by literal strings rather
 /// than references: resource group before its contents, VNet before its subnets, and any
 /// resource after the resources whose ARM ids appear in its arguments.
-fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
-    let mut by_id: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
-    let mut groups: BTreeMap<String, &ResourceAddr> = BTreeMap::new();
-    let mut vnets: BTreeMap<(String, String), &ResourceAddr> = BTreeMap::new();
+fn domain_edges(desired: &DesiredState) -> Vec<(&ResourceAddr, &ResourceAddr)> {
+    let mut by_id: FastMap<String, &ResourceAddr> = FastMap::default();
+    let mut groups: FastMap<String, &ResourceAddr> = FastMap::default();
+    let mut vnets: FastMap<(String, String), &ResourceAddr> = FastMap::default();
     // Only managed resources create objects: a data source reading the same object must
     // never stand in for the resource that creates it.
     let managed = desired
@@ -240,29 +249,36 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
             _ => {}
         }
     }
+    // ARM ids start with a slash; a string that does not cannot name one (unless some
+    // resource has an id of another form).
+    let ids_rooted = by_id.keys().all(|id| id.starts_with('/'));
     let mut edges = gateway_transit_edges(desired);
     for (addr, r) in &desired.resources {
         let v = &r.planned.value;
         let rg = v.get("resource_group_name").as_str().map(str::to_lowercase);
         if let Some(group) = rg.as_ref().and_then(|rg| groups.get(rg)) {
-            edges.push((addr.clone(), (*group).clone()));
+            edges.push((addr, *group));
         }
         if let (Some(rg), Some(vnet)) = (rg, v.get("virtual_network_name").as_str())
             && let Some(vnet) = vnets.get(&(rg, vnet.to_lowercase()))
         {
-            edges.push((addr.clone(), (*vnet).clone()));
+            edges.push((addr, *vnet));
         }
         let Some(schema) = crate::model::schema(&addr.resource_type) else {
             continue;
         };
-        for s in crate::model::argument_strings(schema, v) {
+        let strings = crate::model::argument_strings(schema, v);
+        for s in strings
+            .into_iter()
+            .filter(|s| !ids_rooted || s.starts_with('/'))
+        {
             let s = s.to_lowercase();
             if let Some(target) = by_id
                 .get(&s)
                 .or_else(|| parent_id(&s).and_then(|p| by_id.get(p)))
                 && *target != addr
             {
-                edges.push((addr.clone(), (*target).clone()));
+                edges.push((addr, *target));
             }
         }
     }
@@ -272,7 +288,7 @@ fn domain_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
 /// A peering that uses the remote VNet's gateway waits for that gateway and for the remote
 /// side's peering that offers it: Azure refuses `use_remote_gateways` before both exist
 /// (`RemoteVnetHasNoGateways`), and configurations rarely say so with `depends_on`.
-fn gateway_transit_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceAddr)> {
+fn gateway_transit_edges(desired: &DesiredState) -> Vec<(&ResourceAddr, &ResourceAddr)> {
     let lower = |v: &Value, key: &str| v.get(key).as_str().map(str::to_lowercase);
     let mut gateways: BTreeMap<String, Vec<&ResourceAddr>> = BTreeMap::new();
     let mut peerings: BTreeMap<(String, String), &ResourceAddr> = BTreeMap::new();
@@ -318,7 +334,7 @@ fn gateway_transit_edges(desired: &DesiredState) -> Vec<(ResourceAddr, ResourceA
             .filter(|r| !uses_remote_gateways(r));
         let remote_gateways = gateways.get(remote).into_iter().flatten();
         for dep in reverse.into_iter().chain(remote_gateways) {
-            edges.push(((*addr).clone(), (*dep).clone()));
+            edges.push((*addr, *dep));
         }
     }
     edges
