@@ -139,6 +139,21 @@ pub struct BrokenRules {
     pub findings: Vec<Finding>,
 }
 
+/// The rules of one area, adding what they find.
+type Family = fn(&Topology, &mut Vec<Finding>);
+
+/// Every family of rules, in the order their findings are listed before sorting.
+const FAMILIES: [Family; 8] = [
+    address::check,
+    gateway::check,
+    connection::check,
+    placement::check,
+    bgp::check,
+    ipsec::check,
+    peering::check,
+    balancer::check,
+];
+
 /// Runs every rule over the desired topology; findings sorted by place, then rule. `existing`
 /// holds the prior attributes of the objects that stay (in state and not being replaced):
 /// rules about creating an object skip them, rules about changing one compare with them.
@@ -151,15 +166,22 @@ pub fn check(
     end_state: &reach::Reachability,
 ) -> Vec<Finding> {
     let topology = Topology::new(desired, config, existing, end_state);
-    let mut findings = Vec::new();
-    address::check(&topology, &mut findings);
-    gateway::check(&topology, &mut findings);
-    connection::check(&topology, &mut findings);
-    placement::check(&topology, &mut findings);
-    bgp::check(&topology, &mut findings);
-    ipsec::check(&topology, &mut findings);
-    peering::check(&topology, &mut findings);
-    balancer::check(&topology, &mut findings);
+    let run = |families: &[Family]| {
+        let mut findings = Vec::new();
+        for check in families {
+            check(&topology, &mut findings);
+        }
+        findings
+    };
+    // Two halves of about equal cost (address and gateway rules, the rest) on two cores.
+    let (first, second) = FAMILIES.split_at(2);
+    let mut findings = std::thread::scope(|scope| {
+        let first = scope.spawn(|| run(first));
+        let second = run(second);
+        let mut findings = first.join().expect("rules do not panic");
+        findings.extend(second);
+        findings
+    });
     findings.sort_by(|a, b| {
         (a.src.name(), a.span.offset(), a.rule.id).cmp(&(b.src.name(), b.span.offset(), b.rule.id))
     });

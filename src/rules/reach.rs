@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::FastMap;
 use crate::addr::ResourceAddr;
 use crate::eval::value::Value;
 
@@ -182,7 +183,7 @@ pub fn reachability<'a>(
         .into_iter()
         .filter(|(addr, _)| addr.mode == crate::addr::Mode::Managed)
         .collect();
-    let by_id: BTreeMap<String, (&ResourceAddr, &Value)> = objects
+    let by_id: ById<'_> = objects
         .iter()
         .filter_map(|(addr, v)| Some((v.get("id").as_str()?.to_lowercase(), (*addr, *v))))
         .collect();
@@ -284,26 +285,23 @@ pub(super) fn network(addr: &ResourceAddr, v: &Value) -> Network {
     }
 }
 
+/// Objects by lower-cased id.
+type ById<'v> = FastMap<String, (&'v ResourceAddr, &'v Value)>;
+
 /// The VNet a gateway sits in, and whether it runs BGP.
-fn gateway_network<'v>(
-    by_id: &BTreeMap<String, (&'v ResourceAddr, &'v Value)>,
-    gateway_id: &Value,
-) -> Option<(ResourceAddr, bool)> {
+fn gateway_network<'v>(by_id: &ById<'v>, gateway_id: &Value) -> Option<(ResourceAddr, bool)> {
     let (_, gateway) = by_id.get(&gateway_id.as_str()?.to_lowercase())?;
     let (vnet, _) = by_id.get(&super::gateway_vnet_id(gateway)?.to_lowercase())?;
     Some(((*vnet).clone(), super::bgp_enabled(gateway)))
 }
 
-fn joins(
-    objects: &[(&ResourceAddr, &Value)],
-    by_id: &BTreeMap<String, (&ResourceAddr, &Value)>,
-) -> Vec<Join> {
+fn joins(objects: &[(&ResourceAddr, &Value)], by_id: &ById<'_>) -> Vec<Join> {
     let connections: Vec<(&ResourceAddr, &Value)> = objects
         .iter()
         .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_gateway_connection")
         .copied()
         .collect();
-    let by_ends: BTreeMap<(&str, &str), (&ResourceAddr, &Value)> = connections
+    let by_ends: FastMap<(&str, &str), (&ResourceAddr, &Value)> = connections
         .iter()
         .filter_map(|(a, c)| {
             let ends = (
@@ -372,10 +370,7 @@ fn joins(
 }
 
 /// A peering's local and remote VNets.
-fn peering_ends<'v>(
-    by_id: &BTreeMap<String, (&'v ResourceAddr, &'v Value)>,
-    peering: &Value,
-) -> Option<(ResourceAddr, ResourceAddr)> {
+fn peering_ends<'v>(by_id: &ById<'v>, peering: &Value) -> Option<(ResourceAddr, ResourceAddr)> {
     let remote = by_id.get(
         &peering
             .get("remote_virtual_network_id")
@@ -393,7 +388,7 @@ fn peering_ends<'v>(
 /// reaches every network the hub's connections join.
 fn peering_joins(
     objects: &[(&ResourceAddr, &Value)],
-    by_id: &BTreeMap<String, (&ResourceAddr, &Value)>,
+    by_id: &ById<'_>,
     connection_joins: &[Join],
 ) -> Vec<Join> {
     let peerings: Vec<(&ResourceAddr, &Value, (ResourceAddr, ResourceAddr))> = objects
@@ -401,7 +396,7 @@ fn peering_joins(
         .filter(|(a, _)| a.resource_type == "azurerm_virtual_network_peering")
         .filter_map(|(a, p)| Some((*a, *p, peering_ends(by_id, p)?)))
         .collect();
-    let by_ends: BTreeMap<(&ResourceAddr, &ResourceAddr), (&ResourceAddr, &Value)> = peerings
+    let by_ends: FastMap<(&ResourceAddr, &ResourceAddr), (&ResourceAddr, &Value)> = peerings
         .iter()
         .map(|(a, p, (local, remote))| ((local, remote), (*a, *p)))
         .collect();
