@@ -36,3 +36,30 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedSt
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     cli::run(args)
 }
+
+/// The items of two sorted sequences, in order, each item found in both once.
+pub fn sorted_union<T: Ord>(
+    a: impl Iterator<Item = T>,
+    b: impl Iterator<Item = T>,
+) -> impl Iterator<Item = T> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x == y => {
+            b.next();
+            a.next()
+        }
+        (Some(x), Some(y)) if x < y => a.next(),
+        (Some(_), Some(_)) | (None, _) => b.next(),
+        (Some(_), None) => a.next(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sorted_union_keeps_order_and_drops_repeats() {
+        let union: Vec<i32> =
+            super::sorted_union([1, 3, 5, 6].into_iter(), [2, 3, 6, 7].into_iter()).collect();
+        assert_eq!(union, [1, 2, 3, 5, 6, 7]);
+    }
+}

@@ -43,7 +43,7 @@ impl ResourceGraph {
     /// Builds the graph of the desired resources and of every resource in state.
     pub fn build(desired: &DesiredState, state: &State) -> Result<ResourceGraph, CycleError> {
         let mut g = ResourceGraph::default();
-        for addr in union(desired.resources.keys(), state.resources.keys()) {
+        for addr in crate::sorted_union(desired.resources.keys(), state.resources.keys()) {
             let node = g.graph.add_node(addr.clone());
             g.index.insert(addr.clone(), node);
         }
@@ -199,23 +199,6 @@ impl ResourceGraph {
         out.push_str("}\n");
         out
     }
-}
-
-/// The addresses of two sorted sequences, in order, each once.
-fn union<'a>(
-    a: impl Iterator<Item = &'a ResourceAddr>,
-    b: impl Iterator<Item = &'a ResourceAddr>,
-) -> impl Iterator<Item = &'a ResourceAddr> {
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if x == y => {
-            b.next();
-            a.next()
-        }
-        (Some(x), Some(y)) if x < y => a.next(),
-        (Some(_), Some(_)) | (None, _) => b.next(),
-        (Some(_), None) => a.next(),
-    })
 }
 
 /// Edges the domain implies even when configuration names things by literal strings rather

@@ -339,18 +339,8 @@ fn merged_keys<'v>(
             .into_iter()
             .flat_map(Fields::keys)
             .map(String::as_str)
-            .peekable()
     };
-    let (mut b, mut a) = (keys(before), keys(after));
-    std::iter::from_fn(move || match (b.peek(), a.peek()) {
-        (Some(x), Some(y)) if x == y => {
-            a.next();
-            b.next()
-        }
-        (Some(x), Some(y)) if x < y => b.next(),
-        (Some(_), Some(_)) | (None, _) => a.next(),
-        (Some(_), None) => b.next(),
-    })
+    crate::sorted_union(keys(before), keys(after))
 }
 
 /// A scalar as HCL writes it.
