@@ -88,8 +88,10 @@ impl SavedPlan {
             variables,
             config_digest,
         };
-        let text = serde_json::to_string(&parts).expect("plans serialise");
-        crate::state::atomic_write(path, text.as_bytes()).map_err(|source| SavedPlanError::Write {
+        crate::state::atomic_write_with(path, |file| {
+            serde_json::to_writer(file, &parts).map_err(std::io::Error::from)
+        })
+        .map_err(|source| SavedPlanError::Write {
             path: path.display().to_string(),
             source,
         })

@@ -20,7 +20,7 @@ use crate::addr::ResourceAddr;
 pub use journal::{StateChange, Unconfirmed};
 pub use lock::{LockError, LockGuard, LockInfo};
 pub use pg::{DEFAULT_LEASE_TIMEOUT, Lease, PgLocation, PgStore};
-pub use store::{LocalStore, StateError, atomic_write};
+pub use store::{LocalStore, StateError, atomic_write, atomic_write_with};
 
 /// The recorded state of every resource and root output.
 #[derive(Debug, Clone, PartialEq)]
