@@ -32,6 +32,9 @@ pub mod state;
 /// is fixed, so even its iteration order is the same from run to run.
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
+/// The set form of [`FastMap`].
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
+
 /// Runs the command line; returns the process exit code.
 pub fn run(args: Vec<std::ffi::OsString>) -> i32 {
     cli::run(args)

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::FastMap;
 use crate::addr::{AddrMap, ResourceAddr};
 use crate::eval::DesiredState;
 use crate::eval::value::Value;
 use crate::state::State;
+use crate::{FastMap, FastSet};
 
 /// A dependency cycle.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -133,25 +133,28 @@ impl ResourceGraph {
     }
 
     /// The direct dependencies of `addr`, sorted.
-    pub fn dependencies(&self, addr: &ResourceAddr) -> BTreeSet<ResourceAddr> {
+    pub fn dependencies(&self, addr: &ResourceAddr) -> Vec<ResourceAddr> {
         self.neighbors(addr, Direction::Outgoing)
     }
 
     /// The direct dependents of `addr`, sorted.
-    pub fn dependents(&self, addr: &ResourceAddr) -> BTreeSet<ResourceAddr> {
+    pub fn dependents(&self, addr: &ResourceAddr) -> Vec<ResourceAddr> {
         self.neighbors(addr, Direction::Incoming)
     }
 
-    fn neighbors(&self, addr: &ResourceAddr, dir: Direction) -> BTreeSet<ResourceAddr> {
-        self.index
-            .get(addr)
-            .map(|n| {
-                self.graph
-                    .neighbors_directed(*n, dir)
-                    .map(|m| self.graph[m].clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+    fn neighbors(&self, addr: &ResourceAddr, dir: Direction) -> Vec<ResourceAddr> {
+        let Some(node) = self.index.get(addr) else {
+            return Vec::new();
+        };
+        // Sorted by index is sorted by address.
+        let mut nodes: Vec<NodeIndex> = self.graph.neighbors_directed(*node, dir).collect();
+        nodes.sort_unstable();
+        nodes.into_iter().map(|n| self.graph[n].clone()).collect()
+    }
+
+    /// Where `addr` sorts among every resource of the graph.
+    pub fn rank(&self, addr: &ResourceAddr) -> Option<usize> {
+        self.index.get(addr).map(|n| n.index())
     }
 
     /// The resource blocks `addr` depends on, directly or not, as state records them in
@@ -160,20 +163,22 @@ impl ResourceGraph {
         let Some(start) = self.index.get(addr) else {
             return Vec::new();
         };
-        // By node index, each node once: references fan out to every instance of a block,
-        // so the same nodes are met again and again.
-        let mut seen = vec![false; self.graph.node_count()];
+        // Each node once: references fan out to every instance of a block, so the same
+        // nodes are met again and again.
+        let mut seen: FastSet<NodeIndex> = FastSet::default();
         let mut stack = vec![*start];
-        let mut blocks = BTreeSet::new();
+        let mut blocks = Vec::new();
         while let Some(node) = stack.pop() {
             for dep in self.graph.neighbors_directed(node, Direction::Outgoing) {
-                if !std::mem::replace(&mut seen[dep.index()], true) {
-                    blocks.insert(self.graph[dep].config());
+                if seen.insert(dep) {
+                    blocks.push(self.graph[dep].config());
                     stack.push(dep);
                 }
             }
         }
-        blocks.into_iter().collect()
+        blocks.sort_unstable();
+        blocks.dedup();
+        blocks
     }
 
     /// DOT text in Terraform's resource-summary style.

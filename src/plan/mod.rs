@@ -348,7 +348,7 @@ pub fn diff(
     targets: &[Target],
 ) -> Plan {
     let targeted = targeted(graph, targets, destroy);
-    let mut changes: BTreeMap<ResourceAddr, ResourceChange> = BTreeMap::new();
+    let mut changes: Vec<ResourceChange> = Vec::new();
     // The ids of objects deleted and created again, as the graph order reaches them.
     let mut replaced_ids: BTreeSet<String> = BTreeSet::new();
     for addr in graph.order() {
@@ -362,7 +362,7 @@ pub fn diff(
             if let Some(deferred) =
                 desired_resource.and_then(|d| d.read_during_apply.map(|r| (d, r)))
             {
-                changes.insert(addr.clone(), read_change(deferred.0, deferred.1, graph));
+                changes.push(read_change(deferred.0, deferred.1, graph));
             }
             continue;
         }
@@ -392,26 +392,25 @@ pub fn diff(
         {
             replaced_ids.insert(id.to_lowercase());
         }
-        changes.insert(
-            addr.clone(),
-            ResourceChange {
-                addr: addr.clone(),
-                action,
-                reason,
-                before: prior.map(|p| p.attributes.clone()),
-                after,
-                replace_paths,
-                before_sensitive: prior
-                    .map(|p| p.sensitive_attributes.clone())
-                    .unwrap_or_default(),
-                dependencies: graph.transitive_dependencies(addr),
-                create_before_destroy,
-                moved_from: None,
-                importing: None,
-                config_unknown,
-            },
-        );
+        changes.push(ResourceChange {
+            addr: addr.clone(),
+            action,
+            reason,
+            before: prior.map(|p| p.attributes.clone()),
+            after,
+            replace_paths,
+            before_sensitive: prior
+                .map(|p| p.sensitive_attributes.clone())
+                .unwrap_or_default(),
+            dependencies: graph.transitive_dependencies(addr),
+            create_before_destroy,
+            moved_from: None,
+            importing: None,
+            config_unknown,
+        });
     }
+    // Every address is in the graph: its rank is its place in address order.
+    changes.sort_unstable_by_key(|c| graph.rank(&c.addr));
     let (changes, operations) = schedule(changes, graph, state);
     Plan {
         changes,
@@ -573,11 +572,10 @@ type OpKey = (usize, Step);
 /// Orders the operations (dependencies first, destroys in reverse, ties broken by address)
 /// and the changes by their first operation.
 fn schedule(
-    changes: BTreeMap<ResourceAddr, ResourceChange>,
+    changes: Vec<ResourceChange>,
     graph: &ResourceGraph,
     state: &State,
 ) -> (Vec<ResourceChange>, Vec<Operation>) {
-    let changes: Vec<ResourceChange> = changes.into_values().collect();
     let ops = operations_after(&changes, graph, state);
     let order = topological(&ops);
     let position: BTreeMap<OpKey, usize> = order.iter().enumerate().map(|(i, k)| (*k, i)).collect();
