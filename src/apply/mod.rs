@@ -562,7 +562,7 @@ pub fn sensitive_attributes(
         .into_iter()
         .flatten()
         .filter(|(_, v)| v.contains_sensitive())
-        .map(|(k, _)| k.clone());
+        .map(|(k, _)| k.to_string());
     let mut names: Vec<String> = from_schema.chain(from_values).collect();
     names.sort();
     names.dedup();

@@ -100,7 +100,7 @@ impl Evaluator<'_> {
                             }
                         },
                     };
-                    map.insert(key, self.eval(value.expr(), frame)?);
+                    map.insert(key.into(), self.eval(value.expr(), frame)?);
                 }
                 Value::Map(map)
             }
@@ -245,7 +245,7 @@ impl Evaluator<'_> {
                     call,
                 )
             })?;
-            map.insert(key, pair[1].clone());
+            map.insert(key.into(), pair[1].clone());
         }
         Ok(Value::Map(map))
     }
@@ -567,9 +567,9 @@ impl Evaluator<'_> {
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.key_var {
-                inner.insert(kv.as_str().to_owned(), k);
+                inner.insert(kv.as_str().to_owned().into(), k);
             }
-            inner.insert(f.value_var.as_str().to_owned(), v);
+            inner.insert(f.value_var.as_str().to_owned().into(), v);
             out.strip_after(f.strip);
             self.render_template(&f.template, &inner, out)?;
             out.strip(d.endfor_expr.strip);
@@ -598,9 +598,9 @@ impl Evaluator<'_> {
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.intro.key_var {
-                inner.insert(kv.as_str().to_owned(), k);
+                inner.insert(kv.as_str().to_owned().into(), k);
             }
-            inner.insert(f.intro.value_var.as_str().to_owned(), v);
+            inner.insert(f.intro.value_var.as_str().to_owned().into(), v);
             if let Some(cond) = &f.cond {
                 match self.eval(&cond.expr, &inner)?.unmark().0 {
                     Value::Bool(true) => {}
@@ -649,7 +649,7 @@ impl Evaluator<'_> {
             }
         }
         let out = if f.key_expr.is_some() {
-            Value::Map(map.into_iter().collect())
+            Value::Map(map.into_iter().map(|(k, v)| (k.into(), v)).collect())
         } else {
             Value::List(list)
         };
@@ -720,7 +720,7 @@ pub(super) fn iteration_pairs(collection: &Value) -> Option<Vec<(Value, Value)>>
         ),
         Value::Map(map) => Some(
             map.iter()
-                .map(|(k, v)| (Value::string(k), v.clone().mark_if(sensitive)))
+                .map(|(k, v)| (Value::string(k.as_str()), v.clone().mark_if(sensitive)))
                 .collect(),
         ),
         _ => None,
@@ -779,7 +779,7 @@ fn index(container: &Value, key: &Value) -> Result<Value, String> {
                     ));
                 }
             };
-            map.get(&k)
+            map.get(k.as_str())
                 .cloned()
                 .ok_or_else(|| format!("the map has no element for the key \"{k}\""))
         }
@@ -893,7 +893,7 @@ mod tests {
         let scope = TemplateScope { sources: &sources };
         let frame: Frame = frame
             .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .map(|(k, v)| ((*k).into(), v.clone()))
             .collect();
         Evaluator {
             scope: &scope,
@@ -952,8 +952,8 @@ mod tests {
             list(&["a"])
         );
         let objs = Value::List(vec![
-            Value::Map(Fields::from_iter([("id".to_owned(), Value::string("1"))])),
-            Value::Map(Fields::from_iter([("id".to_owned(), Value::string("2"))])),
+            Value::Map(Fields::from_iter([("id".into(), Value::string("1"))])),
+            Value::Map(Fields::from_iter([("id".into(), Value::string("2"))])),
         ]);
         assert_eq!(eval("objs[*].id", &[("objs", objs)]), list(&["1", "2"]));
     }

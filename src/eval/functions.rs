@@ -159,7 +159,10 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
             other => Err(format!("cannot convert {other} to bool")),
         },
         "keys" => Ok(Value::List(
-            map_arg(args, 0)?.keys().map(Value::string).collect(),
+            map_arg(args, 0)?
+                .keys()
+                .map(|k| Value::string(k.as_str()))
+                .collect(),
         )),
         "values" => Ok(Value::List(map_arg(args, 0)?.values().cloned().collect())),
         "zipmap" => {
@@ -172,7 +175,7 @@ fn dispatch(name: &str, args: &[Value]) -> Result<Value> {
                 keys.iter()
                     .map(string_of)
                     .zip(values.iter().cloned())
-                    .map(|(k, v)| k.map(|k| (k, v)))
+                    .map(|(k, v)| k.map(|k| (k.into(), v)))
                     .collect::<Result<_>>()?,
             ))
         }
@@ -518,7 +521,7 @@ fn match_value(re: &regex_lite::Regex, caps: &regex_lite::Captures<'_>) -> Value
             names
                 .iter()
                 .enumerate()
-                .filter_map(|(i, n)| n.map(|n| (n.to_owned(), group(i + 1))))
+                .filter_map(|(i, n)| n.map(|n| (n.into(), group(i + 1))))
                 .collect(),
         )
     } else {
@@ -943,7 +946,7 @@ mod tests {
             call("element", vec![list, Value::Number(4.0)]).unwrap(),
             Value::string("b")
         );
-        let map = Value::Map(Fields::from_iter([("a".to_owned(), Value::Number(1.0))]));
+        let map = Value::Map(Fields::from_iter([("a".into(), Value::Number(1.0))]));
         assert_eq!(
             call(
                 "lookup",

@@ -360,7 +360,10 @@ impl ConfigScope<'_, '_> {
                         None,
                     ));
                 }
-                Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                Ok(map
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect())
             }
             Value::List(items) => {
                 let mut out: Vec<(String, Value)> = Vec::new();
@@ -441,7 +444,7 @@ impl ConfigScope<'_, '_> {
                     };
                     match self.attribute(schema, &key, attr.key.as_str(), span, expr, frame) {
                         Some(v) => {
-                            built.out.insert(key, v);
+                            built.out.insert(key.into(), v);
                         }
                         None => built.ok = false,
                     }
@@ -480,10 +483,10 @@ impl ConfigScope<'_, '_> {
         built.ok &= self.check_required(schema, &built.present, owner);
         built.ok &= self.check_block_counts(schema, &built.blocks, &built.unknown, owner);
         for (name, items) in built.blocks {
-            built.out.insert(name, Value::List(items));
+            built.out.insert(name.into(), Value::List(items));
         }
         for name in built.unknown {
-            built.out.insert(name, Value::Unknown);
+            built.out.insert(name.into(), Value::Unknown);
         }
         built.ok.then_some(Value::Map(built.out))
     }
@@ -635,7 +638,7 @@ impl ConfigScope<'_, '_> {
         for (key, value) in pairs {
             let mut inner = frame.clone();
             inner.insert(
-                iterator.clone(),
+                iterator.clone().into(),
                 Value::Map(Fields::from_iter([
                     ("key".into(), key),
                     ("value".into(), value),
@@ -750,7 +753,7 @@ fn with_computed(
             }
             None => Value::Unknown,
         };
-        out.insert(attr.name.to_owned(), value);
+        out.insert(attr.name.to_owned().into(), value);
     }
     for attr in schema
         .body
@@ -758,7 +761,8 @@ fn with_computed(
         .iter()
         .filter(|a| a.kind != Kind::Computed)
     {
-        out.entry(attr.name.to_owned()).or_insert(Value::Null);
+        out.entry(attr.name.to_owned().into())
+            .or_insert(Value::Null);
     }
     Value::Map(out)
 }
@@ -840,7 +844,7 @@ fn collected(repetition: &Repetition, planned: Vec<(Option<InstanceKey>, Value)>
             planned
                 .into_iter()
                 .filter_map(|(k, v)| match k {
-                    Some(InstanceKey::Key(k)) => Some((k, v)),
+                    Some(InstanceKey::Key(k)) => Some((k.into(), v)),
                     _ => None,
                 })
                 .collect(),
@@ -855,13 +859,13 @@ fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&se
     };
     let all = ignore.iter().any(|n| n == "all");
     let names: Vec<String> = if all {
-        map.keys().cloned().collect()
+        map.keys().map(ToString::to_string).collect()
     } else {
         ignore.to_vec()
     };
     for name in names {
         if let Some(p) = prior.get(&name) {
-            map.insert(name, Value::from_json(p));
+            map.insert(name.into(), Value::from_json(p));
         }
     }
 }

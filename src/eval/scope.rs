@@ -732,7 +732,10 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                         ..
                     }) = path.last().cloned()
                     {
-                        map.insert(k, ConfigScope::at(self.shared, path).all_outputs(span)?);
+                        map.insert(
+                            k.into(),
+                            ConfigScope::at(self.shared, path).all_outputs(span)?,
+                        );
                     }
                 }
                 Ok((Value::Map(map), 1))
@@ -773,7 +776,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
     fn all_outputs(&self, span: Span) -> Result<Value, EvalError> {
         let mut map = Fields::new();
         for name in self.instance.module.outputs.keys() {
-            map.insert(name.clone(), self.output(name, span)?);
+            map.insert(name.clone().into(), self.output(name, span)?);
         }
         Ok(Value::Map(map))
     }

@@ -10,7 +10,10 @@ use std::fmt;
 /// The attributes of an object, or the entries of a map, by name. A vector kept sorted by
 /// key: the many small objects of a plan take a fraction of a B-tree's memory, in the same
 /// order.
-pub type Fields = litemap::LiteMap<String, Value>;
+pub type Fields = litemap::LiteMap<Key, Value>;
+
+/// An attribute name or map key: held inline up to 24 bytes, as nearly all are.
+pub type Key = compact_str::CompactString;
 
 /// A value with unknown and sensitive marks.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -161,7 +164,9 @@ impl Value {
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => items.iter().map(Value::to_json).collect(),
             Value::Map(map) => serde_json::Value::Object(
-                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+                map.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
             ),
             Value::Sensitive(inner) => inner.to_json(),
         }
@@ -179,7 +184,7 @@ impl Value {
             }
             serde_json::Value::Object(map) => Value::Map(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .map(|(k, v)| (k.into(), Value::from_json(v)))
                     .collect(),
             ),
         }
@@ -203,7 +208,7 @@ impl Value {
             Value::List(items) => items.iter().map(|v| v.mark_tree(marked)).collect(),
             Value::Map(map) => serde_json::Value::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), v.mark_tree(marked)))
+                    .map(|(k, v)| (k.to_string(), v.mark_tree(marked)))
                     .collect(),
             ),
             Value::Sensitive(inner) => inner.mark_tree(marked),

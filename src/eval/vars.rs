@@ -529,7 +529,7 @@ pub fn convert(value: &Value, ty: &TypeConstraint) -> Result<Value, String> {
         (TypeConstraint::Object(fields), Value::Map(map)) => {
             let mut out = Fields::new();
             for (name, field) in fields {
-                let v = match map.get(name) {
+                let v = match map.get(name.as_str()) {
                     Some(v) => {
                         convert(v, &field.ty).map_err(|e| format!("attribute \"{name}\": {e}"))?
                     }
@@ -547,7 +547,7 @@ pub fn convert(value: &Value, ty: &TypeConstraint) -> Result<Value, String> {
                     }
                     None => return Err(format!("attribute \"{name}\" is required")),
                 };
-                out.insert(name.clone(), v);
+                out.insert(name.clone().into(), v);
             }
             Value::Map(out)
         }

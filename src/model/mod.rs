@@ -12,7 +12,7 @@ pub mod limits;
 mod random;
 pub mod schema;
 
-use crate::eval::value::Value;
+use crate::eval::value::{Key, Value};
 pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
 /// The all-zero subscription used when none is configured.
@@ -107,7 +107,7 @@ pub fn apply_version_defaults(resource_type: &str, azurerm_major: u64, config: &
         .filter(|(t, _, _)| *t == resource_type)
     {
         if map.get(*attr).is_none_or(Value::is_null) {
-            map.insert((*attr).to_owned(), Value::string(*value));
+            map.insert((*attr).to_owned().into(), Value::string(*value));
         }
     }
 }
@@ -208,7 +208,7 @@ fn plan_block(
         {
             replace_paths.push(extend(path, attr.name));
         }
-        out.push((attr.name.to_owned(), planned.mark_if(attr.sensitive)));
+        out.push((Key::const_new(attr.name), planned.mark_if(attr.sensitive)));
     }
     for nested in block.blocks {
         let prior_items = prior_of(nested.name);
@@ -227,7 +227,7 @@ fn plan_block(
         {
             replace_paths.push(extend(path, nested.name));
         }
-        out.push((nested.name.to_owned(), planned));
+        out.push((Key::const_new(nested.name), planned));
     }
     Value::Map(out.into_iter().collect())
 }
@@ -422,7 +422,7 @@ mod tests {
         Value::Map(
             pairs
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .map(|(k, v)| ((*k).into(), v.clone()))
                 .collect(),
         )
     }

@@ -186,7 +186,7 @@ fn known_json(v: &Value) -> Option<Json> {
         )),
         Value::Map(map) => Some(Json::Object(
             map.iter()
-                .filter_map(|(k, v)| known_json(v).map(|j| (k.clone(), j)))
+                .filter_map(|(k, v)| known_json(v).map(|j| (k.to_string(), j)))
                 .collect(),
         )),
         other => Some(other.to_json()),

@@ -379,10 +379,13 @@ fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
     let mut after = crate::eval::value::Fields::new();
     for (name, o) in changed {
         if let Some(b) = &o.before {
-            before.insert(name.clone(), Value::from_json(b).mark_if(o.sensitive));
+            before.insert(
+                name.clone().into(),
+                Value::from_json(b).mark_if(o.sensitive),
+            );
         }
         if let Some(a) = &o.after {
-            after.insert(name.clone(), a.clone().mark_if(o.sensitive));
+            after.insert(name.clone().into(), a.clone().mark_if(o.sensitive));
         }
     }
     let (before, after) = (Value::Map(before), Value::Map(after));

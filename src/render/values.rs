@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::eval::value::{Fields, Value, format_number};
+use crate::eval::value::{Fields, Key, Value, format_number};
 use crate::model::{Block, Path};
 
 use super::Painter;
@@ -250,7 +250,7 @@ impl BodyWriter<'_> {
                 self.out.push(']');
             }
             (Value::Map(b), Value::Map(a)) if !b.is_empty() && !a.is_empty() => {
-                let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+                let keys: BTreeSet<&Key> = b.keys().chain(a.keys()).collect();
                 let width = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
                 self.out.push_str("{\n");
                 let mut hidden = 0;
@@ -338,7 +338,7 @@ fn merged_keys<'v>(
         v.and_then(Value::as_map)
             .into_iter()
             .flat_map(Fields::keys)
-            .map(String::as_str)
+            .map(Key::as_str)
     };
     crate::sorted_union(keys(before), keys(after))
 }
@@ -381,7 +381,7 @@ pub(crate) fn marked_prior(
             })
             .unwrap_or_default();
         for name in sensitive.iter().chain(&schema_sensitive) {
-            if let Some(slot) = map.get_mut(name)
+            if let Some(slot) = map.get_mut(name.as_str())
                 && !slot.is_null()
             {
                 *slot = slot.clone().sensitive();
