@@ -93,10 +93,12 @@ impl ConfigScope<'_, '_> {
                 .collect();
             evaluated.into_iter().collect()
         });
-        let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
+        let mut deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
         let subscription = self.guard(self.subscription_of(block))?;
         let mut planned = Vec::new();
-        for (key, mut config) in configs? {
+        let configs = configs?;
+        let last = configs.len().saturating_sub(1);
+        for (i, (key, mut config)) in configs.into_iter().enumerate() {
             let instance = addr.instance(key);
             let config_unknown = !config.is_wholly_known();
             let (object, read_during_apply) = match kind {
@@ -156,7 +158,12 @@ impl ConfigScope<'_, '_> {
                 DesiredResource {
                     addr: instance,
                     planned: object,
-                    deps: deps.clone(),
+                    // Every instance has the block's references; the last takes them.
+                    deps: if i == last {
+                        std::mem::take(&mut deps)
+                    } else {
+                        deps.clone()
+                    },
                     span: block.span,
                     lifecycle: block.lifecycle.clone(),
                     read_during_apply,

@@ -104,8 +104,15 @@ impl<'a> Shared<'a> {
             inputs: RefCell::default(),
             outputs: RefCell::default(),
             expansions: RefCell::default(),
-            resources: RefCell::default(),
-            desired: RefCell::default(),
+            // Sized for the root module's blocks, which is most of a configuration.
+            resources: RefCell::new(AddrMap::with_capacity_and_hasher(
+                req.config.root.resources.len(),
+                Default::default(),
+            )),
+            desired: RefCell::new(AddrMap::with_capacity_and_hasher(
+                req.config.root.resources.len(),
+                Default::default(),
+            )),
             declared: RefCell::default(),
             opaque_types: RefCell::default(),
             dep_stack: RefCell::default(),

@@ -67,21 +67,22 @@ pub fn id_of(attributes: &serde_json::Value) -> Option<&str> {
 
 /// The deterministic ARM id of an object, or `Unknown` while a part of it is unknown.
 pub fn arm_id(shape: IdShape, subscription: &str, object: &Value) -> Value {
-    let part = |key: &str| object.get(key).as_str().map(str::to_owned);
-    let rg_prefix = |rg: &str| format!("/subscriptions/{subscription}/resourceGroups/{rg}");
+    let part = |key: &str| object.get(key).as_str();
     let id = match shape {
-        IdShape::ResourceGroup => part("name").map(|name| rg_prefix(&name)),
+        IdShape::ResourceGroup => part("name")
+            .map(|name| format!("/subscriptions/{subscription}/resourceGroups/{name}")),
         IdShape::Provider(kind) => part("resource_group_name")
             .zip(part("name"))
-            .map(|(rg, name)| format!("{}/providers/{kind}/{name}", rg_prefix(&rg))),
+            .map(|(rg, name)| {
+                format!("/subscriptions/{subscription}/resourceGroups/{rg}/providers/{kind}/{name}")
+            }),
         IdShape::Assigned => None,
         IdShape::VnetChild(kind) => part("resource_group_name")
             .zip(part("virtual_network_name"))
             .zip(part("name"))
             .map(|((rg, vnet), name)| {
                 format!(
-                    "{}/providers/Microsoft.Network/virtualNetworks/{vnet}/{kind}/{name}",
-                    rg_prefix(&rg)
+                    "/subscriptions/{subscription}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/{kind}/{name}"
                 )
             }),
         IdShape::Child { parent, kind } => part(parent)
