@@ -1201,3 +1201,35 @@ resource "azurerm_local_network_gateway" "branch" {
         "{listed}"
     );
 }
+
+#[test]
+fn a_large_file_parsed_in_pieces_reports_problems_at_their_own_lines() {
+    let ws = Workspace::new();
+    // Large enough to be cut into pieces parsed on separate cores.
+    let blocks: String = (0..2000)
+        .map(|i| {
+            format!(
+                "resource \"azurerm_resource_group\" \"rg{i}\" {{\n  name     = \"rg{i}\"\n  location = \"westeurope\"\n}}\n"
+            )
+        })
+        .collect();
+    ws.write("main.tf", &blocks);
+    let plan = ws.run(&["plan", "-no-color"]).ok();
+    assert!(plan.stdout.contains("Plan: 2000 to add"), "{}", plan.stdout);
+
+    // The second line of a block appended at the end: in the last piece.
+    let at = format!("main.tf:{}:", blocks.lines().count() + 2);
+    for late in [
+        "  name     = azurerm_resource_group.missing.name",
+        "  name     = = \"late\"",
+    ] {
+        ws.write(
+            "main.tf",
+            &format!(
+                "{blocks}resource \"azurerm_resource_group\" \"late\" {{\n{late}\n  location = \"westeurope\"\n}}\n"
+            ),
+        );
+        let validate = ws.run(&["validate", "-no-color"]);
+        assert!(validate.stderr.contains(&at), "{at} in {}", validate.stderr);
+    }
+}
