@@ -16,7 +16,7 @@ pub type Fields = litemap::LiteMap<Key, Value>;
 pub type Key = compact_str::CompactString;
 
 /// A value with unknown and sensitive marks.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -234,6 +234,114 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// Saved plans hold values compactly: null, booleans, numbers, strings and lists as JSON
+/// writes them, and every object tagged (`{"Map": {...}}`, `{"Unknown": null}`,
+/// `{"Sensitive": value}`), so that nothing a configuration holds can pass for a mark.
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Number(n) => s.serialize_f64(*n),
+            Value::String(text) => s.serialize_str(text),
+            Value::List(items) => s.collect_seq(items),
+            Value::Map(fields) => tagged(s, "Map", fields),
+            Value::Unknown => tagged(s, "Unknown", &()),
+            Value::Sensitive(inner) => tagged(s, "Sensitive", inner),
+        }
+    }
+}
+
+/// `{tag: inner}`.
+fn tagged<S: serde::Serializer, T: serde::Serialize + ?Sized>(
+    s: S,
+    tag: &str,
+    inner: &T,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(1))?;
+    map.serialize_entry(tag, inner)?;
+    map.end()
+}
+
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+/// Reads the form [`Value`]'s `Serialize` writes.
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value: null, a boolean, number, string or list, or a tagged object")
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(n))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::String(text.to_owned()))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Value, E> {
+        Ok(Value::String(text))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error;
+        const TAGS: &[&str] = &["Map", "Unknown", "Sensitive"];
+        let tag: Key = map
+            .next_key()?
+            .ok_or_else(|| A::Error::invalid_length(0, &"one tag"))?;
+        let value = match tag.as_str() {
+            "Map" => Value::Map(map.next_value()?),
+            "Unknown" => {
+                map.next_value::<()>()?;
+                Value::Unknown
+            }
+            "Sensitive" => Value::Sensitive(Box::new(map.next_value()?)),
+            other => return Err(A::Error::unknown_variant(other, TAGS)),
+        };
+        if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::invalid_length(2, &"one tag"));
+        }
+        Ok(value)
+    }
+}
+
 impl fmt::Display for Value {
     /// A short, safe rendering for messages: sensitive and unknown values are never spelled out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -271,6 +379,38 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_form_is_compact_and_reads_back_exactly() {
+        let map = |pairs: &[(&str, Value)]| {
+            Value::Map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).into(), v.clone()))
+                    .collect(),
+            )
+        };
+        let value = map(&[
+            ("Unknown", Value::string("Unknown")),
+            ("empty", map(&[])),
+            ("key", Value::string("secret").sensitive()),
+            (
+                "list",
+                Value::List(vec![Value::Null, Value::Bool(true), Value::Number(2.5)]),
+            ),
+            ("later", Value::Unknown),
+            ("Sensitive", map(&[("Map", Value::Number(1.0))])),
+        ]);
+        let text = serde_json::to_string(&value).unwrap();
+        assert_eq!(
+            text,
+            r#"{"Map":{"Sensitive":{"Map":{"Map":1.0}},"Unknown":"Unknown","empty":{"Map":[]},"key":{"Sensitive":"secret"},"later":{"Unknown":null},"list":[null,true,2.5]}}"#
+        );
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+        for bad in [r#"{"Other":1}"#, r#"{"Map":{},"Unknown":null}"#, "{}"] {
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn marks_survive_json_trees() {

@@ -410,7 +410,7 @@ pub fn diff(
         });
     }
     // Every address is in the graph: its rank is its place in address order.
-    changes.sort_unstable_by_key(|c| graph.rank(&c.addr));
+    changes.sort_by_cached_key(|c| graph.rank(&c.addr));
     let (changes, operations) = schedule(changes, graph, state);
     Plan {
         changes,
@@ -617,9 +617,11 @@ fn operations_after(
     state: &State,
 ) -> BTreeMap<OpKey, BTreeSet<OpKey>> {
     let mut ops: BTreeMap<OpKey, BTreeSet<OpKey>> = BTreeMap::new();
+    // The changes' places in the graph's address order, to find one by rank.
+    let ranks: Vec<Option<usize>> = changes.iter().map(|c| graph.rank(&c.addr)).collect();
     // The change of `addr` when it has an operation `step`.
     let has = |addr: &ResourceAddr, step: Step| {
-        let i = changes.binary_search_by(|c| c.addr.cmp(addr)).ok()?;
+        let i = ranks.binary_search(&Some(graph.rank(addr)?)).ok()?;
         let action = changes[i].action;
         let has_step = if step == Step::Destroy {
             action.destroys()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::Plan;
 use crate::eval::value::Value;
 
-const FORMAT: &str = "vnetform-plan-1";
+const FORMAT: &str = "vnetform-plan-2";
 
 /// A plan saved for a later `apply PLANFILE`.
 #[derive(Debug, Deserialize)]
