@@ -14,7 +14,7 @@ use miette::{NamedSource, SourceCode, SourceSpan};
 pub struct SourceFile {
     /// The path as shown to users (relative to the working directory).
     pub name: String,
-    pub text: Arc<str>,
+    pub text: SourceText,
     /// For a file assembled from pieces of others (an override merged into the block it
     /// overrides, a part of a large file parsed on its own): where each piece of `text` was
     /// copied from, so diagnostics point there.
@@ -28,7 +28,31 @@ impl SourceFile {
     }
 }
 
-/// `range` of an assembled file's text was copied from `file`, starting at `offset`.
+/// A file's text: all of a shared string, or (for a part of a large file parsed on its own)
+/// a window of another file's, without a copy.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    all: Arc<str>,
+    window: Range<usize>,
+}
+
+impl SourceText {
+    fn whole(text: String) -> SourceText {
+        let all: Arc<str> = Arc::from(text);
+        let window = 0..all.len();
+        SourceText { all, window }
+    }
+}
+
+impl std::ops::Deref for SourceText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.all[self.window.clone()]
+    }
+}
+
+/// `range` of an assembled file's text comes from `file`, starting at `offset`.
 #[derive(Debug, Clone)]
 pub struct Piece {
     pub range: Range<usize>,
@@ -72,8 +96,29 @@ impl Sources {
     pub fn add_assembled(&mut self, name: String, text: String, pieces: Vec<Piece>) -> FileId {
         self.files.push(SourceFile {
             name,
-            text: Arc::from(text),
+            text: SourceText::whole(text),
             pieces,
+        });
+        self.files.len() - 1
+    }
+
+    /// Adds `range` of `file` as a file of its own, sharing its text: its spans start at 0,
+    /// and diagnostics point into `file`.
+    pub fn add_window(&mut self, file: FileId, range: Range<usize>) -> FileId {
+        let of = &self.files[file];
+        let piece = Piece {
+            range: 0..range.len(),
+            file,
+            offset: range.start,
+        };
+        let window = of.text.window.start + range.start..of.text.window.start + range.end;
+        self.files.push(SourceFile {
+            name: of.name.clone(),
+            text: SourceText {
+                all: Arc::clone(&of.text.all),
+                window,
+            },
+            pieces: vec![piece],
         });
         self.files.len() - 1
     }
@@ -110,7 +155,8 @@ impl Sources {
         let span = self.original(span);
         let file = self.file(span.file);
         Located {
-            src: NamedSource::new(file.name.clone(), Arc::clone(&file.text)),
+            // A file whose pieces were followed back is whole, never a window.
+            src: NamedSource::new(file.name.clone(), Arc::clone(&file.text.all)),
             span: SourceSpan::from(span.start..span.end.max(span.start)),
         }
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use hcl_edit::parser::{Error, parse_body};
 use hcl_edit::structure::Body;
 
-use crate::source::{FileId, Piece, Sources};
+use crate::source::{FileId, Sources};
 
 /// Files shorter than this are parsed whole: cutting them saves less than it costs.
 const MIN_PIECE: usize = 64 * 1024;
@@ -69,17 +69,8 @@ fn cut(sources: &mut Sources, file: FileId, threads: usize) -> Vec<FileId> {
         return vec![file];
     }
     cuts.push(text.len());
-    let name = sources.file(file).name.clone();
     cuts.windows(2)
-        .map(|w| {
-            let range = w[0]..w[1];
-            let piece = Piece {
-                range: 0..range.len(),
-                file,
-                offset: range.start,
-            };
-            sources.add_assembled(name.clone(), text[range].to_owned(), vec![piece])
-        })
+        .map(|w| sources.add_window(file, w[0]..w[1]))
         .collect()
 }
 
