@@ -1,8 +1,8 @@
 //! Parsing configuration files into syntax trees on every core.
 //!
-//! Owns cutting a large file into pieces at top-level block boundaries (each piece becomes a
-//! source file of its own whose diagnostics point back into the original) and parsing files
-//! and pieces in parallel. The result is what parsing each file whole would give: when a
+//! Owns cutting a large file into pieces at top-level block boundaries (each piece a source
+//! file of its own, a window on the file's text, whose spans map back into it) and parsing
+//! files and pieces in parallel. The result is what parsing each file whole would give: when a
 //! piece does not parse, the whole file is parsed again, so a syntax error is always reported
 //! as the parser sees it in the complete file. It interprets nothing it parses.
 
@@ -51,8 +51,8 @@ fn bodies_on(
         .collect()
 }
 
-/// The pieces `file` is parsed in: itself, or for a large file, pieces of about an equal
-/// share per core added to `sources`.
+/// The pieces `file` is parsed in: itself, or for a large file, about two per core, added to
+/// `sources`.
 fn cut(sources: &mut Sources, file: FileId, threads: usize) -> Vec<FileId> {
     let text = sources.file(file).text.clone();
     let share = (text.len() / (2 * threads)).max(MIN_PIECE);

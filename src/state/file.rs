@@ -175,6 +175,17 @@ fn first_step(path: &serde_json::Value) -> Option<String> {
 
 /// The state file's text for `state` at `serial`.
 pub(super) fn render(state: &State, serial: u64) -> String {
+    let mut text = Vec::new();
+    render_into(state, serial, &mut text).expect("writing into memory does not fail");
+    String::from_utf8(text).expect("JSON is UTF-8")
+}
+
+/// Streams the text [`render`] returns into `out`, without holding it.
+pub(super) fn render_into(
+    state: &State,
+    serial: u64,
+    mut out: impl std::io::Write,
+) -> std::io::Result<()> {
     let file = FileV4 {
         version: 4,
         terraform_version: THIS_VERSION.to_owned(),
@@ -197,9 +208,8 @@ pub(super) fn render(state: &State, serial: u64) -> String {
         resources: grouped(state),
         check_results: None,
     };
-    let mut text = serde_json::to_string_pretty(&file).expect("state serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut out, &file)?;
+    out.write_all(b"\n")
 }
 
 /// One state entry per resource block, its instances in key order (the map is sorted).

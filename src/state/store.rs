@@ -96,7 +96,7 @@ impl Persisted {
         let digest = if parsed.rendered_here {
             digest(text)
         } else {
-            digest(&file::render(state, state.serial))
+            rendered_digest(state, state.serial)
         };
         Persisted {
             lineage: state.lineage.clone(),
@@ -116,7 +116,7 @@ pub(super) fn needs_writing(
     if let Some(previous) = persisted
         && !must_write
         && previous.lineage == state.lineage
-        && previous.digest == digest(&file::render(state, previous.serial))
+        && previous.digest == rendered_digest(state, previous.serial)
     {
         state.serial = previous.serial;
         return false;
@@ -126,10 +126,63 @@ pub(super) fn needs_writing(
 }
 
 pub(super) fn digest(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut hasher);
-    hasher.finish()
+    let mut digester = Digester::default();
+    std::hash::Hasher::write(&mut digester.0, text.as_bytes());
+    digester.finish()
+}
+
+/// The digest of the state file's text for `state` at `serial`, rendered piece by piece
+/// rather than held (it is megabytes for thousands of resources).
+fn rendered_digest(state: &State, serial: u64) -> u64 {
+    let mut digester = std::io::BufWriter::with_capacity(1 << 16, Digester::default());
+    file::render_into(state, serial, &mut digester).expect("hashing does not fail");
+    digester
+        .into_inner()
+        .map_err(|_| ())
+        .expect("hashing does not fail")
+        .finish()
+}
+
+/// Hashes what is written to it, in any pieces, as [`digest`] hashes the whole text.
+#[derive(Default)]
+struct Digester(std::collections::hash_map::DefaultHasher);
+
+impl Digester {
+    fn finish(mut self) -> u64 {
+        use std::hash::Hasher;
+        // As `str`'s `Hash` ends a string.
+        self.0.write_u8(0xff);
+        self.0.finish()
+    }
+}
+
+impl Write for Digester {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::hash::Hasher::write(&mut self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes to a file and a digester at once.
+struct Tee<'a> {
+    file: &'a mut dyn Write,
+    digester: &'a mut Digester,
+}
+
+impl Write for Tee<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.digester.write_all(&bytes[..written])?;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Enough of a file's metadata to tell whether someone else replaced it.
@@ -261,8 +314,15 @@ impl LocalStore {
         if !self.backup_written {
             self.back_up()?;
         }
-        let text = file::render(state, state.serial);
-        atomic_write(&self.path, text.as_bytes()).map_err(|source| StateError::Write {
+        let mut digester = Digester::default();
+        atomic_write_with(&self.path, |file| {
+            let tee = Tee {
+                file,
+                digester: &mut digester,
+            };
+            file::render_into(state, state.serial, tee)
+        })
+        .map_err(|source| StateError::Write {
             path: self.display(),
             source,
         })?;
@@ -270,7 +330,7 @@ impl LocalStore {
         self.persisted = Some(Persisted {
             lineage: state.lineage.clone(),
             serial: state.serial,
-            digest: digest(&text),
+            digest: digester.finish(),
         });
         self.journal = None;
         let in_flight: Vec<StateChange> = self.in_flight.values().cloned().collect();
@@ -402,6 +462,24 @@ mod tests {
     use super::*;
     use crate::state::StateChange;
     use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_rendered_digest_is_the_digest_of_the_rendered_text() {
+        let mut state = State::new();
+        for i in 0..500 {
+            state.outputs.insert(
+                format!("o{i}"),
+                super::super::StateOutput {
+                    value: "x".repeat(i).into(),
+                    sensitive: false,
+                },
+            );
+        }
+        let text = file::render(&state, 7);
+        assert!(text.len() > 1 << 16, "written in more than one piece");
+        assert_eq!(rendered_digest(&state, 7), digest(&text));
+        assert_ne!(rendered_digest(&state, 8), digest(&text));
+    }
 
     #[test]
     fn writes_atomically_with_backup_mode_and_serial() {
