@@ -172,6 +172,31 @@ impl Value {
         }
     }
 
+    /// Whether [`Value::to_json`] gives `json`, without building it (objects of both kinds
+    /// are sorted by key the same way).
+    pub fn same_as_json(&self, json: &serde_json::Value) -> bool {
+        use serde_json::Value as Json;
+        match (self, json) {
+            (Value::Sensitive(inner), _) => inner.same_as_json(json),
+            (Value::Null | Value::Unknown, Json::Null) => true,
+            (Value::Bool(a), Json::Bool(b)) => a == b,
+            (Value::Number(n), Json::Number(_) | Json::Null) => number_to_json(*n) == *json,
+            (Value::String(a), Json::String(b)) => a == b,
+            (Value::List(items), Json::Array(others)) => {
+                items.len() == others.len()
+                    && items.iter().zip(others).all(|(a, b)| a.same_as_json(b))
+            }
+            (Value::Map(fields), Json::Object(others)) => {
+                fields.len() == others.len()
+                    && fields
+                        .iter()
+                        .zip(others)
+                        .all(|((k, a), (other_k, b))| k == other_k && a.same_as_json(b))
+            }
+            _ => false,
+        }
+    }
+
     /// Converts from JSON (state, backend responses); no marks.
     pub fn from_json(json: &serde_json::Value) -> Value {
         match json {
@@ -379,6 +404,49 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn same_as_json_agrees_with_converting() {
+        let values = [
+            Value::Null,
+            Value::Unknown,
+            Value::Bool(true),
+            Value::Number(4.0),
+            Value::Number(2.5),
+            Value::Number(f64::NAN),
+            Value::string("a"),
+            Value::string("a").sensitive(),
+            Value::List(vec![Value::Number(1.0), Value::string("b")]),
+            Value::Map(Fields::from_iter([
+                ("a".into(), Value::Null),
+                ("b".into(), Value::Bool(false)),
+            ])),
+            Value::Map(Fields::from_iter([("a".into(), Value::Null)])),
+        ];
+        let jsons = [
+            json!(null),
+            json!(true),
+            json!(4),
+            json!(4.0),
+            json!(2.5),
+            json!("a"),
+            json!([1, "b"]),
+            json!([1]),
+            json!({"a": null, "b": false}),
+            json!({"a": null, "c": false}),
+            json!({"a": null}),
+        ];
+        for value in &values {
+            for json in &jsons {
+                assert_eq!(
+                    value.same_as_json(json),
+                    value.to_json() == *json,
+                    "{value:?} {json}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn saved_form_is_compact_and_reads_back_exactly() {

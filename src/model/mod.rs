@@ -313,7 +313,7 @@ pub fn normalize(ty: Ty, value: &Value) -> Value {
 
 /// True when a planned value is not known to equal the prior JSON value.
 pub fn differs(planned: &Value, prior: &serde_json::Value) -> bool {
-    !planned.is_wholly_known() || planned.to_json() != *prior
+    !planned.is_wholly_known() || !planned.same_as_json(prior)
 }
 
 fn extend(path: &Path, name: &str) -> Path {
