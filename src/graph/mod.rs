@@ -255,11 +255,8 @@ fn domain_edges(desired: &DesiredState) -> Vec<(&ResourceAddr, &ResourceAddr)> {
         let Some(schema) = crate::model::schema(&addr.resource_type) else {
             continue;
         };
-        let strings = crate::model::argument_strings(schema, v);
-        for s in strings
-            .into_iter()
-            .filter(|s| !ids_rooted || s.starts_with('/'))
-        {
+        let could_be_id = |s: &str| !ids_rooted || s.starts_with('/');
+        for s in crate::model::argument_strings(schema, v, &could_be_id) {
             let s = s.to_lowercase();
             if let Some(target) = by_id
                 .get(&s)

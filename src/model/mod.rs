@@ -357,29 +357,44 @@ pub fn sensitive_attribute_names(schema: &ResourceSchema) -> impl Iterator<Item 
 }
 
 /// The string values of an object's arguments (attributes set from configuration, not the
-/// ones the backend computes), nested blocks included.
-pub fn argument_strings<'v>(schema: &ResourceSchema, value: &'v Value) -> Vec<&'v str> {
+/// ones the backend computes), nested blocks included, that `keep` accepts. The object is
+/// walked rather than the schema, so only an attribute holding a kept string is looked up.
+pub fn argument_strings<'v>(
+    schema: &ResourceSchema,
+    value: &'v Value,
+    keep: &dyn Fn(&str) -> bool,
+) -> Vec<&'v str> {
     let mut out = Vec::new();
-    block_argument_strings(&schema.body, value, &mut out);
+    block_argument_strings(&schema.body, value, keep, &mut out);
     out
 }
 
-fn block_argument_strings<'v>(block: &Block, value: &'v Value, out: &mut Vec<&'v str>) {
-    for attr in block.attrs.iter().filter(|a| a.kind != Kind::Computed) {
-        collect_strings(value.get(attr.name), out);
-    }
-    for nested in block.blocks {
-        for item in value.get(nested.name).as_list().unwrap_or_default() {
-            block_argument_strings(nested, item, out);
+fn block_argument_strings<'v>(
+    block: &Block,
+    value: &'v Value,
+    keep: &dyn Fn(&str) -> bool,
+    out: &mut Vec<&'v str>,
+) {
+    for (name, v) in value.as_map().into_iter().flatten() {
+        if let Some(nested) = block.block(name) {
+            for item in v.as_list().unwrap_or_default() {
+                block_argument_strings(nested, item, keep, out);
+            }
+            continue;
+        }
+        let found = out.len();
+        collect_strings(v, keep, out);
+        if out.len() > found && block.attr(name).is_none_or(|a| a.kind == Kind::Computed) {
+            out.truncate(found);
         }
     }
 }
 
-fn collect_strings<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+fn collect_strings<'v>(value: &'v Value, keep: &dyn Fn(&str) -> bool, out: &mut Vec<&'v str>) {
     match value.unmark().0 {
-        Value::String(s) => out.push(s),
-        Value::List(items) => items.iter().for_each(|i| collect_strings(i, out)),
-        Value::Map(map) => map.values().for_each(|i| collect_strings(i, out)),
+        Value::String(s) if keep(s) => out.push(s),
+        Value::List(items) => items.iter().for_each(|i| collect_strings(i, keep, out)),
+        Value::Map(map) => map.values().for_each(|i| collect_strings(i, keep, out)),
         _ => {}
     }
 }

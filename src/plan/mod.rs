@@ -499,13 +499,15 @@ fn uses_any(addr: &ResourceAddr, value: &Value, ids: &BTreeSet<String>) -> bool 
     let Some(schema) = model::schema(&addr.resource_type).filter(|_| !ids.is_empty()) else {
         return false;
     };
-    model::argument_strings(schema, value).iter().any(|s| {
-        let s = s.to_lowercase();
-        ids.iter().any(|id| {
-            s.strip_prefix(id.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    model::argument_strings(schema, value, &|_| true)
+        .iter()
+        .any(|s| {
+            let s = s.to_lowercase();
+            ids.iter().any(|id| {
+                s.strip_prefix(id.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
         })
-    })
 }
 
 fn read_change(
