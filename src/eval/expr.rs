@@ -567,9 +567,9 @@ impl Evaluator<'_> {
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.key_var {
-                inner.insert(kv.as_str().to_owned().into(), k);
+                inner.insert(kv.as_str().into(), k);
             }
-            inner.insert(f.value_var.as_str().to_owned().into(), v);
+            inner.insert(f.value_var.as_str().into(), v);
             out.strip_after(f.strip);
             self.render_template(&f.template, &inner, out)?;
             out.strip(d.endfor_expr.strip);
@@ -598,9 +598,9 @@ impl Evaluator<'_> {
         for (k, v) in pairs {
             let mut inner = frame.clone();
             if let Some(kv) = &f.intro.key_var {
-                inner.insert(kv.as_str().to_owned().into(), k);
+                inner.insert(kv.as_str().into(), k);
             }
-            inner.insert(f.intro.value_var.as_str().to_owned().into(), v);
+            inner.insert(f.intro.value_var.as_str().into(), v);
             if let Some(cond) = &f.cond {
                 match self.eval(&cond.expr, &inner)?.unmark().0 {
                     Value::Bool(true) => {}

@@ -9,7 +9,7 @@ use hcl_edit::structure::{Block as HclBlock, Body, Structure};
 
 use super::expr::Frame;
 use super::scope::{ConfigScope, Seen, Slot};
-use super::value::{self, Fields, Value};
+use super::value::{self, Fields, Key, Value};
 use super::{DataQuery, DataReader, DeferredRead, DesiredResource, EvalError};
 use crate::addr::{InstanceKey, Mode, ResourceAddr};
 use crate::config::{Expr, META_ARGUMENTS, Repetition, ResourceBlock};
@@ -645,7 +645,7 @@ impl ConfigScope<'_, '_> {
         for (key, value) in pairs {
             let mut inner = frame.clone();
             inner.insert(
-                iterator.clone().into(),
+                iterator.as_str().into(),
                 Value::Map(Fields::from_iter([
                     ("key".into(), key),
                     ("value".into(), value),
@@ -760,7 +760,7 @@ fn with_computed(
             }
             None => Value::Unknown,
         };
-        out.insert(attr.name.to_owned().into(), value);
+        out.insert(Key::const_new(attr.name), value);
     }
     for attr in schema
         .body
@@ -768,8 +768,7 @@ fn with_computed(
         .iter()
         .filter(|a| a.kind != Kind::Computed)
     {
-        out.entry(attr.name.to_owned().into())
-            .or_insert(Value::Null);
+        out.entry(Key::const_new(attr.name)).or_insert(Value::Null);
     }
     Value::Map(out)
 }
@@ -865,14 +864,14 @@ fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&se
         return;
     };
     let all = ignore.iter().any(|n| n == "all");
-    let names: Vec<String> = if all {
-        map.keys().map(ToString::to_string).collect()
+    let names: Vec<Key> = if all {
+        map.keys().cloned().collect()
     } else {
-        ignore.to_vec()
+        ignore.iter().map(|n| n.as_str().into()).collect()
     };
     for name in names {
-        if let Some(p) = prior.get(&name) {
-            map.insert(name.into(), Value::from_json(p));
+        if let Some(p) = prior.get(name.as_str()) {
+            map.insert(name, Value::from_json(p));
         }
     }
 }

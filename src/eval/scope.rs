@@ -85,6 +85,11 @@ pub(super) struct Shared<'a> {
     pub warnings: RefCell<Vec<EvalWarning>>,
 }
 
+/// A map by address sized for the root module's blocks, which are most of a configuration.
+fn sized_for_root<V>(req: &EvalRequest<'_>) -> AddrMap<V> {
+    AddrMap::with_capacity_and_hasher(req.config.root.resources.len(), Default::default())
+}
+
 /// What an evaluation produced, once no scope borrows it any more.
 pub(super) struct Finished {
     pub desired: BTreeMap<ResourceAddr, DesiredResource>,
@@ -104,15 +109,8 @@ impl<'a> Shared<'a> {
             inputs: RefCell::default(),
             outputs: RefCell::default(),
             expansions: RefCell::default(),
-            // Sized for the root module's blocks, which is most of a configuration.
-            resources: RefCell::new(AddrMap::with_capacity_and_hasher(
-                req.config.root.resources.len(),
-                Default::default(),
-            )),
-            desired: RefCell::new(AddrMap::with_capacity_and_hasher(
-                req.config.root.resources.len(),
-                Default::default(),
-            )),
+            resources: RefCell::new(sized_for_root(req)),
+            desired: RefCell::new(sized_for_root(req)),
             declared: RefCell::default(),
             opaque_types: RefCell::default(),
             dep_stack: RefCell::default(),
@@ -783,7 +781,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
     fn all_outputs(&self, span: Span) -> Result<Value, EvalError> {
         let mut map = Fields::new();
         for name in self.instance.module.outputs.keys() {
-            map.insert(name.clone().into(), self.output(name, span)?);
+            map.insert(name.as_str().into(), self.output(name, span)?);
         }
         Ok(Value::Map(map))
     }

@@ -547,7 +547,7 @@ pub fn convert(value: &Value, ty: &TypeConstraint) -> Result<Value, String> {
                     }
                     None => return Err(format!("attribute \"{name}\" is required")),
                 };
-                out.insert(name.clone().into(), v);
+                out.insert(name.as_str().into(), v);
             }
             Value::Map(out)
         }

@@ -108,7 +108,7 @@ pub fn apply_version_defaults(resource_type: &str, azurerm_major: u64, config: &
         .filter(|(t, _, _)| *t == resource_type)
     {
         if map.get(*attr).is_none_or(Value::is_null) {
-            map.insert((*attr).to_owned().into(), Value::string(*value));
+            map.insert((*attr).into(), Value::string(*value));
         }
     }
 }

@@ -380,12 +380,12 @@ fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
     for (name, o) in changed {
         if let Some(b) = &o.before {
             before.insert(
-                name.clone().into(),
+                name.as_str().into(),
                 Value::from_json(b).mark_if(o.sensitive),
             );
         }
         if let Some(a) = &o.after {
-            after.insert(name.clone().into(), a.clone().mark_if(o.sensitive));
+            after.insert(name.as_str().into(), a.clone().mark_if(o.sensitive));
         }
     }
     let (before, after) = (Value::Map(before), Value::Map(after));
