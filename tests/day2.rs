@@ -580,3 +580,37 @@ fn generate_config_out_writes_the_blocks_import_blocks_lack() {
             .contains("Target generated file already exists")
     );
 }
+
+#[test]
+fn a_connection_reports_connected_once_its_peer_connects_back_with_the_same_key() {
+    let ws = Workspace::new();
+    ws.use_config(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/vnet-to-vnet"));
+    let one_way = "azurerm_virtual_network_gateway_connection.vnet1_to_vnet2";
+    let back = "azurerm_virtual_network_gateway_connection.vnet2_to_vnet1";
+    let status = |addr: &str| {
+        let shown = ws.run(&["state", "show", "-no-color", addr]).ok().stdout;
+        let line = shown
+            .lines()
+            .find(|l| l.contains("connection_status"))
+            .unwrap_or_else(|| panic!("no connection_status in {shown}"))
+            .to_owned();
+        line.split('"').nth(1).unwrap_or_default().to_owned()
+    };
+    ws.run(&["apply", "-auto-approve", &format!("-target={one_way}")])
+        .ok();
+    assert_eq!(status(one_way), "NotConnected", "no connection back yet");
+
+    ws.run(&["apply", "-auto-approve"]).ok();
+    ws.run(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert_eq!(status(one_way), "Connected");
+    assert_eq!(status(back), "Connected");
+
+    ws.write(
+        "other-key.auto.tfvars",
+        "shared_key = \"a-different-key-on-one-side\"\n",
+    );
+    ws.run(&["apply", "-auto-approve", &format!("-target={back}")])
+        .ok();
+    ws.run(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert_eq!(status(one_way), "NotConnected", "the keys differ");
+}

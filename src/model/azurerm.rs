@@ -361,6 +361,7 @@ const CONNECTION: ResourceSchema = ResourceSchema {
             Attr::optional("private_link_fast_path_enabled", Ty::Bool).default_bool(false),
             Attr::optional("egress_nat_rule_ids", Ty::Set),
             Attr::optional("ingress_nat_rule_ids", Ty::Set),
+            Attr::computed("connection_status", Ty::String),
             TAGS,
             ID,
         ],

@@ -207,6 +207,7 @@ impl Workdir {
                     })
                 })
                 .transpose()?,
+            public_ranges: Vec::new(),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use rusqlite::Connection;
 use serde_json::{Value as Json, json};
 
@@ -67,6 +67,7 @@ pub(super) fn admit(
     resource_type: &str,
     mut attrs: Json,
     prior: Option<&Row>,
+    public_ranges: &[Ipv4Net],
 ) -> Result<Json, BackendError> {
     let group = text(&attrs, "resource_group_name").to_owned();
     if resource_type != "azurerm_resource_group" && !group.is_empty() {
@@ -76,7 +77,7 @@ pub(super) fn admit(
     match resource_type {
         "azurerm_virtual_network" => virtual_network(&mut attrs)?,
         "azurerm_subnet" => subnet(tx, &attrs)?,
-        "azurerm_public_ip" => public_ip(tx, &mut attrs, prior)?,
+        "azurerm_public_ip" => public_ip(tx, &mut attrs, prior, public_ranges)?,
         "azurerm_virtual_network_gateway" => gateway(tx, &mut attrs, prior)?,
         "azurerm_local_network_gateway" => local_gateway(&attrs)?,
         "azurerm_virtual_network_gateway_connection" => connection(tx, &mut attrs)?,
@@ -117,15 +118,42 @@ fn id_hash(id: &str) -> u32 {
     u32::from_be_bytes([a, b, c, d])
 }
 
-/// A public address for a new Static IP, from the 20.40.0.0/12 block (Azure's own address
-/// space), chosen by the id and moved on past any address already held.
-fn free_public_address(tx: &Connection, id: &str) -> Result<std::net::Ipv4Addr, BackendError> {
-    let base = u32::from(std::net::Ipv4Addr::new(20, 40, 0, 0));
-    let size = 1u32 << 20;
-    let start = id_hash(id) % size;
-    for i in 0..size {
-        let ip = std::net::Ipv4Addr::from(base + (start + i) % size);
-        let usable = ip.octets()[3] != 0 && ip.octets()[3] != 255;
+/// Azure's own address space, where public IPs come from unless the cloud says otherwise:
+/// the 2^20 addresses from 20.40.0.0.
+const AZURE_PUBLIC_RANGES: [Ipv4Net; 2] = [
+    Ipv4Net::new_assert(std::net::Ipv4Addr::new(20, 40, 0, 0), 13),
+    Ipv4Net::new_assert(std::net::Ipv4Addr::new(20, 48, 0, 0), 13),
+];
+
+/// A public address for a new Static IP, from `ranges` (Azure's when empty),
+/// chosen by the id and moved on past any address already held. The first address of a
+/// range is its router's, and addresses ending in .0 or .255 are never handed out.
+fn free_public_address(
+    tx: &Connection,
+    id: &str,
+    ranges: &[Ipv4Net],
+) -> Result<std::net::Ipv4Addr, BackendError> {
+    let ranges = if ranges.is_empty() {
+        &AZURE_PUBLIC_RANGES
+    } else {
+        ranges
+    };
+    let size = |range: &Ipv4Net| 1u32 << (32 - range.prefix_len());
+    let total: u32 = ranges.iter().map(size).sum();
+    let nth = |mut i: u32| {
+        for range in ranges {
+            if i < size(range) {
+                return (u32::from(range.network()) + i, i == 1);
+            }
+            i -= size(range);
+        }
+        unreachable!("an index below the total is inside a range")
+    };
+    let start = id_hash(id) % total.max(1);
+    for i in 0..total {
+        let (ip, router) = nth((start + i) % total);
+        let ip = std::net::Ipv4Addr::from(ip);
+        let usable = !router && ip.octets()[3] != 0 && ip.octets()[3] != 255;
         if usable && !store::public_address_taken(tx, &ip.to_string(), id)? {
             return Ok(ip);
         }
@@ -249,7 +277,12 @@ fn subnet(tx: &Connection, attrs: &Json) -> Result<(), BackendError> {
     )
 }
 
-fn public_ip(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(), BackendError> {
+fn public_ip(
+    tx: &Connection,
+    attrs: &mut Json,
+    prior: Option<&Row>,
+    public_ranges: &[Ipv4Net],
+) -> Result<(), BackendError> {
     let sku = text(attrs, "sku");
     let method = text(attrs, "allocation_method");
     if sku.starts_with("Standard") && method != "Static" {
@@ -264,7 +297,7 @@ fn public_ip(tx: &Connection, attrs: &mut Json, prior: Option<&Row>) -> Result<(
     let address = match kept {
         Some(a) => a,
         None if method == "Static" => {
-            json!(free_public_address(tx, text(attrs, "id"))?.to_string())
+            json!(free_public_address(tx, text(attrs, "id"), public_ranges)?.to_string())
         }
         None => json!(""),
     };
@@ -581,7 +614,40 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
         default_if_null(policy, "sa_datasize", json!(102_400_000));
         default_if_null(policy, "sa_lifetime", json!(27000));
     }
+    let status = connection_status(tx, attrs)?;
+    set(attrs, "connection_status", json!(status));
     Ok(())
+}
+
+/// A connection's status as Azure reports it: a VNet-to-VNet tunnel is `Connected` once the
+/// peer gateway has a connection back with the same shared key, `NotConnected` until then;
+/// what is at the far end of any other kind of connection is beyond the simulation
+/// (`Unknown`).
+pub(super) fn connection_status(
+    tx: &Connection,
+    attrs: &Json,
+) -> Result<&'static str, BackendError> {
+    if text(attrs, "type") != "Vnet2Vnet" {
+        return Ok("Unknown");
+    }
+    let ours = text(attrs, "virtual_network_gateway_id");
+    let key = attrs.get("shared_key");
+    for referrer in store::referrers(tx, text(attrs, "peer_virtual_network_gateway_id"), false)? {
+        if referrer.attr != "virtual_network_gateway_id" {
+            continue;
+        }
+        let Some(back) = store::get(tx, &referrer.id)? else {
+            continue;
+        };
+        let back = &back.attributes;
+        if text(back, "type") == "Vnet2Vnet"
+            && text(back, "peer_virtual_network_gateway_id").eq_ignore_ascii_case(ours)
+            && back.get("shared_key") == key
+        {
+            return Ok("Connected");
+        }
+    }
+    Ok("NotConnected")
 }
 
 /// The prefixes of the subnet `subnet_id` names: a subnet resource, or one declared inline in

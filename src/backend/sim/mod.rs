@@ -28,6 +28,8 @@ pub use store::Row;
 pub use timing::SimOptions;
 use timing::{Timing, Work};
 
+const CONNECTION: &str = "azurerm_virtual_network_gateway_connection";
+
 /// Where the database lives unless `VNETFORM_SIM_DB` says otherwise.
 pub const DEFAULT_DB: &str = ".vnetform/sim.db";
 
@@ -73,6 +75,7 @@ pub struct SimCloud {
     path: PathBuf,
     fail: Vec<FailRule>,
     timing: Timing,
+    public_ranges: Vec<ipnet::Ipv4Net>,
 }
 
 /// Milliseconds since the epoch: when pending operations fall due, across processes.
@@ -94,6 +97,7 @@ impl SimCloud {
                 .map(parse_fail_rules)
                 .unwrap_or_default(),
             timing: Timing::new(options),
+            public_ranges: options.public_ranges.clone(),
         })
     }
 
@@ -179,7 +183,13 @@ impl SimCloud {
                 }
                 _ => {}
             }
-            let attributes = azure::admit(tx, resource_type, attributes, prior.as_ref())?;
+            let attributes = azure::admit(
+                tx,
+                resource_type,
+                attributes,
+                prior.as_ref(),
+                &self.public_ranges,
+            )?;
             let mut row = Row::from_attributes(resource_type, attributes);
             if failure.is_some() {
                 // Accepted, then failed while provisioning: Azure keeps the object.
@@ -297,6 +307,12 @@ impl Backend for SimCloud {
             self.injected_failure(Op::Read, &row.id, &row.name)?;
         }
         let attributes = match row {
+            // A connection's status follows its peer's, which may have changed since.
+            Some(mut row) if row.resource_type == CONNECTION => {
+                let status = self.with_tx(|tx| azure::connection_status(tx, &row.attributes))?;
+                row.attributes["connection_status"] = status.into();
+                Some(row.attributes)
+            }
             Some(row) => Some(row.attributes),
             // As in Azure, a subnet declared inside its VNet can be read on its own.
             None if req.resource_type == "azurerm_subnet" => {

@@ -21,6 +21,8 @@ pub struct SimOptions {
     pub fault_rate: f64,
     /// `VNETFORM_SIM_SEED`: makes the faulty calls the same on every run.
     pub seed: Option<u64>,
+    /// Where Static public IPs come from; empty: Azure's own 20.40.0.0/12.
+    pub public_ranges: Vec<ipnet::Ipv4Net>,
 }
 
 /// What a call does to a resource, for its duration.
