@@ -613,4 +613,9 @@ fn a_connection_reports_connected_once_its_peer_connects_back_with_the_same_key(
         .ok();
     ws.run(&["apply", "-refresh-only", "-auto-approve"]).ok();
     assert_eq!(status(one_way), "NotConnected", "the keys differ");
+    let plan = ws.run(&["plan", "-no-color"]).ok().stdout;
+    assert!(
+        plan.contains("+ azurerm_virtual_network.vnet1 <-> azurerm_virtual_network.vnet2"),
+        "the link with different keys joins nothing until the keys agree: {plan}"
+    );
 }

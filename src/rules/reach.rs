@@ -331,7 +331,7 @@ fn joins(objects: &[(&ResourceAddr, &Value)], by_id: &ById<'_>) -> Vec<Join> {
                 else {
                     continue;
                 };
-                if addr < reverse_addr {
+                if addr < reverse_addr && !keys_differ(c, reverse) {
                     joins.push(Join {
                         a: ours,
                         b: theirs,
@@ -367,6 +367,18 @@ fn joins(objects: &[(&ResourceAddr, &Value)], by_id: &ById<'_>) -> Vec<Join> {
     let peerings = peering_joins(objects, by_id, &joins);
     joins.extend(peerings);
     joins
+}
+
+/// Whether the two directions of a link hold different shared keys (IKE then fails); a
+/// key not known yet is taken to match.
+fn keys_differ(a: &Value, b: &Value) -> bool {
+    match (
+        a.get("shared_key").unmark().0,
+        b.get("shared_key").unmark().0,
+    ) {
+        (Value::String(a), Value::String(b)) => a != b,
+        _ => false,
+    }
 }
 
 /// A peering's local and remote VNets.
