@@ -52,6 +52,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Unlock(#[from] crate::ops::UnlockError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Lab(#[from] crate::ops::LabError),
     #[error("{count} operation(s) failed")]
     #[diagnostic(code(apply::failed))]
     ApplyFailed {

@@ -2,10 +2,12 @@
 //!
 //! Owns the [`Backend`] trait — one request/response pair per operation (read, create,
 //! update, delete), so fields can be added without touching every implementation — and its
-//! implementations: [`sim`], a simulated Azure persisted in an embedded database. Later:
-//! a Linux lab and Azure itself. A backend never sees plans, configuration or the state
+//! implementations: [`sim`], a simulated Azure persisted in an embedded database, and
+//! [`lab`], which builds the networks and tunnels for real on this Linux host. Later: Azure
+//! itself. A backend never sees plans, configuration or the state
 //! file; it receives one resource's arguments and answers with the object it holds.
 
+pub mod lab;
 pub mod retry;
 pub mod sim;
 

@@ -10,6 +10,7 @@ mod common;
 mod fmt;
 mod init;
 mod inspect;
+mod lab;
 mod plan;
 mod sim;
 mod state;
@@ -74,6 +75,9 @@ enum Command {
     /// Inspect or change the simulated cloud out of band.
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Look into the lab: real networks and tunnels on this host (`init -cloud=lab`).
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Manage workspaces: independent states of one configuration.
     #[command(subcommand)]
     Workspace(workspace::WorkspaceCommand),
@@ -185,6 +189,7 @@ fn dispatch(command: Command, ui: &Ui, wd: &Workdir, args: &[OsString]) -> Resul
         Command::Graph(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Reach(a) => a.run(ui, wd, vars).map(|()| 0),
         Command::Sim(c) => c.run(ui, wd).map(|()| 0),
+        Command::Lab(c) => c.run(ui, wd),
         Command::Version => {
             ui.out(&format!(
                 "vnetform v{}\non {}_{}\n",

@@ -3,6 +3,7 @@
 use super::workdir::{WorkdirError, check_cloud};
 use super::workspace::{store_of, workspaces_in};
 use super::{Ui, Workdir};
+use crate::backend::lab::LabCloud;
 use crate::config;
 use crate::config::{Config, PgBackend};
 use crate::error::Result;
@@ -87,17 +88,23 @@ pub fn init(ui: &Ui, wd: &Workdir, opts: &InitOptions) -> Result<()> {
             .into());
         }
     }
-    if chosen != "sim" {
-        return Err(WorkdirError::Unavailable(chosen).into());
-    }
+    let described = match chosen.as_str() {
+        "sim" => format!("simulated Azure, database {}", relative(wd, &wd.sim_db())),
+        "lab" => {
+            crate::backend::lab::check_requirements()?;
+            format!(
+                "networks and IPsec tunnels on this host, namespaces {}-*, store {}",
+                crate::backend::lab::lab_name(&wd.dir),
+                relative(wd, &LabCloud::default_store(&wd.dir))
+            )
+        }
+        _ => return Err(WorkdirError::Unavailable(chosen).into()),
+    };
     settings.cloud = Some(chosen.clone());
     wd.save_settings(&settings)?;
     let p = ui.painter;
     ui.out(&format!("\n{}\n", p.bold("Initializing the backend...")));
-    ui.out(&format!(
-        "Backend: {chosen} (simulated Azure, database {})\n",
-        relative(wd, &wd.sim_db())
-    ));
+    ui.out(&format!("Backend: {chosen} ({described})\n"));
     let store = match &configured_pg {
         Some(pg) => {
             let location = wd.pg_location(pg)?;

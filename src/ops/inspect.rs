@@ -12,7 +12,7 @@ use crate::plan::SavedPlan;
 use crate::render;
 use crate::state::State;
 
-fn read_state(wd: &Workdir, state_flag: Option<&Path>) -> Result<State> {
+pub(super) fn read_state(wd: &Workdir, state_flag: Option<&Path>) -> Result<State> {
     let config = config::load_dir(&wd.dir).ok();
     Ok(wd.store(state_flag, config.as_ref())?.read()?)
 }

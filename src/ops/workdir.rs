@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
+use crate::backend::lab::LabCloud;
 use crate::backend::sim::{self, SimCloud};
 use crate::config::{Config, PgBackend};
 use crate::state::{DEFAULT_LEASE_TIMEOUT, LocalStore, PgLocation, PgStore, Store};
@@ -211,10 +212,20 @@ impl Workdir {
         })
     }
 
+    /// Opens this directory's lab (it needs root and strongSwan).
+    pub fn open_lab(&self) -> Result<LabCloud, crate::error::Error> {
+        Ok(LabCloud::open(
+            &self.dir,
+            &LabCloud::default_store(&self.dir),
+            &self.sim_options()?,
+        )?)
+    }
+
     /// Opens the backend that creates resources.
     pub fn backend(&self) -> Result<Arc<dyn Backend>, crate::error::Error> {
         match self.cloud()?.as_str() {
             "sim" => Ok(Arc::new(self.open_sim()?)),
+            "lab" => Ok(Arc::new(self.open_lab()?)),
             other => Err(WorkdirError::Unavailable(other.to_owned()).into()),
         }
     }

@@ -1,0 +1,252 @@
+//! `lab`: real VNets and real IKEv2/IPsec tunnels on this Linux host.
+//!
+//! The lab keeps Azure's objects in a simulator store of its own (`.vnetform/lab/lab.db`),
+//! so it assigns, checks and refuses exactly as the simulated cloud does, with gateways'
+//! public IPs from the documentation ranges. After every change it makes the host match the
+//! store: [`layout`] works out the namespaces, links and tunnels that stand for the objects,
+//! [`host`] builds them with `ip` and one strongSwan charon per gateway and site. Reading a
+//! connection reports its tunnel's real state in `connection_status`. Objects that are not
+//! networks (resource groups, random values, opaque resources) live in the store alone.
+//!
+//! It needs root, iproute2, and strongSwan's charon with the kernel-libipsec plugin.
+
+pub mod host;
+pub mod layout;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use super::sim::{Row, SimCloud, SimOptions};
+use super::{
+    Backend, BackendError, CreateRequest, CreateResponse, DeleteRequest, FindRequest, ReadRequest,
+    ReadResponse, UpdateRequest, UpdateResponse,
+};
+use host::{Host, TunnelStatus};
+use layout::Role;
+
+/// The lab's directory, under the working directory.
+pub const DIR: &str = ".vnetform/lab";
+
+const CONNECTION: &str = "azurerm_virtual_network_gateway_connection";
+
+/// The lab of one working directory.
+pub struct LabCloud {
+    store: Arc<SimCloud>,
+    host: Host,
+    /// Serializes changes to the host; holds whether it has been brought in line with the
+    /// store by this process yet.
+    converged: Arc<Mutex<bool>>,
+}
+
+/// The lab's short name, from its working directory: namespace names begin with it, so two
+/// labs on one host never meet.
+pub fn lab_name(workdir: &Path) -> String {
+    let path = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    format!("vf{}", layout::tag(&path.to_string_lossy()))
+}
+
+/// What the lab needs of the host, or what is missing.
+pub fn check_requirements() -> Result<(), BackendError> {
+    let refuse = |what: &str| {
+        BackendError::new(
+            "LabUnavailable",
+            format!("the lab backend needs {what}; see docs/backends.md"),
+        )
+    };
+    if !is_root() {
+        return Err(refuse("root (it creates network namespaces)"));
+    }
+    if !Path::new(host::CHARON).exists() {
+        return Err(refuse(&format!(
+            "strongSwan's charon at {} (Debian: strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins)",
+            host::CHARON
+        )));
+    }
+    for tool in ["ip", "swanctl"] {
+        let found = std::process::Command::new(tool)
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok();
+        if !found {
+            return Err(refuse(&format!("`{tool}` on PATH")));
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process runs as root, from /proc (no libc call needed).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2).map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
+}
+
+fn host_error(e: host::HostError) -> BackendError {
+    BackendError::new("LabHostError", e.to_string())
+}
+
+impl LabCloud {
+    /// Opens the lab of working directory `workdir` (whose store is at `store`).
+    pub fn open(
+        workdir: &Path,
+        store: &Path,
+        options: &SimOptions,
+    ) -> Result<LabCloud, BackendError> {
+        check_requirements()?;
+        let options = SimOptions {
+            public_ranges: layout::PUBLIC_RANGES.to_vec(),
+            ..options.clone()
+        };
+        Ok(LabCloud {
+            store: Arc::new(SimCloud::open(store, &options)?),
+            host: Host {
+                lab: lab_name(workdir),
+                dir: workdir.join(DIR),
+            },
+            converged: Arc::new(Mutex::new(false)),
+        })
+    }
+
+    /// Where the lab's store lives in `workdir` unless `VNETFORM_SIM_DB` says otherwise.
+    pub fn default_store(workdir: &Path) -> PathBuf {
+        workdir.join(DIR).join("lab.db")
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// Every object in the lab's store.
+    pub fn objects(&self) -> Result<Vec<Row>, BackendError> {
+        self.store.list()
+    }
+
+    /// Makes the host match the store (off the async threads: it runs commands). The store
+    /// is read under the lock, so the last change made is the one the host ends up with.
+    async fn converge(&self) -> Result<(), BackendError> {
+        let store = Arc::clone(&self.store);
+        let host = self.host.clone();
+        let converged = Arc::clone(&self.converged);
+        tokio::task::spawn_blocking(move || {
+            let mut done = converged.lock().unwrap_or_else(|e| e.into_inner());
+            let layout = layout::layout(&host.lab, &store.list()?);
+            host.converge(&layout).map_err(host_error)?;
+            *done = true;
+            Ok(())
+        })
+        .await
+        .expect("converging the host does not panic")
+    }
+
+    /// Brings the host in line once per process before reading it: a killed run, or a
+    /// reboot, may have left it behind the store.
+    async fn ensure_converged(&self) -> Result<(), BackendError> {
+        if *self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(());
+        }
+        self.converge().await
+    }
+
+    /// A connection's tunnel: its gateway's namespace and the daemon's name for it.
+    fn tunnel_of(&self, attributes: &serde_json::Value) -> (String, String) {
+        let gateway = attributes
+            .get("virtual_network_gateway_id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let id = crate::model::id_of(attributes).unwrap_or_default();
+        (
+            layout::namespace_name(&self.host.lab, Role::Gateway, gateway),
+            layout::tunnel_name(id),
+        )
+    }
+
+    /// The connection's status as its tunnel shows it.
+    async fn connection_status(&self, attributes: &serde_json::Value) -> TunnelStatus {
+        let (ns, name) = self.tunnel_of(attributes);
+        let host = self.host.clone();
+        tokio::task::spawn_blocking(move || host.tunnel_status(&ns, &name))
+            .await
+            .expect("reading a tunnel does not panic")
+    }
+
+    /// A written object once the host holds it: a connection with its tunnel's status.
+    async fn realized(
+        &self,
+        resource_type: &str,
+        attributes: serde_json::Value,
+    ) -> Result<serde_json::Value, BackendError> {
+        self.converge().await?;
+        Ok(if resource_type == CONNECTION {
+            self.with_status(attributes).await
+        } else {
+            attributes
+        })
+    }
+
+    /// Sets a connection's `connection_status` from its tunnel.
+    async fn with_status(&self, mut attributes: serde_json::Value) -> serde_json::Value {
+        let status = self.connection_status(&attributes).await;
+        attributes["connection_status"] = status.azure_name().into();
+        attributes
+    }
+}
+
+#[async_trait]
+impl Backend for LabCloud {
+    fn name(&self) -> &'static str {
+        "lab"
+    }
+
+    fn models(&self, resource_type: &str) -> bool {
+        self.store.models(resource_type)
+    }
+
+    async fn read(&self, req: ReadRequest) -> Result<ReadResponse, BackendError> {
+        self.ensure_converged().await?;
+        let is_connection = req.resource_type == CONNECTION;
+        let mut response = self.store.read(req).await?;
+        if is_connection && let Some(attributes) = response.attributes.take() {
+            response.attributes = Some(self.with_status(attributes).await);
+        }
+        Ok(response)
+    }
+
+    async fn find(&self, req: FindRequest) -> Result<ReadResponse, BackendError> {
+        self.store.find(req).await
+    }
+
+    async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError> {
+        let resource_type = req.resource_type.clone();
+        let written = self.store.create(req).await?;
+        Ok(CreateResponse {
+            attributes: self.realized(&resource_type, written.attributes).await?,
+        })
+    }
+
+    async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError> {
+        let resource_type = req.resource_type.clone();
+        let written = self.store.update(req).await?;
+        Ok(UpdateResponse {
+            attributes: self.realized(&resource_type, written.attributes).await?,
+        })
+    }
+
+    async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError> {
+        self.store.delete(req).await?;
+        self.converge().await
+    }
+
+    fn time_scale(&self) -> f64 {
+        self.store.time_scale()
+    }
+}
