@@ -258,6 +258,7 @@ fn a_site_to_site_connection_reaches_the_on_premises_network() {
     assert!(!lab.reaches("app", "192.168.51.1"), "nothing beyond it");
     let sites = lab.status()["sites"].clone();
     assert_eq!(sites[0]["addresses"][0], "192.168.50.0/24", "{sites}");
+    lab.check_is_clean();
     lab.destroy_leaves_nothing();
 }
 
