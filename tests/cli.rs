@@ -1233,3 +1233,41 @@ fn a_large_file_parsed_in_pieces_reports_problems_at_their_own_lines() {
         assert!(validate.stderr.contains(&at), "{at} in {}", validate.stderr);
     }
 }
+
+#[test]
+fn lab_commands_need_the_lab_and_the_lab_needs_root() {
+    let ws = example();
+    let status = ws.run(&["lab", "status", "-no-color"]);
+    assert_eq!(status.code, 1);
+    assert!(
+        status.stderr.contains("uses the sim backend, not the lab")
+            && status.stderr.contains("init -cloud=lab"),
+        "{}",
+        status.stderr
+    );
+
+    // As an unprivileged user (when the tests can switch to one), init explains what is missing.
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    });
+    if !is_root {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_vnetform"))
+        .args(["init", "-cloud=lab", "-no-color"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the lab backend needs root"), "{stderr}");
+}

@@ -34,6 +34,12 @@ pub enum LabError {
         help("its NIC needs a subnet and an address; run vnetform apply")
     )]
     NotBuilt(String),
+    #[error("This working directory uses the {0} backend, not the lab")]
+    #[diagnostic(
+        code(lab::not_a_lab),
+        help("run vnetform init -cloud=lab first (or set VNETFORM_CLOUD=lab)")
+    )]
+    NotALab(String),
     #[error("\"{0}\" is neither a VM of the lab nor an IP address")]
     #[diagnostic(code(lab::bad_target))]
     BadTarget(String),
@@ -48,6 +54,10 @@ struct Lab {
 
 impl Lab {
     fn open(wd: &Workdir) -> Result<Lab> {
+        let backend = wd.cloud()?;
+        if backend != "lab" {
+            return Err(LabError::NotALab(backend).into());
+        }
         let cloud = wd.open_lab()?;
         let rows = cloud.objects()?;
         let layout = layout::layout(&lab_name(&wd.dir), &rows);

@@ -66,6 +66,11 @@ pub fn check_requirements() -> Result<(), BackendError> {
             host::CHARON
         )));
     }
+    if !Path::new("/dev/net/tun").exists() {
+        return Err(refuse(
+            "/dev/net/tun (IPsec runs in user space through a TUN device)",
+        ));
+    }
     for tool in ["ip", "swanctl"] {
         let found = std::process::Command::new(tool)
             .arg("--version")
