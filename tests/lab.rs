@@ -296,3 +296,77 @@ fn an_apply_killed_midway_is_finished_by_the_next() {
     assert_eq!(plan.code, 0, "{}", plan.stdout);
     lab.destroy_leaves_nothing();
 }
+
+#[test]
+fn a_peered_spoke_reaches_the_hub_and_through_gateway_transit_the_branch() {
+    let Some(lab) = Lab::new("testdata/lab/peering") else {
+        return;
+    };
+    lab.run(&["apply", "-auto-approve"]).ok();
+    assert!(lab.reaches("spoke-vm", "hub-vm"), "the peering");
+    assert!(lab.reaches("spoke-vm", "192.168.20.1"), "the hub's gateway");
+    lab.check_is_clean();
+
+    lab.run(&["apply", "-auto-approve", "-var=transit=false"])
+        .ok();
+    assert!(lab.reaches("spoke-vm", "hub-vm"));
+    assert!(!lab.reaches("spoke-vm", "192.168.20.1"), "no transit");
+    assert!(lab.reaches("hub-vm", "192.168.20.1"));
+    lab.check_is_clean();
+    lab.destroy_leaves_nothing();
+}
+
+/// A PATH whose `ip` fails to add any VM's namespace, and runs the real `ip` otherwise.
+fn path_failing_vm_namespaces(bin: &Path) -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let real = std::env::split_paths(&path)
+        .map(|dir| dir.join("ip"))
+        .find(|ip| ip.exists())
+        .expect("ip on PATH");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *'netns add '*-vm-*) echo 'simulated host failure' >&2; exit 1;;\nesac\nexec {} \"$@\"\n",
+        real.display()
+    );
+    let wrapper = bin.join("ip");
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    format!("{}:{path}", bin.display())
+}
+
+#[test]
+fn a_vm_the_host_cannot_build_is_tainted_and_replaced_by_the_next_apply() {
+    let Some(lab) = Lab::new("examples/vnet-to-vnet") else {
+        return;
+    };
+    let bin = tempfile::tempdir().unwrap();
+    let path = path_failing_vm_namespaces(bin.path());
+    let failed = lab
+        .ws
+        .run_env(&["apply", "-auto-approve", "-no-color"], &[("PATH", &path)]);
+    assert_eq!(failed.code, 1, "{}", failed.stdout);
+    assert!(
+        failed.stderr.contains("simulated host failure"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed
+            .stdout
+            .contains("17 added, 0 changed, 0 destroyed; 2 failed"),
+        "only the two VMs fail: {}",
+        failed.stdout
+    );
+
+    let plan = lab.run(&["plan", "-no-color"]).ok().stdout;
+    assert!(
+        plan.contains("# azurerm_linux_virtual_machine.vm1 is tainted, so must be replaced"),
+        "{plan}"
+    );
+    lab.run(&["apply", "-auto-approve"]).ok();
+    assert!(lab.reaches("vm1", "vm2"));
+    lab.destroy_leaves_nothing();
+}

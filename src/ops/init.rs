@@ -95,7 +95,7 @@ pub fn init(ui: &Ui, wd: &Workdir, opts: &InitOptions) -> Result<()> {
             format!(
                 "networks and IPsec tunnels on this host, namespaces {}-*, store {}",
                 crate::backend::lab::lab_name(&wd.dir),
-                relative(wd, &LabCloud::default_store(&wd.dir))
+                relative(wd, &LabCloud::store_path(&wd.dir))
             )
         }
         _ => return Err(WorkdirError::Unavailable(chosen).into()),

@@ -214,11 +214,7 @@ impl Workdir {
 
     /// Opens this directory's lab (it needs root and strongSwan).
     pub fn open_lab(&self) -> Result<LabCloud, crate::error::Error> {
-        Ok(LabCloud::open(
-            &self.dir,
-            &LabCloud::default_store(&self.dir),
-            &self.sim_options()?,
-        )?)
+        Ok(LabCloud::open(&self.dir, &self.sim_options()?)?)
     }
 
     /// Opens the backend that creates resources.

@@ -54,6 +54,23 @@ pub struct Host {
     pub dir: PathBuf,
 }
 
+/// What could not be done on the host, and the object (by id) it was done for; `None` for
+/// what all objects share (the lab's internet, its records).
+#[derive(Debug)]
+pub struct Failure {
+    pub object: Option<String>,
+    pub error: HostError,
+}
+
+impl Failure {
+    fn of(object: Option<&str>, error: HostError) -> Failure {
+        Failure {
+            object: object.map(str::to_lowercase),
+            error,
+        }
+    }
+}
+
 /// A tunnel's state as its daemon reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TunnelStatus {
@@ -173,8 +190,51 @@ impl Host {
     }
 
     /// Makes the host hold exactly `layout`: removes what it no longer describes (and what
-    /// changed), builds what is missing, then gives each daemon its tunnels.
-    pub fn converge(&self, layout: &Layout) -> Result<(), HostError> {
+    /// changed), builds what is missing, then gives each daemon its tunnels. A namespace
+    /// that cannot be built is reported against its object and left out, with what hangs
+    /// off it, while the rest is built: one object's failure is not another's.
+    pub fn converge(&self, layout: &Layout) -> Result<(), Vec<Failure>> {
+        let mut failures = Vec::new();
+        let built = self
+            .converge_namespaces(layout, &mut failures)
+            .map_err(|e| vec![Failure::of(None, e)])?;
+        let mut reloaded = Vec::new();
+        for (name, ns) in layout.build_order() {
+            if !ns.daemon || !built.contains_key(name) {
+                continue;
+            }
+            let tunnels = layout.tunnels.get(name).map_or(&[][..], Vec::as_slice);
+            match self.configure_daemon(name, tunnels) {
+                Ok(names) => reloaded.extend(names.into_iter().map(|t| (name.as_str(), t))),
+                Err(e) => failures.push(Failure::of(ns.id.as_deref(), e)),
+            }
+        }
+        // A change is done when its tunnels are up, or have failed, as in Azure.
+        let deadline = Instant::now() + TUNNEL_SETTLE;
+        for (ns, tunnel) in reloaded {
+            self.settle(
+                ns,
+                &tunnel,
+                deadline.saturating_duration_since(Instant::now()),
+            );
+        }
+        if let Err(e) = self.remove_orphan_daemon_dirs(layout) {
+            failures.push(Failure::of(None, e));
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures)
+        }
+    }
+
+    /// Removes and builds namespaces until the host holds those of `layout` (but the ones
+    /// that fail, added to `failures`); returns what is built, as recorded.
+    fn converge_namespaces(
+        &self,
+        layout: &Layout,
+        failures: &mut Vec<Failure>,
+    ) -> Result<BTreeMap<String, Namespace>, HostError> {
         std::fs::create_dir_all(&self.dir)
             .map_err(io_error(format!("creating {}", self.dir.display())))?;
         let existing = namespaces_with_prefix(&layout::prefix(&self.lab))?;
@@ -194,37 +254,29 @@ impl Host {
         // Children first, so that their routes in their parents go with them.
         removals.sort_by_key(|name| std::cmp::Reverse(built.get(*name).map(|ns| ns.role)));
         for name in removals {
-            self.remove(name, built.get(name))?;
+            let described = built.get(name);
+            if let Err(e) = self.remove(name, described) {
+                failures.push(Failure::of(described.and_then(|ns| ns.id.as_deref()), e));
+                continue;
+            }
             built.remove(name);
             self.record(&built)?;
         }
         for (name, ns) in layout.build_order() {
-            if built.contains_key(name) {
+            let parent_missing = ns.parents().any(|p| !built.contains_key(p));
+            if built.contains_key(name) || parent_missing {
                 continue;
             }
-            self.build(name, ns)?;
+            if let Err(e) = self.build(name, ns) {
+                failures.push(Failure::of(ns.id.as_deref(), e));
+                // Half built: gone, so that the next run starts it afresh.
+                let _ = self.remove(name, Some(ns));
+                continue;
+            }
             built.insert(name.clone(), ns.clone());
             self.record(&built)?;
         }
-        let mut reloaded = Vec::new();
-        for (name, ns) in layout.build_order() {
-            if ns.daemon {
-                let tunnels = layout.tunnels.get(name).map_or(&[][..], Vec::as_slice);
-                for tunnel in self.configure_daemon(name, tunnels)? {
-                    reloaded.push((name.as_str(), tunnel));
-                }
-            }
-        }
-        // A change is done when its tunnels are up, or have failed, as in Azure.
-        let deadline = Instant::now() + TUNNEL_SETTLE;
-        for (ns, tunnel) in reloaded {
-            self.settle(
-                ns,
-                &tunnel,
-                deadline.saturating_duration_since(Instant::now()),
-            );
-        }
-        self.remove_orphan_daemon_dirs(layout)
+        Ok(built)
     }
 
     /// Removes a namespace, its processes, the routes its links added in other namespaces,
@@ -238,7 +290,7 @@ impl Host {
         let deletions: Vec<String> = veths
             .lines()
             .filter_map(|line| line.split(": ").nth(1)?.split('@').next())
-            .map(|link| format!("link del {link}"))
+            .map(|link| format!("link del dev {link}"))
             .collect();
         let _ = ip_batch(name, &deletions);
         let pids = run(Command::new("ip").args(["netns", "pids", name])).unwrap_or_default();
@@ -280,7 +332,7 @@ impl Host {
             for address in &bridge.addresses {
                 lines.push(format!("addr add {address} dev {}", bridge.name));
             }
-            lines.push(format!("link set {} up", bridge.name));
+            lines.push(format!("link set dev {} up", bridge.name));
         }
         for uplink in &ns.uplinks {
             lines.push(format!(
@@ -288,7 +340,7 @@ impl Host {
                 uplink.name, uplink.peer_name, uplink.peer_ns
             ));
             lines.push(format!("addr add {} dev {}", uplink.address, uplink.name));
-            lines.push(format!("link set {} up", uplink.name));
+            lines.push(format!("link set dev {} up", uplink.name));
         }
         for route in &ns.routes {
             lines.push(format!("route replace {}", route_spec(route)));
@@ -297,9 +349,12 @@ impl Host {
         for uplink in &ns.uplinks {
             let mut far = Vec::new();
             if let Some(bridge) = &uplink.peer_bridge {
-                far.push(format!("link set {} master {bridge}", uplink.peer_name));
+                far.push(format!("link set dev {} master {bridge}", uplink.peer_name));
             }
-            far.push(format!("link set {} up", uplink.peer_name));
+            if let Some(address) = &uplink.peer_address {
+                far.push(format!("addr add {address} dev {}", uplink.peer_name));
+            }
+            far.push(format!("link set dev {} up", uplink.peer_name));
             for route in &uplink.peer_routes {
                 far.push(format!("route replace {}", route_spec(route)));
             }

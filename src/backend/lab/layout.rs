@@ -5,7 +5,8 @@
 //! machine match it. A VNet is a router namespace with one bridge per subnet holding the
 //! subnet's first address (Azure's gateway address of a subnet); a VM is a namespace on its
 //! subnet's bridge; a VPN gateway is a namespace on the GatewaySubnet's bridge and on the
-//! lab's internet, holding its public IP; an on-premises site (a local network gateway with a
+//! lab's internet, holding its public IP; a peering (both directions declared) is a small
+//! router namespace between the two VNets' routers; an on-premises site (a local network gateway with a
 //! connection to it) is a namespace on the internet holding the site's address space. Tunnel
 //! traffic selectors are worked out here from the objects themselves, not by the
 //! reachability analysis, so that the lab checks that analysis independently.
@@ -37,6 +38,7 @@ const INTERNET_BRIDGE: &str = "inet0";
 pub enum Role {
     Internet,
     Network,
+    Peering,
     Site,
     Gateway,
     Vm,
@@ -98,6 +100,8 @@ pub struct Uplink {
     pub address: IpNet,
     pub peer_ns: String,
     pub peer_name: String,
+    /// The far end's address, if it has one of its own (a peering's link to a router).
+    pub peer_address: Option<IpNet>,
     pub peer_bridge: Option<String>,
     /// Routes added in the far namespace once the link exists (and removed with it).
     pub peer_routes: Vec<Route>,
@@ -184,6 +188,7 @@ pub fn namespace_name(lab: &str, role: Role, id: &str) -> String {
     let kind = match role {
         Role::Internet => return format!("{lab}-internet"),
         Role::Network => "net",
+        Role::Peering => "peer",
         Role::Site => "site",
         Role::Gateway => "gw",
         Role::Vm => "vm",
@@ -311,8 +316,10 @@ struct Builder<'a> {
     objects: Objects<'a>,
     layout: Layout,
     subnets: BTreeMap<String, Place>,
-    /// Each realized gateway's public address and its VNet's address space.
+    /// Each realized gateway's public address and the address space it carries.
     gateways: BTreeMap<String, (Ipv4Addr, Vec<IpNet>)>,
+    /// The VNets that use each VNet's gateway through a peering (lower-cased ids).
+    transit_spokes: BTreeMap<String, Vec<String>>,
 }
 
 /// The layout that stands for `rows` (every object in the lab's store) in the lab `lab`.
@@ -323,8 +330,10 @@ pub fn layout(lab: &str, rows: &[Row]) -> Layout {
         layout: Layout::default(),
         subnets: BTreeMap::new(),
         gateways: BTreeMap::new(),
+        transit_spokes: BTreeMap::new(),
     };
     builder.networks();
+    builder.peerings();
     builder.gateways();
     builder.vms();
     builder.connections();
@@ -332,7 +341,7 @@ pub fn layout(lab: &str, rows: &[Row]) -> Layout {
         .layout
         .namespaces
         .values()
-        .any(|ns| ns.role != Role::Network && ns.role != Role::Vm)
+        .any(|ns| matches!(ns.role, Role::Gateway | Role::Site))
     {
         builder.internet();
     }
@@ -373,12 +382,100 @@ impl Builder<'_> {
         self.subnets.get(&subnet_id.to_lowercase())
     }
 
-    /// A VNet's address space, by the id of one of its subnets.
-    fn space_of_subnet(&self, subnet_id: &str) -> Vec<IpNet> {
+    /// A VNet's address space.
+    fn vnet_space(&self, vnet_id: &str) -> Vec<IpNet> {
         self.objects
-            .get(vnet_of_subnet(subnet_id))
+            .get(vnet_id)
             .map(|vnet| prefixes(&vnet.attributes, "address_space"))
             .unwrap_or_default()
+    }
+
+    /// Peerings declared in both directions: a router namespace between the two VNets'
+    /// routers, routing each one's space to the other; a VNet using the other's gateway
+    /// (`use_remote_gateways`, with `allow_gateway_transit` on the other side) also sends
+    /// everything it does not hold there.
+    fn peerings(&mut self) {
+        let ends = |p: &Row| {
+            let (local, _) = p.id.rsplit_once("/virtualNetworkPeerings/")?;
+            Some((
+                local.to_lowercase(),
+                text(&p.attributes, "remote_virtual_network_id").to_lowercase(),
+            ))
+        };
+        let by_ends: BTreeMap<(String, String), &Row> = self
+            .objects
+            .of_type("azurerm_virtual_network_peering")
+            .filter_map(|p| Some((ends(p)?, p)))
+            .collect();
+        let flag = |p: &Row, key: &str| p.attributes.get(key).and_then(Json::as_bool) == Some(true);
+        let pairs = by_ends
+            .iter()
+            .filter(|((a, b), _)| a < b)
+            .filter_map(|((a, b), forward)| {
+                let back = by_ends.get(&(b.clone(), a.clone()))?;
+                Some((a.clone(), b.clone(), *forward, *back))
+            });
+        for (i, (a, b, forward, back)) in pairs.enumerate().collect::<Vec<_>>() {
+            let routers = (self.name(Role::Network, &a), self.name(Role::Network, &b));
+            if !self.layout.namespaces.contains_key(&routers.0)
+                || !self.layout.namespaces.contains_key(&routers.1)
+            {
+                continue;
+            }
+            let a_uses_b =
+                flag(forward, "use_remote_gateways") && flag(back, "allow_gateway_transit");
+            let b_uses_a =
+                flag(back, "use_remote_gateways") && flag(forward, "allow_gateway_transit");
+            if a_uses_b {
+                self.transit_spokes
+                    .entry(b.clone())
+                    .or_default()
+                    .push(a.clone());
+            }
+            if b_uses_a {
+                self.transit_spokes
+                    .entry(a.clone())
+                    .or_default()
+                    .push(b.clone());
+            }
+            // Each peering gets its own two /30s out of 169.254.0.0/16 (link-local).
+            let base = u32::from(Ipv4Addr::new(169, 254, 0, 0)) + 8 * i as u32;
+            let address = |n: u32| IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::from(base + n), 30));
+            let mut ns = Namespace::new(Role::Peering, Some(&forward.id), &forward.name);
+            for (uplink, (near, far), router, far_space, uses_far) in [
+                ("a", (1, 2), &routers.0, self.vnet_space(&b), a_uses_b),
+                ("b", (5, 6), &routers.1, self.vnet_space(&a), b_uses_a),
+            ] {
+                let peering = if uplink == "a" { forward } else { back };
+                let here = address(near).addr();
+                let mut peer_routes: Vec<Route> =
+                    far_space.iter().map(|p| Route::via(*p, here)).collect();
+                if uses_far {
+                    peer_routes.push(Route::default_via(here));
+                }
+                ns.uplinks.push(Uplink {
+                    name: uplink.into(),
+                    address: address(near),
+                    peer_ns: router.clone(),
+                    peer_name: format!("q{}", tag(&peering.id)),
+                    peer_address: Some(address(far)),
+                    peer_bridge: None,
+                    peer_routes,
+                });
+            }
+            let (to_a, to_b) = (address(2).addr(), address(6).addr());
+            ns.routes
+                .extend(self.vnet_space(&a).iter().map(|p| Route::via(*p, to_a)));
+            ns.routes
+                .extend(self.vnet_space(&b).iter().map(|p| Route::via(*p, to_b)));
+            if a_uses_b {
+                ns.routes.push(Route::default_via(to_b));
+            } else if b_uses_a {
+                ns.routes.push(Route::default_via(to_a));
+            }
+            let name = self.name(Role::Peering, &forward.id);
+            self.layout.namespaces.insert(name, ns);
+        }
     }
 
     fn gateways(&mut self) {
@@ -397,7 +494,13 @@ impl Builder<'_> {
                 continue;
             };
             let router_address = nth_address(place.prefixes[0], 1).map(|a| a.addr());
-            let space = self.space_of_subnet(subnet_id);
+            // A gateway carries its VNet's space and that of the VNets using it by peering.
+            let vnet = vnet_of_subnet(subnet_id).to_lowercase();
+            let spokes = self.transit_spokes.get(&vnet).into_iter().flatten();
+            let space: Vec<IpNet> = std::iter::once(vnet.as_str())
+                .chain(spokes.map(String::as_str))
+                .flat_map(|id| self.vnet_space(id))
+                .collect();
             let name = self.name(Role::Gateway, &gateway.id);
             let mut ns = Namespace::new(Role::Gateway, Some(&gateway.id), &gateway.name);
             ns.uplinks.push(Uplink {
@@ -405,6 +508,7 @@ impl Builder<'_> {
                 address: lan,
                 peer_ns: place.router.clone(),
                 peer_name: format!("g{}", tag(&gateway.id)),
+                peer_address: None,
                 peer_bridge: Some(place.bridge.clone()),
                 // Whatever the VNet does not hold goes to its gateway.
                 peer_routes: vec![Route::default_via(lan.addr())],
@@ -434,6 +538,7 @@ impl Builder<'_> {
                     address: IpNet::V4(Ipv4Net::new_assert(public, range.prefix_len())),
                     peer_ns: internet,
                     peer_name,
+                    peer_address: None,
                     peer_bridge: Some(INTERNET_BRIDGE.into()),
                     peer_routes: Vec::new(),
                 }
@@ -448,6 +553,7 @@ impl Builder<'_> {
                     peer_ns: internet,
                     peer_routes: vec![Route::dev(IpNet::from(IpAddr::V4(public)), &peer_name)],
                     peer_name,
+                    peer_address: None,
                     peer_bridge: None,
                 }
             }
@@ -485,6 +591,7 @@ impl Builder<'_> {
                 address,
                 peer_ns: place.router.clone(),
                 peer_name: format!("v{}", tag(&vm.id)),
+                peer_address: None,
                 peer_bridge: Some(place.bridge.clone()),
                 peer_routes: Vec::new(),
             });
@@ -978,6 +1085,74 @@ mod tests {
         let t = tunnel(&bgp, "hub-gw", "hub-to-north");
         assert_eq!(t.local_ts, nets(&["10.0.0.0/16", "10.2.0.0/16"]));
         assert_eq!(t.remote_ts, nets(&["10.1.0.0/16"]));
+    }
+
+    #[test]
+    fn a_peering_routes_between_routers_and_transit_widens_the_hubs_tunnels() {
+        let peering = |from: &str, to: &str, flags: Json| {
+            let mut attrs = flags;
+            attrs["remote_virtual_network_id"] = json!(id("virtualNetworks", to));
+            row(
+                "azurerm_virtual_network_peering",
+                &format!("virtualNetworks/{from}/virtualNetworkPeerings"),
+                &format!("{from}-to-{to}"),
+                attrs,
+            )
+        };
+        let mut rows = [
+            network("hub", "10.0.0.0/16", "198.51.100.10", false),
+            network("branch", "10.9.0.0/16", "198.51.100.19", false),
+        ]
+        .concat();
+        rows.push(row(
+            "azurerm_virtual_network",
+            "virtualNetworks",
+            "spoke",
+            json!({"address_space": ["10.1.0.0/16"]}),
+        ));
+        rows.extend([link("hub", "branch", false), link("branch", "hub", false)]);
+        rows.push(peering(
+            "hub",
+            "spoke",
+            json!({"allow_gateway_transit": true}),
+        ));
+        rows.push(peering(
+            "spoke",
+            "hub",
+            json!({"use_remote_gateways": true}),
+        ));
+        let layout = layout("lab", &rows);
+
+        let ns = &layout.namespaces[&namespace_name(
+            "lab",
+            Role::Peering,
+            &id("virtualNetworks/hub/virtualNetworkPeerings", "hub-to-spoke"),
+        )];
+        let spoke_side = ns
+            .uplinks
+            .iter()
+            .find(|u| {
+                u.peer_ns == namespace_name("lab", Role::Network, &id("virtualNetworks", "spoke"))
+            })
+            .unwrap();
+        let here = spoke_side.address.addr();
+        assert_eq!(
+            spoke_side.peer_routes,
+            [
+                Route::via("10.0.0.0/16".parse().unwrap(), here),
+                Route::default_via(here)
+            ],
+            "the spoke sends the hub's space and, through its gateway, everything else"
+        );
+        assert_eq!(
+            tunnel(&layout, "hub-gw", "hub-to-branch").local_ts,
+            nets(&["10.0.0.0/16", "10.1.0.0/16"]),
+            "the hub's gateway carries the spoke's space too"
+        );
+        assert_eq!(
+            tunnel(&layout, "branch-gw", "branch-to-hub").remote_ts,
+            nets(&["10.0.0.0/16", "10.1.0.0/16"])
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::{
     Backend, BackendError, CreateRequest, CreateResponse, DeleteRequest, FindRequest, ReadRequest,
     ReadResponse, UpdateRequest, UpdateResponse,
 };
-use host::{Host, TunnelStatus};
+use host::{Failure, Host, TunnelStatus};
 use layout::Role;
 
 /// The lab's directory, under the working directory.
@@ -96,24 +96,32 @@ pub fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-fn host_error(e: host::HostError) -> BackendError {
-    BackendError::new("LabHostError", e.to_string())
+/// The first of `failures` that concerns an object (by id, with a connection also
+/// concerned by its gateway's), as the error of the operation on it.
+fn failure_of(failures: &[Failure], attributes: &serde_json::Value) -> Option<BackendError> {
+    let text = |key: &str| {
+        attributes
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_lowercase)
+    };
+    let concerned = [text("id"), text("virtual_network_gateway_id")];
+    failures
+        .iter()
+        .find(|f| f.object.is_none() || concerned.contains(&f.object))
+        .map(|f| BackendError::new("LabHostError", f.error.to_string()))
 }
 
 impl LabCloud {
-    /// Opens the lab of working directory `workdir` (whose store is at `store`).
-    pub fn open(
-        workdir: &Path,
-        store: &Path,
-        options: &SimOptions,
-    ) -> Result<LabCloud, BackendError> {
+    /// Opens the lab of working directory `workdir`.
+    pub fn open(workdir: &Path, options: &SimOptions) -> Result<LabCloud, BackendError> {
         check_requirements()?;
         let options = SimOptions {
             public_ranges: layout::PUBLIC_RANGES.to_vec(),
             ..options.clone()
         };
         Ok(LabCloud {
-            store: Arc::new(SimCloud::open(store, &options)?),
+            store: Arc::new(SimCloud::open(&LabCloud::store_path(workdir), &options)?),
             host: Host {
                 lab: lab_name(workdir),
                 dir: workdir.join(DIR),
@@ -122,8 +130,8 @@ impl LabCloud {
         })
     }
 
-    /// Where the lab's store lives in `workdir` unless `VNETFORM_SIM_DB` says otherwise.
-    pub fn default_store(workdir: &Path) -> PathBuf {
+    /// Where the lab's store lives in `workdir`.
+    pub fn store_path(workdir: &Path) -> PathBuf {
         workdir.join(DIR).join("lab.db")
     }
 
@@ -136,30 +144,32 @@ impl LabCloud {
         self.store.list()
     }
 
-    /// Makes the host match the store (off the async threads: it runs commands). The store
-    /// is read under the lock, so the last change made is the one the host ends up with.
-    async fn converge(&self) -> Result<(), BackendError> {
+    /// Makes the host match the store (off the async threads: it runs commands); returns
+    /// what it could not do. The store is read under the lock, so the last change made is
+    /// the one the host ends up with.
+    async fn converge(&self) -> Result<Vec<Failure>, BackendError> {
         let store = Arc::clone(&self.store);
         let host = self.host.clone();
         let converged = Arc::clone(&self.converged);
         tokio::task::spawn_blocking(move || {
             let mut done = converged.lock().unwrap_or_else(|e| e.into_inner());
             let layout = layout::layout(&host.lab, &store.list()?);
-            host.converge(&layout).map_err(host_error)?;
+            let failures = host.converge(&layout).err().unwrap_or_default();
             *done = true;
-            Ok(())
+            Ok(failures)
         })
         .await
-        .expect("converging the host does not panic")
+        .map_err(|e| BackendError::new("LabHostError", format!("the host was not changed: {e}")))?
     }
 
     /// Brings the host in line once per process before reading it: a killed run, or a
-    /// reboot, may have left it behind the store.
+    /// reboot, may have left it behind the store. What cannot be built is reported by the
+    /// operations on those objects, not by reads.
     async fn ensure_converged(&self) -> Result<(), BackendError> {
-        if *self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
-            return Ok(());
+        if !*self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
+            self.converge().await?;
         }
-        self.converge().await
+        Ok(())
     }
 
     /// A connection's tunnel: its gateway's namespace and the daemon's name for it.
@@ -181,7 +191,7 @@ impl LabCloud {
         let host = self.host.clone();
         tokio::task::spawn_blocking(move || host.tunnel_status(&ns, &name))
             .await
-            .expect("reading a tunnel does not panic")
+            .unwrap_or(TunnelStatus::Connecting)
     }
 
     /// A written object once the host holds it: a connection with its tunnel's status.
@@ -190,7 +200,9 @@ impl LabCloud {
         resource_type: &str,
         attributes: serde_json::Value,
     ) -> Result<serde_json::Value, BackendError> {
-        self.converge().await?;
+        if let Some(failure) = failure_of(&self.converge().await?, &attributes) {
+            return Err(failure);
+        }
         Ok(if resource_type == CONNECTION {
             self.with_status(attributes).await
         } else {
@@ -233,9 +245,18 @@ impl Backend for LabCloud {
     async fn create(&self, req: CreateRequest) -> Result<CreateResponse, BackendError> {
         let resource_type = req.resource_type.clone();
         let written = self.store.create(req).await?;
-        Ok(CreateResponse {
-            attributes: self.realized(&resource_type, written.attributes).await?,
-        })
+        match self
+            .realized(&resource_type, written.attributes.clone())
+            .await
+        {
+            Ok(attributes) => Ok(CreateResponse { attributes }),
+            // The object exists, as a failed Azure deployment leaves it: the next plan
+            // replaces it.
+            Err(failure) => Err(BackendError {
+                left_behind: Some(written.attributes),
+                ..failure
+            }),
+        }
     }
 
     async fn update(&self, req: UpdateRequest) -> Result<UpdateResponse, BackendError> {
@@ -247,8 +268,12 @@ impl Backend for LabCloud {
     }
 
     async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError> {
+        let id = serde_json::json!({ "id": req.id });
         self.store.delete(req).await?;
-        self.converge().await
+        match failure_of(&self.converge().await?, &id) {
+            Some(failure) => Err(failure),
+            None => Ok(()),
+        }
     }
 
     fn time_scale(&self) -> f64 {
