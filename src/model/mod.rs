@@ -410,23 +410,30 @@ pub fn arguments_differ(
 }
 
 fn block_arguments_differ(block: &Block, a: &serde_json::Value, b: &serde_json::Value) -> bool {
-    let field = |v: &serde_json::Value, k: &str| v.get(k).cloned().unwrap_or_default();
     block
         .attrs
         .iter()
         .filter(|attr| attr.kind != Kind::Computed)
-        .any(|attr| field(a, attr.name) != field(b, attr.name))
+        .any(|attr| json_field(a, attr.name) != json_field(b, attr.name))
         || block.blocks.iter().any(|nested| {
-            let (x, y) = (field(a, nested.name), field(b, nested.name));
-            let (x, y) = (
-                x.as_array().cloned().unwrap_or_default(),
-                y.as_array().cloned().unwrap_or_default(),
-            );
+            let items = |v| json_items(json_field(v, nested.name));
+            let (x, y) = (items(a), items(b));
             x.len() != y.len()
                 || x.iter()
-                    .zip(&y)
+                    .zip(y)
                     .any(|(p, q)| block_arguments_differ(nested, p, q))
         })
+}
+
+/// An object's field, null when it has none.
+fn json_field<'v>(object: &'v serde_json::Value, key: &str) -> &'v serde_json::Value {
+    const NULL: serde_json::Value = serde_json::Value::Null;
+    object.get(key).unwrap_or(&NULL)
+}
+
+/// A list's items, none when it is not a list.
+fn json_items(list: &serde_json::Value) -> &[serde_json::Value] {
+    list.as_array().map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]
