@@ -605,6 +605,21 @@ fn a_connection_reports_connected_once_its_peer_connects_back_with_the_same_key(
     assert_eq!(status(one_way), "Connected");
     assert_eq!(status(back), "Connected");
 
+    ws.run(&["destroy", "-auto-approve", &format!("-target={back}")])
+        .ok();
+    ws.run(&["apply", "-refresh-only", "-auto-approve"]).ok();
+    assert_eq!(
+        status(one_way),
+        "NotConnected",
+        "the connection back is gone"
+    );
+    ws.run(&["apply", "-auto-approve"]).ok();
+    assert_eq!(
+        status(back),
+        "Connected",
+        "created against one that waits for it"
+    );
+
     ws.write(
         "other-key.auto.tfvars",
         "shared_key = \"a-different-key-on-one-side\"\n",

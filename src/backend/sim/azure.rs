@@ -622,32 +622,60 @@ fn connection(tx: &Connection, attrs: &mut Json) -> Result<(), BackendError> {
 /// A connection's status as Azure reports it: a VNet-to-VNet tunnel is `Connected` once the
 /// peer gateway has a connection back with the same shared key, `NotConnected` until then;
 /// what is at the far end of any other kind of connection is beyond the simulation
-/// (`Unknown`).
-pub(super) fn connection_status(
-    tx: &Connection,
-    attrs: &Json,
-) -> Result<&'static str, BackendError> {
+/// (`Unknown`). Kept with the object, and brought up to date when the connection back is
+/// written or deleted.
+fn connection_status(tx: &Connection, attrs: &Json) -> Result<&'static str, BackendError> {
     if text(attrs, "type") != "Vnet2Vnet" {
         return Ok("Unknown");
     }
+    let Some(key) = attrs.get("shared_key").filter(|k| k.is_string()) else {
+        return Ok("NotConnected");
+    };
     let ours = text(attrs, "virtual_network_gateway_id");
-    let key = attrs.get("shared_key");
-    for referrer in store::referrers(tx, text(attrs, "peer_virtual_network_gateway_id"), false)? {
-        if referrer.attr != "virtual_network_gateway_id" {
-            continue;
-        }
-        let Some(back) = store::get(tx, &referrer.id)? else {
-            continue;
-        };
-        let back = &back.attributes;
-        if text(back, "type") == "Vnet2Vnet"
-            && text(back, "peer_virtual_network_gateway_id").eq_ignore_ascii_case(ours)
-            && back.get("shared_key") == key
-        {
+    let peer = text(attrs, "peer_virtual_network_gateway_id");
+    for id in store::connections_between(tx, peer, ours)? {
+        if store::get(tx, &id)?.is_some_and(|back| back.attributes.get("shared_key") == Some(key)) {
             return Ok("Connected");
         }
     }
     Ok("NotConnected")
+}
+
+/// Brings the status of the connections back from a connection's peer up to date, once the
+/// connection has been written (`exists`) or deleted.
+fn update_connections_back(
+    tx: &Connection,
+    connection: &Row,
+    exists: bool,
+) -> Result<(), BackendError> {
+    let attrs = &connection.attributes;
+    let ours = text(attrs, "virtual_network_gateway_id");
+    let peer = text(attrs, "peer_virtual_network_gateway_id");
+    let key = attrs.get("shared_key").filter(|k| exists && k.is_string());
+    for id in store::connections_between(tx, peer, ours)? {
+        if let Some(back) = store::get(tx, &id)? {
+            // The same key as this connection's: connected; else another connection may
+            // hold it.
+            let status = if key.is_some() && back.attributes.get("shared_key") == key {
+                "Connected"
+            } else {
+                connection_status(tx, &back.attributes)?
+            };
+            if text(&back.attributes, "connection_status") != status {
+                store::set_plain_attribute(tx, &id, "connection_status", status)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a stored object changes in others: a VNet-to-VNet connection's peer's connections
+/// back change status with it.
+pub(super) fn after_write(tx: &Connection, row: &Row) -> Result<(), BackendError> {
+    if row.resource_type == "azurerm_virtual_network_gateway_connection" {
+        update_connections_back(tx, row, true)?;
+    }
+    Ok(())
 }
 
 /// The prefixes of the subnet `subnet_id` names: a subnet resource, or one declared inline in
@@ -1051,6 +1079,9 @@ pub(super) fn check_delete(tx: &Connection, row: &Row) -> Result<(), BackendErro
 /// its NICs.
 pub(super) fn after_delete(tx: &Connection, row: &Row) -> Result<(), BackendError> {
     match row.resource_type.as_str() {
+        "azurerm_virtual_network_gateway_connection" => {
+            update_connections_back(tx, row, false)?;
+        }
         "azurerm_virtual_network" => {
             for subnet in store::under(tx, &format!("{}/subnets/", row.id), "azurerm_subnet")? {
                 store::remove(tx, &subnet.id)?;

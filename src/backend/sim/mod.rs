@@ -28,8 +28,6 @@ pub use store::Row;
 pub use timing::SimOptions;
 use timing::{Timing, Work};
 
-const CONNECTION: &str = "azurerm_virtual_network_gateway_connection";
-
 /// Where the database lives unless `VNETFORM_SIM_DB` says otherwise.
 pub const DEFAULT_DB: &str = ".vnetform/sim.db";
 
@@ -196,6 +194,7 @@ impl SimCloud {
                 row.provisioning_state = "Failed".into();
             }
             store::put(tx, &row)?;
+            azure::after_write(tx, &row)?;
             if failure.is_none() && !delay.is_zero() {
                 store::accept(tx, &row.id, "write", now_millis() + delay.as_millis() as i64)?;
             }
@@ -284,7 +283,8 @@ impl SimCloud {
                 attributes: row.attributes.clone(),
                 ..Row::from_attributes(&row.resource_type, row.attributes)
             };
-            store::put(tx, &row)
+            store::put(tx, &row)?;
+            azure::after_write(tx, &row)
         })
     }
 }
@@ -307,12 +307,6 @@ impl Backend for SimCloud {
             self.injected_failure(Op::Read, &row.id, &row.name)?;
         }
         let attributes = match row {
-            // A connection's status follows its peer's, which may have changed since.
-            Some(mut row) if row.resource_type == CONNECTION => {
-                let status = self.with_tx(|tx| azure::connection_status(tx, &row.attributes))?;
-                row.attributes["connection_status"] = status.into();
-                Some(row.attributes)
-            }
             Some(row) => Some(row.attributes),
             // As in Azure, a subnet declared inside its VNet can be read on its own.
             None if req.resource_type == "azurerm_subnet" => {

@@ -236,6 +236,45 @@ pub(super) fn referrers(
     rows.collect::<Result<_, _>>().map_err(db_error)
 }
 
+/// The keys (lower-cased ids) of the VNet-to-VNet connections (those naming a peer
+/// gateway) from gateway `from` to gateway `to`.
+pub(super) fn connections_between(
+    tx: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<Vec<String>, BackendError> {
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT a.from_key FROM refs a
+             JOIN refs b ON b.from_key = a.from_key
+             WHERE a.to_key = ?1 AND a.attr = 'virtual_network_gateway_id'
+               AND b.to_key = ?2 AND b.attr = 'peer_virtual_network_gateway_id'
+             ORDER BY a.from_key",
+        )
+        .map_err(db_error)?;
+    let ids = stmt
+        .query_map(params![from.to_lowercase(), to.to_lowercase()], |r| {
+            r.get(0)
+        })
+        .map_err(db_error)?;
+    ids.collect::<Result<_, _>>().map_err(db_error)
+}
+
+/// Sets one top-level attribute of a stored object in place (one that is no reference).
+pub(super) fn set_plain_attribute(
+    tx: &Connection,
+    id: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), BackendError> {
+    tx.prepare_cached(
+        "UPDATE resources SET attributes = json_set(attributes, ?2, ?3) WHERE key = ?1",
+    )
+    .and_then(|mut stmt| stmt.execute(params![id.to_lowercase(), format!("$.{name}"), value]))
+    .map(|_| ())
+    .map_err(db_error)
+}
+
 /// The resources of one type whose ids start with `prefix` (a VNet's subnets), by id.
 pub(super) fn under(
     tx: &Connection,
