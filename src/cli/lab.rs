@@ -1,4 +1,4 @@
-//! `vnetform lab status|exec|ping`.
+//! `vnetform lab status|exec|ping|check`.
 
 use clap::Subcommand;
 

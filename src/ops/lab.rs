@@ -1,4 +1,5 @@
-//! `vnetform lab status|exec|ping`: looking into the lab's networks on this host.
+//! `vnetform lab status|exec|ping|check`: looking into the lab on this host, and checking the
+//! reachability analysis against it. It reads the lab (store, layout, daemons), never changes it.
 
 use std::process::{Command, Stdio};
 
