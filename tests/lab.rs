@@ -181,6 +181,20 @@ fn the_example_tunnel_carries_traffic_once_both_connections_exist() {
         "lab", "exec", "vm1", "--", "ip", "-4", "-o", "addr", "show", "eth0",
     ]);
     assert!(exec.ok().stdout.contains("10.0.1.4/24"));
+    assert_eq!(
+        lab.run(&["lab", "exec", "vm2", "--", "false"]).code,
+        1,
+        "its exit code"
+    );
+    let unknown = lab.run(&["lab", "ping", "vm1", "vm9"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown
+            .stderr
+            .contains("neither a VM of the lab nor an IP address"),
+        "{}",
+        unknown.stderr
+    );
 
     lab.run(&["apply", "-refresh-only", "-auto-approve"]).ok();
     let shown = lab.run(&["state", "show", ONE_WAY]).ok().stdout;
