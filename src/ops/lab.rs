@@ -171,12 +171,15 @@ pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
                 id: ns.id.clone().unwrap_or_default(),
                 namespace: name.clone(),
                 addresses: match role {
-                    Role::Network => ns
-                        .bridges
-                        .iter()
-                        .flat_map(|b| &b.addresses)
-                        .map(|a| a.trunc().to_string())
-                        .collect(),
+                    Role::Network => {
+                        let subnets: std::collections::BTreeSet<ipnet::IpNet> = ns
+                            .bridges
+                            .iter()
+                            .flat_map(|b| &b.addresses)
+                            .map(ipnet::IpNet::trunc)
+                            .collect();
+                        subnets.iter().map(ToString::to_string).collect()
+                    }
                     Role::Site => ns.loopback.iter().map(|a| a.trunc().to_string()).collect(),
                     _ => ns
                         .uplinks
@@ -230,11 +233,12 @@ pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
         }
         ui.out(&format!("\n{title}:\n"));
         for r in reports {
+            // The namespace before the addresses, whose list has no fixed width.
             ui.out(&format!(
-                "  {:<24} {:<28} {}\n",
+                "  {:<24} {:<26} {}\n",
                 r.name,
-                r.addresses.join(", "),
-                r.namespace
+                r.namespace,
+                r.addresses.join(", ")
             ));
         }
     }
