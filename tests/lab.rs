@@ -186,6 +186,18 @@ fn the_example_tunnel_carries_traffic_once_both_connections_exist() {
         1,
         "its exit code"
     );
+
+    // A VM deleted behind vnetform's back leaves the host at the next refresh, and comes back.
+    let vm2 = lab.ws.id_of("azurerm_linux_virtual_machine.vm2");
+    lab.run(&["sim", "delete", &vm2]).ok();
+    let plan = lab.run(&["plan", "-no-color"]).ok().stdout;
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    assert!(!lab.reaches("vm1", "10.1.4.4"));
+    lab.run(&["apply", "-auto-approve"]).ok();
+    assert!(lab.reaches("vm1", "vm2"));
     let unknown = lab.run(&["lab", "ping", "vm1", "vm9"]);
     assert_eq!(unknown.code, 1);
     assert!(

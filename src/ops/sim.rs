@@ -1,12 +1,25 @@
-//! `vnetform sim list|delete|set`: looking at and changing the simulated cloud out of band.
+//! `vnetform sim list|delete|set`: looking at and changing the simulated cloud out of band
+//! (in a lab directory, the lab's store: the host follows at the next change or refresh).
 
 use super::{Ui, Workdir};
-use crate::backend::sim::redacted;
+use crate::backend::lab::LabCloud;
+use crate::backend::sim::{SimCloud, SimOptions, redacted};
 use crate::error::{Error, Result};
+
+/// The store `sim` commands work on: the simulated cloud's, or the lab's.
+fn store(wd: &Workdir) -> Result<SimCloud> {
+    if wd.cloud()? == "lab" {
+        return Ok(SimCloud::open(
+            &LabCloud::store_path(&wd.dir),
+            &SimOptions::default(),
+        )?);
+    }
+    wd.open_sim()
+}
 
 /// `sim list [-json]`.
 pub fn sim_list(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
-    let rows = wd.open_sim()?.list()?;
+    let rows = store(wd)?.list()?;
     if json {
         let doc: Vec<serde_json::Value> = rows
             .iter()
@@ -42,7 +55,7 @@ pub fn sim_list(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
 
 /// `sim delete ID`.
 pub fn sim_delete(ui: &Ui, wd: &Workdir, id: &str) -> Result<()> {
-    wd.open_sim()?.remove(id)?;
+    store(wd)?.remove(id)?;
     ui.out(&format!("Deleted {id} from the simulated cloud.\n"));
     Ok(())
 }
@@ -55,7 +68,7 @@ pub fn sim_set(ui: &Ui, wd: &Workdir, id: &str, assignment: &str) -> Result<()> 
         .ok_or_else(|| Error::Usage(format!("expected ATTR=VALUE, got \"{assignment}\"")))?;
     let value =
         serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_owned()));
-    wd.open_sim()?.set_attribute(id, path, value)?;
+    store(wd)?.set_attribute(id, path, value)?;
     ui.out(&format!("Set {path} of {id} in the simulated cloud.\n"));
     Ok(())
 }
