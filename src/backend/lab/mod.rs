@@ -35,8 +35,8 @@ const CONNECTION: &str = "azurerm_virtual_network_gateway_connection";
 pub struct LabCloud {
     store: Arc<SimCloud>,
     host: Host,
-    /// Serializes changes to the host; holds whether it has been brought in line with the
-    /// store by this process yet.
+    /// Serializes changes to the host; holds whether this process has brought it in line
+    /// with the store yet.
     converged: Arc<Mutex<bool>>,
 }
 
@@ -144,15 +144,21 @@ impl LabCloud {
         self.store.list()
     }
 
-    /// Makes the host match the store (off the async threads: it runs commands); returns
-    /// what it could not do. The store is read under the lock, so the last change made is
-    /// the one the host ends up with.
-    async fn converge(&self) -> Result<Vec<Failure>, BackendError> {
+    /// Makes the host match the store (off the async threads: it runs commands) — unless
+    /// `once` and this process already has — and returns what it could not do. The store is
+    /// read under the lock, so the last change made is the one the host ends up with.
+    async fn converge(&self, once: bool) -> Result<Vec<Failure>, BackendError> {
+        if once && *self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
+            return Ok(Vec::new());
+        }
         let store = Arc::clone(&self.store);
         let host = self.host.clone();
         let converged = Arc::clone(&self.converged);
         tokio::task::spawn_blocking(move || {
             let mut done = converged.lock().unwrap_or_else(|e| e.into_inner());
+            if once && *done {
+                return Ok(Vec::new());
+            }
             let layout = layout::layout(&host.lab, &store.list()?);
             let failures = host.converge(&layout).err().unwrap_or_default();
             *done = true;
@@ -166,10 +172,7 @@ impl LabCloud {
     /// reboot, may have left it behind the store. What cannot be built is reported by the
     /// operations on those objects, not by reads.
     async fn ensure_converged(&self) -> Result<(), BackendError> {
-        if !*self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
-            self.converge().await?;
-        }
-        Ok(())
+        self.converge(true).await.map(drop)
     }
 
     /// A connection's tunnel: its gateway's namespace and the daemon's name for it.
@@ -200,7 +203,7 @@ impl LabCloud {
         resource_type: &str,
         attributes: serde_json::Value,
     ) -> Result<serde_json::Value, BackendError> {
-        if let Some(failure) = failure_of(&self.converge().await?, &attributes) {
+        if let Some(failure) = failure_of(&self.converge(false).await?, &attributes) {
             return Err(failure);
         }
         Ok(if resource_type == CONNECTION {
@@ -270,7 +273,7 @@ impl Backend for LabCloud {
     async fn delete(&self, req: DeleteRequest) -> Result<(), BackendError> {
         let id = serde_json::json!({ "id": req.id });
         self.store.delete(req).await?;
-        match failure_of(&self.converge().await?, &id) {
+        match failure_of(&self.converge(false).await?, &id) {
             Some(failure) => Err(failure),
             None => Ok(()),
         }
