@@ -148,7 +148,13 @@ impl LabCloud {
     /// `once` and this process already has — and returns what it could not do. The store is
     /// read under the lock, so the last change made is the one the host ends up with.
     async fn converge(&self, once: bool) -> Result<Vec<Failure>, BackendError> {
-        if once && *self.converged.lock().unwrap_or_else(|e| e.into_inner()) {
+        // Not waiting here, on an async thread, while another change is under way.
+        let already = match self.converged.try_lock() {
+            Ok(done) => *done,
+            Err(std::sync::TryLockError::Poisoned(done)) => *done.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        };
+        if once && already {
             return Ok(Vec::new());
         }
         let store = Arc::clone(&self.store);
