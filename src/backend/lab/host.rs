@@ -71,6 +71,14 @@ impl Failure {
     }
 }
 
+/// What loading a daemon's tunnels leaves to do: tunnels to end (gone or changed), and
+/// tunnels to start afresh (new or changed).
+#[derive(Debug, Default)]
+struct Reload {
+    ended: Vec<String>,
+    restarted: Vec<Tunnel>,
+}
+
 /// A tunnel's state as its daemon reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TunnelStatus {
@@ -198,25 +206,47 @@ impl Host {
         let built = self
             .converge_namespaces(layout, &mut failures)
             .map_err(|e| vec![Failure::of(None, e)])?;
-        let mut reloaded = Vec::new();
+        // Every daemon gets its new tunnels before any tunnel is started again, so that no
+        // negotiation meets a configuration about to change.
+        let mut reloads = Vec::new();
         for (name, ns) in layout.build_order() {
             if !ns.daemon || !built.contains_key(name) {
                 continue;
             }
             let tunnels = layout.tunnels.get(name).map_or(&[][..], Vec::as_slice);
-            match self.configure_daemon(name, tunnels) {
-                Ok(names) => reloaded.extend(names.into_iter().map(|t| (name.as_str(), t))),
+            match self.load_daemon(name, tunnels) {
+                Ok(reload) => reloads.push((name.as_str(), reload)),
                 Err(e) => failures.push(Failure::of(ns.id.as_deref(), e)),
+            }
+        }
+        for (ns, reload) in &reloads {
+            for name in &reload.ended {
+                let _ = self.swanctl(ns, &["--terminate", "--ike", name, "--force"]);
+            }
+        }
+        // Each pair of ends is started from one of them: two at once would collide.
+        let mut started = BTreeSet::new();
+        for (ns, reload) in &reloads {
+            for tunnel in &reload.restarted {
+                let ends = (
+                    tunnel.local.min(tunnel.remote),
+                    tunnel.local.max(tunnel.remote),
+                );
+                if started.insert(ends) {
+                    self.start_tunnel(ns, &tunnel.name);
+                }
             }
         }
         // A change is done when its tunnels are up, or have failed, as in Azure.
         let deadline = Instant::now() + TUNNEL_SETTLE;
-        for (ns, tunnel) in reloaded {
-            self.settle(
-                ns,
-                &tunnel,
-                deadline.saturating_duration_since(Instant::now()),
-            );
+        for (ns, reload) in &reloads {
+            for tunnel in &reload.restarted {
+                self.settle(
+                    ns,
+                    &tunnel.name,
+                    deadline.saturating_duration_since(Instant::now()),
+                );
+            }
         }
         if let Err(e) = self.remove_orphan_daemon_dirs(layout) {
             failures.push(Failure::of(None, e));
@@ -388,9 +418,10 @@ impl Host {
     }
 
     /// Starts the namespace's daemon unless it runs, and loads its tunnels when they changed
-    /// (or the daemon is new).
-    /// Returns the names of the tunnels it (re)loaded.
-    fn configure_daemon(&self, ns: &str, tunnels: &[Tunnel]) -> Result<Vec<String>, HostError> {
+    /// (or the daemon is new). A tunnel keeps its security associations through a reload:
+    /// returns the tunnels to end — those gone, and those changed (a new key, new selectors),
+    /// which are started afresh, as Azure resets a connection it updates.
+    fn load_daemon(&self, ns: &str, tunnels: &[Tunnel]) -> Result<Reload, HostError> {
         let dir = self.daemon_dir(ns);
         let started = if self.daemon_answers(ns) {
             false
@@ -405,7 +436,7 @@ impl Host {
             .filter(|_| !started)
             .unwrap_or_default();
         if !started && loaded == tunnels {
-            return Ok(Vec::new());
+            return Ok(Reload::default());
         }
         anchor_local_prefixes(ns, tunnels)?;
         let conf = dir.join("swanctl.conf");
@@ -415,23 +446,21 @@ impl Host {
             ns,
             &["--load-all", "--noprompt", "--file", &path_text(&conf)],
         )?;
-        // A tunnel keeps its security associations through a reload: one that is gone or
-        // changed (a new key, new selectors) is ended, and a changed one started afresh, as
-        // Azure resets a connection it updates.
-        for old in loaded.iter().filter(|old| !tunnels.contains(old)) {
-            let _ = self.swanctl(ns, &["--terminate", "--ike", &old.name, "--force"]);
-            if tunnels.iter().any(|t| t.name == old.name) {
-                let _ = self.swanctl(ns, &["--initiate", "--child", &old.name, "--timeout", "2"]);
-            }
-        }
         let text = serde_json::to_vec_pretty(tunnels).expect("tunnels serialize");
         crate::state::atomic_write(&record, &text)
             .map_err(io_error(format!("writing {}", record.display())))?;
-        Ok(tunnels
-            .iter()
-            .filter(|t| !loaded.contains(t))
-            .map(|t| t.name.clone())
-            .collect())
+        Ok(Reload {
+            ended: loaded
+                .iter()
+                .filter(|old| !tunnels.contains(old))
+                .map(|old| old.name.clone())
+                .collect(),
+            restarted: tunnels
+                .iter()
+                .filter(|t| !loaded.contains(t))
+                .cloned()
+                .collect(),
+        })
     }
 
     fn daemon_answers(&self, ns: &str) -> bool {
@@ -500,13 +529,25 @@ impl Host {
     /// Waits up to `limit` for a tunnel to come up or fail.
     fn settle(&self, ns: &str, name: &str, limit: Duration) -> TunnelStatus {
         let deadline = Instant::now() + limit;
+        let mut retry_at = Some(Instant::now() + limit / 2);
         loop {
             let status = self.tunnel_status(ns, name);
             if status != TunnelStatus::Connecting || Instant::now() > deadline {
                 return status;
             }
+            // A negotiation lost in a collision is not retried by the daemon: once more.
+            if retry_at.is_some_and(|at| Instant::now() > at) {
+                retry_at = None;
+                self.start_tunnel(ns, name);
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Asks the daemon to start a tunnel, waiting (briefly) for it to come up or fail.
+    fn start_tunnel(&self, ns: &str, name: &str) {
+        // Failure shows in the tunnel's status, with its reason.
+        let _ = self.swanctl(ns, &["--initiate", "--child", name, "--timeout", "2"]);
     }
 }
 
@@ -592,8 +633,8 @@ fn strongswan_conf(log: &Path) -> String {
     )
 }
 
-/// The tunnels as swanctl.conf: both ends start their tunnel and keep trying, so a tunnel
-/// comes up as soon as both of its connections exist, as in Azure.
+/// The tunnels as swanctl.conf. The lab starts each tunnel itself, from one end of each pair
+/// (see [`Host::converge`]); a dead peer is retried.
 fn swanctl_conf(tunnels: &[Tunnel]) -> String {
     let mut connections = String::new();
     let mut secrets = String::new();
@@ -630,9 +671,8 @@ fn swanctl_conf(tunnels: &[Tunnel]) -> String {
         local_ts = {local_ts}
         remote_ts = {remote_ts}
         esp_proposals = {esp}
-        start_action = start
+        start_action = none
         dpd_action = restart
-        close_action = start
       }}
     }}
   }}
