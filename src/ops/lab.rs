@@ -4,10 +4,10 @@
 use std::process::{Command, Stdio};
 
 use super::{Ui, Workdir};
+use crate::backend::lab::LabCloud;
 use crate::backend::lab::host::TunnelStatus;
 use crate::backend::lab::layout::{self, Layout, Role};
-use crate::backend::lab::{LabCloud, lab_name};
-use crate::backend::sim::Row;
+use crate::backend::sim::{Row, text};
 use crate::error::{Error, Result};
 
 const VM_TYPES: [&str; 2] = [
@@ -61,7 +61,7 @@ impl Lab {
         }
         let cloud = wd.open_lab()?;
         let rows = cloud.objects()?;
-        let layout = layout::layout(&lab_name(&wd.dir), &rows);
+        let layout = layout::layout(&cloud.host().lab, &rows);
         Ok(Lab {
             cloud,
             rows,
@@ -150,13 +150,6 @@ struct NamespaceReport {
     addresses: Vec<String>,
 }
 
-fn text<'a>(row: &'a Row, key: &str) -> &'a str {
-    row.attributes
-        .get(key)
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-}
-
 /// `lab status [-json]`.
 pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
     let lab = Lab::open(wd)?;
@@ -204,7 +197,7 @@ pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
     ];
     if json {
         let mut doc = serde_json::Map::new();
-        doc.insert("lab".into(), lab_name(&wd.dir).into());
+        doc.insert("lab".into(), lab.cloud.host().lab.clone().into());
         for (key, reports) in &sections {
             doc.insert(
                 (*key).into(),
@@ -223,8 +216,8 @@ pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
     }
     ui.out(&format!(
         "Lab {} (namespaces {}-*)\n",
-        lab_name(&wd.dir),
-        lab_name(&wd.dir)
+        lab.cloud.host().lab,
+        lab.cloud.host().lab
     ));
     let titles = ["Networks", "VMs", "Gateways", "On-premises sites"];
     for ((_, reports), title) in sections.iter().zip(titles) {
@@ -263,10 +256,10 @@ pub fn lab_status(ui: &Ui, wd: &Workdir, json: bool) -> Result<()> {
 }
 
 fn tunnel_report(lab: &Lab, connection: &Row) -> TunnelReport {
-    let gateway = text(connection, "virtual_network_gateway_id");
-    let far = match text(connection, "type") {
-        "IPsec" => text(connection, "local_network_gateway_id"),
-        _ => text(connection, "peer_virtual_network_gateway_id"),
+    let gateway = text(&connection.attributes, "virtual_network_gateway_id");
+    let far = match text(&connection.attributes, "type") {
+        "IPsec" => text(&connection.attributes, "local_network_gateway_id"),
+        _ => text(&connection.attributes, "peer_virtual_network_gateway_id"),
     };
     let built = lab
         .layout
@@ -275,10 +268,8 @@ fn tunnel_report(lab: &Lab, connection: &Row) -> TunnelReport {
         .flatten()
         .any(|t| t.connection_id.eq_ignore_ascii_case(&connection.id));
     let status = if built {
-        let ns = layout::namespace_name(&lab.cloud.host().lab, Role::Gateway, gateway);
-        lab.cloud
-            .host()
-            .tunnel_status(&ns, &layout::tunnel_name(&connection.id))
+        let (ns, name) = lab.cloud.tunnel_of(&connection.attributes);
+        lab.cloud.host().tunnel_status(&ns, &name)
     } else {
         TunnelStatus::NotConnected("a gateway at either end is not built".into())
     };

@@ -175,18 +175,11 @@ impl Host {
     }
 
     fn recorded(&self) -> BTreeMap<String, Namespace> {
-        std::fs::read(self.record_path())
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default()
+        read_record(&self.record_path()).unwrap_or_default()
     }
 
     fn record(&self, built: &BTreeMap<String, Namespace>) -> Result<(), HostError> {
-        let text = serde_json::to_vec_pretty(built).expect("namespaces serialize");
-        crate::state::atomic_write(&self.record_path(), &text).map_err(io_error(format!(
-            "writing {}",
-            self.record_path().display()
-        )))
+        write_file(&self.record_path(), &record_text(built))
     }
 
     fn daemon_dir(&self, ns: &str) -> PathBuf {
@@ -430,9 +423,7 @@ impl Host {
             true
         };
         let record = dir.join("tunnels.json");
-        let loaded: Vec<Tunnel> = std::fs::read(&record)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        let loaded: Vec<Tunnel> = read_record(&record)
             .filter(|_| !started)
             .unwrap_or_default();
         if !started && loaded == tunnels {
@@ -440,15 +431,12 @@ impl Host {
         }
         anchor_local_prefixes(ns, tunnels)?;
         let conf = dir.join("swanctl.conf");
-        crate::state::atomic_write(&conf, swanctl_conf(tunnels).as_bytes())
-            .map_err(io_error(format!("writing {}", conf.display())))?;
+        write_file(&conf, swanctl_conf(tunnels).as_bytes())?;
         self.swanctl(
             ns,
             &["--load-all", "--noprompt", "--file", &path_text(&conf)],
         )?;
-        let text = serde_json::to_vec_pretty(tunnels).expect("tunnels serialize");
-        crate::state::atomic_write(&record, &text)
-            .map_err(io_error(format!("writing {}", record.display())))?;
+        write_file(&record, &record_text(tunnels))?;
         Ok(Reload {
             ended: loaded
                 .iter()
@@ -479,8 +467,7 @@ impl Host {
             .map_err(io_error(format!("creating {}", run_dir.display())))?;
         let log = dir.join("charon.log");
         let conf = dir.join("strongswan.conf");
-        std::fs::write(&conf, strongswan_conf(&log))
-            .map_err(io_error(format!("writing {}", conf.display())))?;
+        write_file(&conf, strongswan_conf(&log).as_bytes())?;
         let output = std::fs::File::create(dir.join("charon.out"))
             .map_err(io_error(format!("creating {}", dir.display())))?;
         Command::new("ip")
@@ -600,6 +587,20 @@ fn anchor_local_prefixes(ns: &str, tunnels: &[Tunnel]) -> Result<(), HostError> 
 /// Whether an address is an anchor [`anchor_local_prefixes`] added.
 fn is_anchor(device: &str, address: &ipnet::IpNet) -> bool {
     device == "lo" && address.prefix_len() == 32 && !address.addr().is_loopback()
+}
+
+/// A record this module wrote, or `None` when it is missing or unreadable (then rebuilt).
+fn read_record<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn record_text<T: serde::Serialize + ?Sized>(record: &T) -> Vec<u8> {
+    serde_json::to_vec_pretty(record).expect("records serialize")
+}
+
+/// Writes one of the lab's files whole or not at all (mode 0600: some hold shared keys).
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), HostError> {
+    crate::state::atomic_write(path, bytes).map_err(io_error(format!("writing {}", path.display())))
 }
 
 fn path_text(path: &Path) -> String {

@@ -18,7 +18,7 @@ use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::backend::sim::Row;
+use crate::backend::sim::{Row, list, text};
 
 /// The public ranges the lab hands gateways their addresses from (documentation ranges,
 /// RFC 5737: nothing leaves the host); the first address of each is the internet's router.
@@ -225,18 +225,14 @@ impl<'r> Objects<'r> {
     }
 }
 
-fn text<'a>(value: &'a Json, key: &str) -> &'a str {
-    value.get(key).and_then(Json::as_str).unwrap_or_default()
-}
-
+/// The first item of a list attribute (a block given once), null when there is none.
 fn first<'a>(value: &'a Json, key: &str) -> &'a Json {
-    value.get(key).and_then(|v| v.get(0)).unwrap_or(&Json::Null)
+    list(value, key).first().unwrap_or(&Json::Null)
 }
 
 fn prefixes(value: &Json, key: &str) -> Vec<IpNet> {
-    let list = value.get(key).and_then(Json::as_array);
-    list.into_iter()
-        .flatten()
+    list(value, key)
+        .iter()
         .filter_map(|p| p.as_str()?.parse::<IpNet>().ok())
         .map(|p| p.trunc())
         .collect()
@@ -253,6 +249,11 @@ fn subnet_prefixes(subnet: &Json) -> Vec<IpNet> {
     found
 }
 
+/// The address of the internet's router in one of the lab's public ranges: its first.
+fn internet_router(range: &Ipv4Net) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::from(u32::from(range.network()) + 1))
+}
+
 /// The `n`th address of a prefix, with the prefix's length.
 fn nth_address(prefix: IpNet, n: u32) -> Option<IpNet> {
     let IpNet::V4(p) = prefix else { return None };
@@ -263,10 +264,9 @@ fn nth_address(prefix: IpNet, n: u32) -> Option<IpNet> {
 
 /// The VNet a subnet id belongs to.
 pub fn vnet_of_subnet(subnet_id: &str) -> &str {
-    let lower = subnet_id.to_lowercase();
-    lower
-        .rfind("/subnets/")
-        .map_or(subnet_id, |at| &subnet_id[..at])
+    subnet_id
+        .rsplit_once("/subnets/")
+        .map_or(subnet_id, |(vnet, _)| vnet)
 }
 
 /// A subnet of a VNet, inline or a resource of its own.
@@ -276,16 +276,10 @@ struct Subnet {
 }
 
 fn subnets_of(objects: &Objects<'_>, vnet: &Row) -> Vec<Subnet> {
-    let inline = vnet
-        .attributes
-        .get("subnet")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .map(|s| Subnet {
-            id: text(s, "id").to_owned(),
-            prefixes: subnet_prefixes(s),
-        });
+    let inline = list(&vnet.attributes, "subnet").iter().map(|s| Subnet {
+        id: text(s, "id").to_owned(),
+        prefixes: subnet_prefixes(s),
+    });
     let own = objects
         .of_type("azurerm_subnet")
         .filter(|s| vnet_of_subnet(&s.id).eq_ignore_ascii_case(&vnet.id))
@@ -442,11 +436,17 @@ impl Builder<'_> {
             let base = u32::from(Ipv4Addr::new(169, 254, 0, 0)) + 8 * i as u32;
             let address = |n: u32| IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::from(base + n), 30));
             let mut ns = Namespace::new(Role::Peering, Some(&forward.id), &forward.name);
-            for (uplink, (near, far), router, far_space, uses_far) in [
-                ("a", (1, 2), &routers.0, self.vnet_space(&b), a_uses_b),
-                ("b", (5, 6), &routers.1, self.vnet_space(&a), b_uses_a),
+            for (uplink, peering, (near, far), router, far_space, uses_far) in [
+                (
+                    "a",
+                    forward,
+                    (1, 2),
+                    &routers.0,
+                    self.vnet_space(&b),
+                    a_uses_b,
+                ),
+                ("b", back, (5, 6), &routers.1, self.vnet_space(&a), b_uses_a),
             ] {
-                let peering = if uplink == "a" { forward } else { back };
                 let here = address(near).addr();
                 let mut peer_routes: Vec<Route> =
                     far_space.iter().map(|p| Route::via(*p, here)).collect();
@@ -518,7 +518,7 @@ impl Builder<'_> {
                     .extend(space.iter().map(|p| Route::via(*p, router_address)));
             }
             self.attach_to_internet(&mut ns, public, &gateway.id);
-            self.layout.namespaces.insert(name.clone(), ns);
+            self.layout.namespaces.insert(name, ns);
             self.gateways
                 .insert(gateway.id.to_lowercase(), (public, space));
         }
@@ -531,8 +531,7 @@ impl Builder<'_> {
         let peer_name = format!("p{}", tag(id));
         let link = match PUBLIC_RANGES.iter().find(|r| r.contains(&public)) {
             Some(range) => {
-                let router = IpAddr::V4(Ipv4Addr::from(u32::from(range.network()) + 1));
-                ns.routes.push(Route::default_via(router));
+                ns.routes.push(Route::default_via(internet_router(range)));
                 Uplink {
                     name: "wan".into(),
                     address: IpNet::V4(Ipv4Net::new_assert(public, range.prefix_len())),
@@ -544,7 +543,7 @@ impl Builder<'_> {
                 }
             }
             None => {
-                let router = IpAddr::V4(Ipv4Addr::from(u32::from(PUBLIC_RANGES[0].network()) + 1));
+                let router = internet_router(&PUBLIC_RANGES[0]);
                 ns.routes.push(Route::dev(IpNet::from(router), "wan"));
                 ns.routes.push(Route::default_via(router));
                 Uplink {
@@ -614,26 +613,22 @@ impl Builder<'_> {
             if shared_key.is_empty() {
                 continue;
             }
-            let site = match text(attrs, "type") {
-                "Vnet2Vnet" => None,
-                "IPsec" => match self.objects.get(text(attrs, "local_network_gateway_id")) {
-                    Some(site) => Some(site),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            let (far, remote) = match site {
-                Some(site) => match self.site(site) {
-                    Some(public) => (site.id.to_lowercase(), public),
-                    None => continue,
-                },
-                None => {
+            let (site, far, remote) = match text(attrs, "type") {
+                "Vnet2Vnet" => {
                     let peer = text(attrs, "peer_virtual_network_gateway_id").to_lowercase();
-                    match self.gateways.get(&peer) {
-                        Some(&(public, _)) => (peer, public),
-                        None => continue,
-                    }
+                    let Some(&(public, _)) = self.gateways.get(&peer) else {
+                        continue;
+                    };
+                    (None, peer, public)
                 }
+                "IPsec" => {
+                    let site = self.objects.get(text(attrs, "local_network_gateway_id"));
+                    let Some((site, public)) = site.and_then(|s| Some((s, self.site(s)?))) else {
+                        continue;
+                    };
+                    (Some(site), site.id.to_lowercase(), public)
+                }
+                _ => continue,
             };
             let (local_ts, remote_ts) = self.selectors(&links, &near, &far);
             let tunnel = Tunnel {
@@ -790,7 +785,7 @@ impl Builder<'_> {
             name: INTERNET_BRIDGE.into(),
             addresses: PUBLIC_RANGES
                 .iter()
-                .filter_map(|r| nth_address(IpNet::V4(*r), 1))
+                .map(|r| IpNet::new(internet_router(r), r.prefix_len()).expect("a range's length"))
                 .collect(),
         });
         let name = self.name(Role::Internet, "");

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::sim::{Row, SimCloud, SimOptions};
+use super::sim::{Row, SimCloud, SimOptions, text};
 use super::{
     Backend, BackendError, CreateRequest, CreateResponse, DeleteRequest, FindRequest, ReadRequest,
     ReadResponse, UpdateRequest, UpdateResponse,
@@ -99,16 +99,15 @@ pub fn is_root() -> bool {
 /// The first of `failures` that concerns an object (by id, with a connection also
 /// concerned by its gateway's), as the error of the operation on it.
 fn failure_of(failures: &[Failure], attributes: &serde_json::Value) -> Option<BackendError> {
-    let text = |key: &str| {
-        attributes
-            .get(key)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_lowercase)
-    };
-    let concerned = [text("id"), text("virtual_network_gateway_id")];
+    let concerned =
+        ["id", "virtual_network_gateway_id"].map(|key| text(attributes, key).to_lowercase());
     failures
         .iter()
-        .find(|f| f.object.is_none() || concerned.contains(&f.object))
+        .find(|f| {
+            f.object
+                .as_ref()
+                .is_none_or(|object| concerned.contains(object))
+        })
         .map(|f| BackendError::new("LabHostError", f.error.to_string()))
 }
 
@@ -182,15 +181,11 @@ impl LabCloud {
     }
 
     /// A connection's tunnel: its gateway's namespace and the daemon's name for it.
-    fn tunnel_of(&self, attributes: &serde_json::Value) -> (String, String) {
-        let gateway = attributes
-            .get("virtual_network_gateway_id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default();
-        let id = crate::model::id_of(attributes).unwrap_or_default();
+    pub fn tunnel_of(&self, attributes: &serde_json::Value) -> (String, String) {
+        let gateway = text(attributes, "virtual_network_gateway_id");
         (
             layout::namespace_name(&self.host.lab, Role::Gateway, gateway),
-            layout::tunnel_name(id),
+            layout::tunnel_name(text(attributes, "id")),
         )
     }
 

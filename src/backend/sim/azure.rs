@@ -16,11 +16,13 @@ pub(super) fn refuse(code: &str, message: impl Into<String>) -> BackendError {
     BackendError::new(code, message)
 }
 
-pub(super) fn text<'a>(attrs: &'a Json, key: &str) -> &'a str {
+/// A string attribute of an object, empty when it has none.
+pub(crate) fn text<'a>(attrs: &'a Json, key: &str) -> &'a str {
     attrs.get(key).and_then(Json::as_str).unwrap_or_default()
 }
 
-pub(super) fn list<'a>(attrs: &'a Json, key: &str) -> &'a [Json] {
+/// A list attribute of an object, empty when it has none.
+pub(crate) fn list<'a>(attrs: &'a Json, key: &str) -> &'a [Json] {
     attrs
         .get(key)
         .and_then(Json::as_array)

@@ -24,6 +24,7 @@ use super::{
     ReadResponse, UpdateRequest, UpdateResponse,
 };
 use crate::model;
+pub(crate) use azure::{list, text};
 pub use store::Row;
 pub use timing::SimOptions;
 use timing::{Timing, Work};
