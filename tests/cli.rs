@@ -1247,11 +1247,7 @@ fn lab_commands_need_the_lab_and_the_lab_needs_root() {
     );
 
     // As an unprivileged user (when the tests can switch to one), init explains what is missing.
-    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
-    });
-    if !is_root {
+    if !vnetform::backend::lab::is_root() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
