@@ -272,3 +272,43 @@ fn a_second_interrupt_exits_at_once_and_the_next_apply_finishes() {
     assert_eq!(rerun.code, 0, "{}\n{}", rerun.stdout, rerun.stderr);
     assert_converged(&ws, "after two interrupts");
 }
+
+#[test]
+fn outputs_are_not_worked_out_from_files_changed_during_the_apply() {
+    let ws = example();
+    let mut child = spawn_apply(&ws, &[LATENCY]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("azurerm_virtual_network_gateway.gw1: Creating...") {
+            // The outputs read private IPs the apply assigns: they are evaluated at its end,
+            // from the configuration as planned, which this edit is not.
+            let main = ws.file("main.tf");
+            let text = std::fs::read_to_string(&main).unwrap();
+            std::fs::write(&main, text + "\n# edited during the apply\n").unwrap();
+        }
+    }
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{seen}\n{stderr}");
+    assert!(
+        seen.contains("Apply complete! Resources: 19 added"),
+        "{seen}"
+    );
+    assert!(
+        stderr.contains("Outputs not updated: the configuration has changed since the plan"),
+        "{stderr}"
+    );
+    assert_eq!(ws.run(&["output", "-json"]).ok().stdout.trim(), "{}");
+
+    let again = ws.run(&["apply", "-auto-approve", "-no-color"]).ok();
+    assert!(
+        again.stdout.contains("vm1_private_ip = \"10.0.1.4\""),
+        "the next apply records them: {}",
+        again.stdout
+    );
+}

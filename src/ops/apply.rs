@@ -1,8 +1,9 @@
 //! `vnetform apply` and `vnetform destroy`.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,8 +11,8 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::plan::{PlanRequest, prepare};
 use super::{
-    CommonOptions, Ui, Workdir, config_digest, display_outputs, evaluate, open_state, runtime,
-    state_outputs,
+    CommonOptions, Loaded, Ui, Workdir, config_digest, display_outputs, evaluate, open_state,
+    runtime, state_output, state_outputs,
 };
 use crate::apply::{Event, Executor};
 use crate::backend::Backend;
@@ -20,7 +21,7 @@ use crate::error::{Error, ResourceFailure, Result};
 use crate::eval::value::Value;
 use crate::plan::{Plan, SavedPlan};
 use crate::render;
-use crate::state::{State, StateChange, Store};
+use crate::state::{State, StateChange, StateOutput, Store};
 
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
@@ -71,14 +72,15 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
     let run = Run {
         ui,
         wd,
-        config: &config,
+        config: Released::from(&wd.dir, config, &saved.plan),
         variables: &saved.variables,
         backend,
         parallelism: opts.common.parallelism,
     };
     let result = run.execute(&mut store, state, &saved.plan);
     drop(_guard);
-    super::free_in_background((config, saved, store));
+    let released = run.config;
+    super::free_in_background((released, saved, store));
     result
 }
 
@@ -128,18 +130,20 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     if !opts.auto_approve {
         confirm(ui, opts)?;
     }
+    let Loaded { config, variables } = prepared.loaded;
     let run = Run {
         ui,
         wd,
-        config: &prepared.loaded.config,
-        variables: &prepared.loaded.variables.values,
+        config: Released::from(&wd.dir, config, plan),
+        variables: &variables.values,
         backend: prepared.backend,
         parallelism: opts.common.parallelism,
     };
     drop(prepared.rt);
     let result = run.execute(&mut store, prepared.state, plan);
     drop(prepared._guard);
-    super::free_in_background((prepared.loaded, prepared.plan, store));
+    let released = run.config;
+    super::free_in_background((released, variables, prepared.plan, store));
     result
 }
 
@@ -166,11 +170,51 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
     }
 }
 
+/// The configuration while a plan is carried out. Its syntax tree is the largest thing a plan
+/// leaves behind, so unless objects must be planned again as they are created (their
+/// arguments were unknown), it is released once the plan is made and loaded again only for
+/// outputs the plan could not work out; files changed since the plan are then not used.
+struct Released {
+    dir: PathBuf,
+    digest: String,
+    outputs: BTreeSet<String>,
+    again: OnceCell<Option<Config>>,
+}
+
+impl Released {
+    fn from(dir: &Path, config: Config, plan: &Plan) -> Released {
+        let released = Released {
+            dir: dir.to_owned(),
+            digest: config_digest(&config),
+            outputs: config.root.outputs.keys().cloned().collect(),
+            again: OnceCell::new(),
+        };
+        if plan.changes.iter().any(|change| change.config_unknown) {
+            released.again.get_or_init(|| Some(config));
+        } else {
+            super::free_in_background(config);
+        }
+        released
+    }
+
+    /// The configuration as it was planned, loaded again if it was released; `None` if it
+    /// has changed since or can no longer be read.
+    fn get(&self) -> Option<&Config> {
+        self.again
+            .get_or_init(|| {
+                config::load_dir(&self.dir)
+                    .ok()
+                    .filter(|config| config_digest(config) == self.digest)
+            })
+            .as_ref()
+    }
+}
+
 /// What executing a plan needs.
 struct Run<'a> {
     ui: &'a Ui,
     wd: &'a Workdir,
-    config: &'a Config,
+    config: Released,
     variables: &'a std::collections::BTreeMap<String, Value>,
     backend: Arc<dyn Backend>,
     parallelism: usize,
@@ -180,8 +224,8 @@ impl Run<'_> {
     fn execute(&self, store: &mut Store, state: State, plan: &Plan) -> Result<()> {
         let ui = self.ui;
         let finalize = |addr: &crate::addr::ResourceAddr, now: &State| {
-            let desired =
-                evaluate(self.wd, &self.backend, self.config, self.variables, now).ok()?;
+            let config = self.config.get()?;
+            let desired = evaluate(self.wd, &self.backend, config, self.variables, now).ok()?;
             desired.resources.get(addr).map(|d| d.planned.value.clone())
         };
         let live = LiveStatus::new(plan);
@@ -216,13 +260,21 @@ impl Run<'_> {
         }
         let mut outcome = outcome?;
         let mut state = std::mem::take(&mut outcome.state);
-        if plan.destroy || self.config.root.outputs.is_empty() {
+        let complete = outcome.failures.is_empty() && outcome.not_started.is_empty();
+        if plan.destroy || self.config.outputs.is_empty() {
             state.outputs.clear();
-        } else if let Ok(desired) =
-            evaluate(self.wd, &self.backend, self.config, self.variables, &state)
+        } else if let Some(planned) = complete
+            .then(|| planned_outputs(plan, &self.config.outputs))
+            .flatten()
         {
+            state.outputs = planned;
+        } else if let Some(config) = self.config.get() {
             // Outputs may read what the apply assigned: evaluated against the new state.
-            state.outputs = state_outputs(&desired);
+            if let Ok(desired) = evaluate(self.wd, &self.backend, config, self.variables, &state) {
+                state.outputs = state_outputs(&desired);
+            }
+        } else {
+            ui.diagnostic(&OutputsNotUpdated);
         }
         store.write(&mut state)?;
         ui.out(&render::apply::summary(
@@ -253,6 +305,34 @@ impl Run<'_> {
         print_outputs(ui, &state, plan.destroy);
         Ok(())
     }
+}
+
+/// Outputs read what the apply assigned, but the files they are written in changed (or
+/// can no longer be read) since the plan was made.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("Outputs not updated: the configuration has changed since the plan was made")]
+#[diagnostic(
+    code(apply::outputs_not_updated),
+    severity(Warning),
+    help("Run `vnetform apply` again to record the outputs of the configuration as it is now.")
+)]
+struct OutputsNotUpdated;
+
+/// The outputs as the plan worked them out, when every output of the configuration was
+/// planned and known: a complete apply gives the objects the values planned for them, so
+/// they stand as planned.
+fn planned_outputs(plan: &Plan, names: &BTreeSet<String>) -> Option<BTreeMap<String, StateOutput>> {
+    let mut planned = BTreeMap::new();
+    for (name, change) in &plan.outputs {
+        let Some(value) = &change.after else {
+            continue;
+        };
+        if !value.is_wholly_known() {
+            return None;
+        }
+        planned.insert(name.clone(), state_output(value, change.sensitive));
+    }
+    planned.keys().eq(names).then_some(planned)
 }
 
 /// Records the objects `import` blocks adopt, as the plan read them (a saved plan is applied

@@ -561,16 +561,16 @@ fn state_outputs(desired: &DesiredState) -> BTreeMap<String, crate::state::State
         .outputs
         .iter()
         .filter(|(_, o)| o.value.is_wholly_known())
-        .map(|(k, o)| {
-            (
-                k.clone(),
-                crate::state::StateOutput {
-                    value: o.value.to_json(),
-                    sensitive: o.sensitive || o.value.contains_sensitive(),
-                },
-            )
-        })
+        .map(|(k, o)| (k.clone(), state_output(&o.value, o.sensitive)))
         .collect()
+}
+
+/// One output as state records it.
+fn state_output(value: &Value, declared_sensitive: bool) -> crate::state::StateOutput {
+    crate::state::StateOutput {
+        value: value.to_json(),
+        sensitive: declared_sensitive || value.contains_sensitive(),
+    }
 }
 
 /// Outputs for display: (value, sensitive).
