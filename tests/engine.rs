@@ -28,6 +28,30 @@ fn spawn_apply(ws: &Workspace, env: &[(&str, &str)]) -> Child {
     cmd.spawn().expect("start vnetform apply")
 }
 
+/// Applies with latency, calling `act` when the apply prints the line `marker`; its exit
+/// status, output and error output.
+fn apply_acting_at(
+    ws: &Workspace,
+    marker: &str,
+    act: impl Fn(&Child),
+) -> (std::process::ExitStatus, String, String) {
+    let mut child = spawn_apply(ws, &[LATENCY]);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(marker) {
+            act(&child);
+        }
+    }
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status, seen, stderr)
+}
+
 /// The ids of the managed objects the state records.
 fn recorded_ids(ws: &Workspace) -> BTreeSet<String> {
     let state: serde_json::Value =
@@ -98,24 +122,17 @@ fn an_apply_killed_at_any_point_loses_nothing_and_creates_nothing_twice() {
 #[test]
 fn an_interrupt_finishes_what_runs_starts_nothing_new_and_reports_it() {
     let ws = example();
-    let mut child = spawn_apply(&ws, &[LATENCY]);
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    for line in stdout.lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("azurerm_virtual_network_gateway.gw1: Creating...") {
+    let (status, seen, stderr) = apply_acting_at(
+        &ws,
+        "azurerm_virtual_network_gateway.gw1: Creating...",
+        |child| {
             let pid = child.id().to_string();
             std::process::Command::new("kill")
                 .args(["-INT", &pid])
                 .status()
                 .unwrap();
-        }
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        },
+    );
     assert_eq!(status.code(), Some(1), "{seen}\n{stderr}");
     assert!(stderr.contains("Interrupt received."), "{stderr}");
     assert!(
@@ -276,24 +293,17 @@ fn a_second_interrupt_exits_at_once_and_the_next_apply_finishes() {
 #[test]
 fn outputs_are_not_worked_out_from_files_changed_during_the_apply() {
     let ws = example();
-    let mut child = spawn_apply(&ws, &[LATENCY]);
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    for line in stdout.lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        seen.push('\n');
-        if line.contains("azurerm_virtual_network_gateway.gw1: Creating...") {
-            // The outputs read private IPs the apply assigns: they are evaluated at its end,
-            // from the configuration as planned, which this edit is not.
+    // The outputs read private IPs the apply assigns: they are evaluated at its end, from
+    // the configuration as planned, which this edit is not.
+    let (status, seen, stderr) = apply_acting_at(
+        &ws,
+        "azurerm_virtual_network_gateway.gw1: Creating...",
+        |_| {
             let main = ws.file("main.tf");
             let text = std::fs::read_to_string(&main).unwrap();
             std::fs::write(&main, text + "\n# edited during the apply\n").unwrap();
-        }
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        },
+    );
     assert_eq!(status.code(), Some(0), "{seen}\n{stderr}");
     assert!(
         seen.contains("Apply complete! Resources: 19 added"),
