@@ -1,9 +1,9 @@
 //! `vnetform apply` and `vnetform destroy`.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,12 +11,12 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::plan::{PlanRequest, prepare};
 use super::{
-    CommonOptions, Loaded, Ui, Workdir, config_digest, display_outputs, evaluate, open_state,
-    runtime, state_output, state_outputs,
+    CommonOptions, PlannedConfig, Ui, Workdir, config_digest, display_outputs, evaluate,
+    open_state, runtime, state_output, state_outputs,
 };
 use crate::apply::{Event, Executor};
 use crate::backend::Backend;
-use crate::config::{self, Config};
+use crate::config;
 use crate::error::{Error, ResourceFailure, Result};
 use crate::eval::value::Value;
 use crate::plan::{Plan, SavedPlan};
@@ -72,7 +72,7 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
     let run = Run {
         ui,
         wd,
-        config: Released::from(&wd.dir, config, &saved.plan),
+        config: PlannedConfig::new(&wd.dir, config, saved.plan.reevaluates()),
         variables: &saved.variables,
         backend,
         parallelism: opts.common.parallelism,
@@ -130,12 +130,11 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     if !opts.auto_approve {
         confirm(ui, opts)?;
     }
-    let Loaded { config, variables } = prepared.loaded;
     let run = Run {
         ui,
         wd,
-        config: Released::from(&wd.dir, config, plan),
-        variables: &variables.values,
+        config: prepared.config,
+        variables: &prepared.variables,
         backend: prepared.backend,
         parallelism: opts.common.parallelism,
     };
@@ -143,7 +142,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     let result = run.execute(&mut store, prepared.state, plan);
     drop(prepared._guard);
     let released = run.config;
-    super::free_in_background((released, variables, prepared.plan, store));
+    super::free_in_background((released, prepared.variables, prepared.plan, store));
     result
 }
 
@@ -170,51 +169,11 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
     }
 }
 
-/// The configuration while a plan is carried out. Its syntax tree is the largest thing a plan
-/// leaves behind, so unless objects must be planned again as they are created (their
-/// arguments were unknown), it is released once the plan is made and loaded again only for
-/// outputs the plan could not work out; files changed since the plan are then not used.
-struct Released {
-    dir: PathBuf,
-    digest: String,
-    outputs: BTreeSet<String>,
-    again: OnceCell<Option<Config>>,
-}
-
-impl Released {
-    fn from(dir: &Path, config: Config, plan: &Plan) -> Released {
-        let released = Released {
-            dir: dir.to_owned(),
-            digest: config_digest(&config),
-            outputs: config.root.outputs.keys().cloned().collect(),
-            again: OnceCell::new(),
-        };
-        if plan.changes.iter().any(|change| change.config_unknown) {
-            released.again.get_or_init(|| Some(config));
-        } else {
-            super::free_in_background(config);
-        }
-        released
-    }
-
-    /// The configuration as it was planned, loaded again if it was released; `None` if it
-    /// has changed since or can no longer be read.
-    fn get(&self) -> Option<&Config> {
-        self.again
-            .get_or_init(|| {
-                config::load_dir(&self.dir)
-                    .ok()
-                    .filter(|config| config_digest(config) == self.digest)
-            })
-            .as_ref()
-    }
-}
-
 /// What executing a plan needs.
 struct Run<'a> {
     ui: &'a Ui,
     wd: &'a Workdir,
-    config: Released,
+    config: PlannedConfig,
     variables: &'a std::collections::BTreeMap<String, Value>,
     backend: Arc<dyn Backend>,
     parallelism: usize,

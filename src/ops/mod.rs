@@ -21,10 +21,10 @@ mod validate;
 mod workdir;
 mod workspace;
 
-use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -145,6 +145,50 @@ pub struct CommonOptions {
     pub state_path: Option<PathBuf>,
     /// The bound on concurrent backend calls (refresh and apply).
     pub parallelism: usize,
+}
+
+/// The configuration once a plan is made. Its syntax tree is the largest thing planning
+/// leaves behind, so unless objects must be planned again as they are created (their
+/// arguments were unknown), it is released and loaded again only if an apply must evaluate
+/// it (for outputs the plan could not work out); files changed since the plan are then not
+/// used.
+pub(super) struct PlannedConfig {
+    dir: PathBuf,
+    /// Identifies the files planned from (`config_digest`).
+    pub digest: String,
+    /// The names of the root module's outputs.
+    pub outputs: BTreeSet<String>,
+    again: OnceCell<Option<Config>>,
+}
+
+impl PlannedConfig {
+    /// Keeps `config` when `keep`, releases it (on another thread) otherwise.
+    pub fn new(dir: &Path, config: Config, keep: bool) -> PlannedConfig {
+        let planned = PlannedConfig {
+            dir: dir.to_owned(),
+            digest: config_digest(&config),
+            outputs: config.root.outputs.keys().cloned().collect(),
+            again: OnceCell::new(),
+        };
+        if keep {
+            planned.again.get_or_init(|| Some(config));
+        } else {
+            free_in_background(config);
+        }
+        planned
+    }
+
+    /// The configuration as it was planned, loaded again if it was released; `None` if it
+    /// has changed since or can no longer be read.
+    pub fn get(&self) -> Option<&Config> {
+        self.again
+            .get_or_init(|| {
+                config::load_dir(&self.dir)
+                    .ok()
+                    .filter(|config| config_digest(config) == self.digest)
+            })
+            .as_ref()
+    }
 }
 
 /// A configuration with its variables resolved.
@@ -543,16 +587,20 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A digest of the configuration's files, recorded in saved plans (files assembled from
-/// them add nothing).
+/// them add nothing): the name-based UUID of every file's name and text, each followed by a
+/// NUL, hashed as they are rather than copied into one text.
 fn config_digest(config: &Config) -> String {
-    let mut text = String::new();
+    let mut sha1 = sha1_smol::Sha1::new();
+    sha1.update(uuid::Uuid::NAMESPACE_OID.as_bytes());
     for f in config.sources.files().iter().filter(|f| !f.is_assembled()) {
-        text.push_str(&f.name);
-        text.push('\0');
-        text.push_str(&f.text);
-        text.push('\0');
+        for part in [f.name.as_bytes(), b"\0", f.text.as_bytes(), b"\0"] {
+            sha1.update(part);
+        }
     }
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, text.as_bytes()).to_string()
+    let hash: [u8; 16] = sha1.digest().bytes()[..16]
+        .try_into()
+        .expect("a SHA-1 digest is 20 bytes");
+    uuid::Builder::from_sha1_bytes(hash).into_uuid().to_string()
 }
 
 /// The outputs as state records them: known values only, marks dropped.
@@ -580,4 +628,30 @@ fn display_outputs(state: &State) -> BTreeMap<String, (Value, bool)> {
         .iter()
         .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_digest_is_the_name_based_uuid_of_the_files_names_and_texts() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            (
+                "main.tf",
+                "resource \"azurerm_resource_group\" \"rg\" {\n  name     = \"rg\"\n  location = \"westeurope\"\n}\n",
+            ),
+            ("variables.tf", "variable \"x\" {\n  default = 1\n}\n"),
+        ];
+        let mut named = String::new();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+            named.push_str(&format!("{name}\0{text}\0"));
+        }
+        let config = config::load_dir(dir.path()).unwrap();
+        // Saved plans record it: a plan saved by an earlier version stays valid.
+        let expected = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, named.as_bytes());
+        assert_eq!(config_digest(&config), expected.to_string());
+    }
 }

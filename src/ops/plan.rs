@@ -1,14 +1,16 @@
 //! `vnetform plan`, and the preparation plan, apply and destroy share.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{
-    CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
+    CommonOptions, PlannedConfig, Ui, Workdir, evaluate, load, open_state, refresh, runtime,
 };
 use crate::addr::{ResourceAddr, Target};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::eval::value::Value;
 use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -35,7 +37,8 @@ pub struct PlanOptions {
 
 /// Everything a plan was made from, kept for apply.
 pub(super) struct Prepared {
-    pub loaded: Loaded,
+    pub config: PlannedConfig,
+    pub variables: BTreeMap<String, Value>,
     pub store: Store,
     pub _guard: Option<StoreLock>,
     /// The refreshed prior state.
@@ -106,7 +109,8 @@ pub(super) fn prepare(
     if refresh_only {
         return Ok(Prepared {
             plan: plan::Plan::refresh_only(drift, &state),
-            loaded,
+            config: PlannedConfig::new(&wd.dir, loaded.config, false),
+            variables: loaded.variables.values,
             store,
             _guard: guard,
             state,
@@ -157,6 +161,11 @@ pub(super) fn prepare(
     });
     rules?;
     let graph = graph?;
+    // Nothing below reads the configuration's syntax tree, unless an apply must evaluate it
+    // again.
+    let sources = Arc::clone(&loaded.config.sources);
+    let keep = desired.resources.values().any(|d| d.config_unknown);
+    let config = PlannedConfig::new(&wd.dir, loaded.config, keep);
     let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     mark_imports(&mut plan, imports, &desired)?;
@@ -168,9 +177,10 @@ pub(super) fn prepare(
     if targets.is_empty() {
         plan.reachability = reach::change(&reach::of_state(&state), &end_state);
     }
-    refuse_protected_destroys(&plan, &desired, &loaded.config)?;
+    refuse_protected_destroys(&plan, &desired, &sources)?;
     Ok(Prepared {
-        loaded,
+        config,
+        variables: loaded.variables.values,
         store,
         _guard: guard,
         state,
@@ -215,12 +225,12 @@ fn mark_imports(
 fn refuse_protected_destroys(
     plan: &Plan,
     desired: &crate::eval::DesiredState,
-    config: &crate::config::Config,
+    sources: &crate::source::Sources,
 ) -> Result<()> {
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(plan, desired)
         .into_iter()
         .map(|change| {
-            let at = config.sources.locate(desired.resources[&change.addr].span);
+            let at = sources.locate(desired.resources[&change.addr].span);
             plan::PreventDestroyError {
                 addr: change.addr.clone(),
                 src: at.src,
@@ -295,8 +305,8 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         SavedPlan::write(
             &wd.dir.join(out),
             plan,
-            &prepared.loaded.variables.values,
-            &config_digest(&prepared.loaded.config),
+            &prepared.variables,
+            &prepared.config.digest,
         )
     };
     let (text, saved) = std::thread::scope(|scope| {
@@ -330,7 +340,8 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         0
     };
     let Prepared {
-        loaded,
+        config,
+        variables,
         store,
         _guard,
         state,
@@ -339,7 +350,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         rt,
     } = prepared;
     drop(_guard);
-    super::free_in_background((loaded, store, state, plan, backend, rt));
+    super::free_in_background((config, variables, store, state, plan, backend, rt));
     Ok(code)
 }
 

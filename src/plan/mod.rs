@@ -293,6 +293,12 @@ impl Plan {
             })
     }
 
+    /// Whether applying plans objects again as they are created: arguments of theirs were
+    /// unknown until what they read is created.
+    pub fn reevaluates(&self) -> bool {
+        self.changes.iter().any(|change| change.config_unknown)
+    }
+
     /// True when applying would change resources or outputs (reading data is no change).
     pub fn has_changes(&self) -> bool {
         if self.refresh_only {
