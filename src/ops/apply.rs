@@ -11,7 +11,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::plan::{PlanRequest, prepare};
 use super::{
-    CommonOptions, PlannedConfig, Ui, Workdir, config_digest, display_outputs, evaluate,
+    CommonOptions, Loaded, PlannedConfig, Ui, Workdir, config_digest, display_outputs, evaluate,
     open_state, runtime, state_output, state_outputs,
 };
 use crate::apply::{Event, Executor};
@@ -130,11 +130,12 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     if !opts.auto_approve {
         confirm(ui, opts)?;
     }
+    let Loaded { config, variables } = prepared.loaded;
     let run = Run {
         ui,
         wd,
-        config: prepared.config,
-        variables: &prepared.variables,
+        config: PlannedConfig::new(&wd.dir, config, plan.reevaluates()),
+        variables: &variables.values,
         backend: prepared.backend,
         parallelism: opts.common.parallelism,
     };
@@ -142,7 +143,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
     let result = run.execute(&mut store, prepared.state, plan);
     drop(prepared._guard);
     let released = run.config;
-    super::free_in_background((released, prepared.variables, prepared.plan, store));
+    super::free_in_background((released, variables, prepared.plan, store));
     result
 }
 

@@ -1,16 +1,14 @@
 //! `vnetform plan`, and the preparation plan, apply and destroy share.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{
-    CommonOptions, PlannedConfig, Ui, Workdir, evaluate, load, open_state, refresh, runtime,
+    CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
 };
 use crate::addr::{ResourceAddr, Target};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
-use crate::eval::value::Value;
 use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -37,8 +35,7 @@ pub struct PlanOptions {
 
 /// Everything a plan was made from, kept for apply.
 pub(super) struct Prepared {
-    pub config: PlannedConfig,
-    pub variables: BTreeMap<String, Value>,
+    pub loaded: Loaded,
     pub store: Store,
     pub _guard: Option<StoreLock>,
     /// The refreshed prior state.
@@ -109,8 +106,7 @@ pub(super) fn prepare(
     if refresh_only {
         return Ok(Prepared {
             plan: plan::Plan::refresh_only(drift, &state),
-            config: PlannedConfig::new(&wd.dir, loaded.config, false),
-            variables: loaded.variables.values,
+            loaded,
             store,
             _guard: guard,
             state,
@@ -161,11 +157,6 @@ pub(super) fn prepare(
     });
     rules?;
     let graph = graph?;
-    // Nothing below reads the configuration's syntax tree, unless an apply must evaluate it
-    // again.
-    let sources = Arc::clone(&loaded.config.sources);
-    let keep = desired.resources.values().any(|d| d.config_unknown);
-    let config = PlannedConfig::new(&wd.dir, loaded.config, keep);
     let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     mark_imports(&mut plan, imports, &desired)?;
@@ -177,10 +168,9 @@ pub(super) fn prepare(
     if targets.is_empty() {
         plan.reachability = reach::change(&reach::of_state(&state), &end_state);
     }
-    refuse_protected_destroys(&plan, &desired, &sources)?;
+    refuse_protected_destroys(&plan, &desired, &loaded.config)?;
     Ok(Prepared {
-        config,
-        variables: loaded.variables.values,
+        loaded,
         store,
         _guard: guard,
         state,
@@ -225,12 +215,12 @@ fn mark_imports(
 fn refuse_protected_destroys(
     plan: &Plan,
     desired: &crate::eval::DesiredState,
-    sources: &crate::source::Sources,
+    config: &crate::config::Config,
 ) -> Result<()> {
     let protected: Vec<plan::PreventDestroyError> = plan::protected_destroys(plan, desired)
         .into_iter()
         .map(|change| {
-            let at = sources.locate(desired.resources[&change.addr].span);
+            let at = config.sources.locate(desired.resources[&change.addr].span);
             plan::PreventDestroyError {
                 addr: change.addr.clone(),
                 src: at.src,
@@ -305,8 +295,8 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         SavedPlan::write(
             &wd.dir.join(out),
             plan,
-            &prepared.variables,
-            &prepared.config.digest,
+            &prepared.loaded.variables.values,
+            &config_digest(&prepared.loaded.config),
         )
     };
     let (text, saved) = std::thread::scope(|scope| {
@@ -340,8 +330,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         0
     };
     let Prepared {
-        config,
-        variables,
+        loaded,
         store,
         _guard,
         state,
@@ -350,7 +339,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
         rt,
     } = prepared;
     drop(_guard);
-    super::free_in_background((config, variables, store, state, plan, backend, rt));
+    super::free_in_background((loaded, store, state, plan, backend, rt));
     Ok(code)
 }
 
