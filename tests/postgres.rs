@@ -17,10 +17,13 @@ fn resource(name: &str) -> (ResourceAddr, ResourceState) {
     (
         ResourceAddr::managed("azurerm_resource_group", name),
         ResourceState {
-            attributes: Arc::new(serde_json::json!({
-                "id": format!("/subscriptions/s/resourceGroups/{name}"),
-                "name": name,
-            })),
+            attributes: Arc::new(
+                serde_json::json!({
+                    "id": format!("/subscriptions/s/resourceGroups/{name}"),
+                    "name": name,
+                })
+                .into(),
+            ),
             sensitive_attributes: Vec::new(),
             dependencies: Vec::new(),
             tainted: false,
@@ -239,7 +242,7 @@ fn recorded_ids(server: &Server, schema: &str) -> std::collections::BTreeSet<Str
         .resources
         .iter()
         .filter(|(addr, _)| addr.mode == vnetform::addr::Mode::Managed)
-        .filter_map(|(_, r)| Some(r.attributes.get("id")?.as_str()?.to_lowercase()))
+        .filter_map(|(_, r)| Some(r.attributes.get("id").as_str()?.to_lowercase()))
         .collect()
 }
 

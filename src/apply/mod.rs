@@ -115,7 +115,7 @@ struct Request {
     addr: ResourceAddr,
     verb: Verb,
     step: Step,
-    before: Arc<serde_json::Value>,
+    before: Option<Arc<Value>>,
     body: serde_json::Value,
     prior_id: Option<String>,
     same_object: bool,
@@ -351,8 +351,11 @@ impl Executor<'_> {
     fn request(&self, plan: &Plan, i: usize, state: &State) -> Request {
         let op = &plan.operations[i];
         let change = &plan.changes[op.change];
-        let before = change.before.clone().unwrap_or_default();
-        let prior_id = model::id_of(&before).map(str::to_owned);
+        let before = change.before.clone();
+        let prior_id = before
+            .as_deref()
+            .and_then(model::recorded_id)
+            .map(str::to_owned);
         let after = change.after.clone().map(|after| {
             if change.config_unknown {
                 (self.finalize)(&change.addr, state).unwrap_or(after)
@@ -443,7 +446,7 @@ impl Executor<'_> {
                 let recorded = match (&error.left_behind, verb) {
                     (Some(object), Verb::Create) => {
                         let resource = ResourceState {
-                            attributes: Arc::new(object.clone()),
+                            attributes: Arc::new(object.clone().into()),
                             sensitive_attributes: sensitive_attributes(
                                 &addr,
                                 object,
@@ -470,8 +473,8 @@ impl Executor<'_> {
                 outcome.destroyed += 1;
                 let id = change
                     .before
-                    .as_ref()
-                    .and_then(|before| model::id_of(before))
+                    .as_deref()
+                    .and_then(model::recorded_id)
                     .map(str::to_owned);
                 (self.on_event)(&Event::Completed {
                     addr,
@@ -485,7 +488,7 @@ impl Executor<'_> {
                 let sensitive = sensitive_attributes(&addr, &attributes, change.after.as_ref());
                 let id = model::id_of(&attributes).map(str::to_owned);
                 let resource = ResourceState {
-                    attributes: Arc::new(attributes),
+                    attributes: Arc::new(attributes.into()),
                     sensitive_attributes: sensitive,
                     dependencies: change.dependencies.clone(),
                     tainted: false,
@@ -529,7 +532,10 @@ async fn send(
         (Step::Apply, verb) if verb == Verb::Modify || request.same_object => backend
             .update(UpdateRequest {
                 resource_type,
-                prior: (*request.before).clone(),
+                prior: request
+                    .before
+                    .as_deref()
+                    .map_or(serde_json::Value::Null, Value::to_json),
                 attributes: request.body.clone(),
             })
             .await

@@ -859,8 +859,8 @@ fn collected(repetition: &Repetition, planned: Vec<(Option<InstanceKey>, Value)>
 }
 /// `lifecycle { ignore_changes }`: the prior values of the named attributes replace the
 /// configured ones, so changes to them never show.
-fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&serde_json::Value>) {
-    let (Value::Map(map), Some(prior)) = (config, prior) else {
+fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&Value>) {
+    let (Value::Map(map), Some(Value::Map(prior))) = (config, prior) else {
         return;
     };
     let all = ignore.iter().any(|n| n == "all");
@@ -871,7 +871,7 @@ fn apply_ignore_changes(config: &mut Value, ignore: &[String], prior: Option<&se
     };
     for name in names {
         if let Some(p) = prior.get(name.as_str()) {
-            map.insert(name, Value::from_json(p));
+            map.insert(name, p.clone());
         }
     }
 }

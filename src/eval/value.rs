@@ -197,6 +197,32 @@ impl Value {
         }
     }
 
+    /// Whether this value, marks set aside, is `plain` (a value without marks, as state
+    /// holds them); unknown is never the same as anything but null, as in
+    /// [`Value::same_as_json`].
+    pub fn same_as_plain(&self, plain: &Value) -> bool {
+        match (self, plain) {
+            (Value::Sensitive(inner), _) => inner.same_as_plain(plain),
+            (Value::Null | Value::Unknown, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => number_to_json(*a) == number_to_json(*b),
+            (Value::Number(a), Value::Null) => number_to_json(*a).is_null(),
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::List(items), Value::List(others)) => {
+                items.len() == others.len()
+                    && items.iter().zip(others).all(|(a, b)| a.same_as_plain(b))
+            }
+            (Value::Map(fields), Value::Map(others)) => {
+                fields.len() == others.len()
+                    && fields
+                        .iter()
+                        .zip(others.iter())
+                        .all(|((k, a), (other_k, b))| k == other_k && a.same_as_plain(b))
+            }
+            _ => false,
+        }
+    }
+
     /// Converts from JSON (state, backend responses); no marks.
     pub fn from_json(json: &serde_json::Value) -> Value {
         match json {
@@ -291,18 +317,34 @@ fn tagged<S: serde::Serializer, T: serde::Serialize + ?Sized>(
 
 impl<'de> serde::Deserialize<'de> for Value {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(ValueVisitor { plain: false })
     }
 }
 
-/// Reads the form [`Value`]'s `Serialize` writes.
-struct ValueVisitor;
+/// Reads a value in the form [`Value`]'s `Serialize` writes, or, when `plain`, in plain JSON
+/// (see [`plain`]).
+#[derive(Clone, Copy)]
+struct ValueVisitor {
+    plain: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
 
 impl<'de> serde::de::Visitor<'de> for ValueVisitor {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value: null, a boolean, number, string or list, or a tagged object")
+        f.write_str(if self.plain {
+            "a JSON value"
+        } else {
+            "a value: null, a boolean, number, string or list, or a tagged object"
+        })
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -339,31 +381,133 @@ impl<'de> serde::de::Visitor<'de> for ValueVisitor {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
+        while let Some(item) = seq.next_element_seed(self)? {
             items.push(item);
         }
         Ok(Value::List(items))
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        use serde::de::Error;
-        const TAGS: &[&str] = &["Map", "Unknown", "Sensitive"];
-        let tag: Key = map
-            .next_key()?
-            .ok_or_else(|| A::Error::invalid_length(0, &"one tag"))?;
-        let value = match tag.as_str() {
-            "Map" => Value::Map(map.next_value()?),
-            "Unknown" => {
-                map.next_value::<()>()?;
-                Value::Unknown
-            }
-            "Sensitive" => Value::Sensitive(Box::new(map.next_value()?)),
-            other => return Err(A::Error::unknown_variant(other, TAGS)),
-        };
-        if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-            return Err(A::Error::invalid_length(2, &"one tag"));
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        if self.plain {
+            plain_object(map, self)
+        } else {
+            tagged_object(map)
         }
-        Ok(value)
+    }
+}
+
+/// A JSON object as a map value: sorted input (as this tool writes it) appends, any other
+/// order inserts.
+fn plain_object<'de, A: serde::de::MapAccess<'de>>(
+    mut map: A,
+    plain: ValueVisitor,
+) -> Result<Value, A::Error> {
+    let mut fields = Fields::new();
+    while let Some(key) = map.next_key::<Key>()? {
+        let value = map.next_value_seed(plain)?;
+        if let Some((key, value)) = fields.try_append(key, value) {
+            fields.insert(key, value);
+        }
+    }
+    Ok(Value::Map(fields))
+}
+
+/// `{"Map": {...}}`, `{"Unknown": null}` or `{"Sensitive": value}`.
+fn tagged_object<'de, A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Value, A::Error> {
+    use serde::de::Error;
+    const TAGS: &[&str] = &["Map", "Unknown", "Sensitive"];
+    let tag: Key = map
+        .next_key()?
+        .ok_or_else(|| A::Error::invalid_length(0, &"one tag"))?;
+    let value = match tag.as_str() {
+        "Map" => Value::Map(map.next_value()?),
+        "Unknown" => {
+            map.next_value::<()>()?;
+            Value::Unknown
+        }
+        "Sensitive" => Value::Sensitive(Box::new(map.next_value()?)),
+        other => return Err(A::Error::unknown_variant(other, TAGS)),
+    };
+    if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+        return Err(A::Error::invalid_length(2, &"one tag"));
+    }
+    Ok(value)
+}
+
+/// Converts from JSON (state, backend responses), moving its strings; no marks.
+impl From<serde_json::Value> for Value {
+    fn from(json: serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
+            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::Array(items) => {
+                Value::List(items.into_iter().map(Value::from).collect())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.into_iter()
+                    .map(|(k, v)| (Key::from(k), Value::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Values as plain JSON, the way the state file and backends hold them: objects as JSON
+/// objects (read in any key order, kept sorted), no marks (unknown is written as null, a
+/// sensitive value as itself). For `#[serde(with = "plain")]` on an `Arc<Value>`.
+pub mod plain {
+    use std::sync::Arc;
+
+    use serde::{Deserializer, Serialize, Serializer};
+
+    use super::{Value, ValueVisitor, number_to_json};
+
+    pub fn serialize<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
+        Plain(value).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: From<Value>>(d: D) -> Result<T, D::Error> {
+        d.deserialize_any(PLAIN).map(T::from)
+    }
+
+    const PLAIN: ValueVisitor = ValueVisitor { plain: true };
+
+    /// `Option<Arc<Value>>`, for `#[serde(with = "plain::option")]`.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<Arc<Value>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.as_deref().map(Plain).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Arc<Value>>, D::Error> {
+            let value: Value = d.deserialize_any(PLAIN)?;
+            Ok((value != Value::Null).then(|| Arc::new(value)))
+        }
+    }
+
+    /// Serializes a value as plain JSON.
+    struct Plain<'a>(&'a Value);
+
+    impl Serialize for Plain<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self.0 {
+                Value::Null | Value::Unknown => s.serialize_unit(),
+                Value::Bool(b) => s.serialize_bool(*b),
+                Value::Number(n) => number_to_json(*n).serialize(s),
+                Value::String(text) => s.serialize_str(text),
+                Value::List(items) => s.collect_seq(items.iter().map(Plain)),
+                Value::Map(fields) => s.collect_map(fields.iter().map(|(k, v)| (k, Plain(v)))),
+                Value::Sensitive(inner) => Plain(inner).serialize(s),
+            }
+        }
     }
 }
 
@@ -444,8 +588,49 @@ mod tests {
                     value.to_json() == *json,
                     "{value:?} {json}"
                 );
+                let recorded = Value::from(json.clone());
+                assert_eq!(
+                    value.same_as_plain(&recorded),
+                    value.same_as_json(&recorded.to_json()),
+                    "a value compares with state as with the JSON state writes: {value:?} {json}"
+                );
             }
         }
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Recorded {
+        #[serde(with = "plain")]
+        attributes: std::sync::Arc<Value>,
+    }
+
+    #[test]
+    fn plain_json_reads_any_key_order_and_writes_what_to_json_gives() {
+        let text = r#"{"attributes":{"z":[1,2.5,"x"],"a":{"c":null,"b":true},"m":65515}}"#;
+        let read: Recorded = serde_json::from_str(text).unwrap();
+        let json: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(*read.attributes, Value::from(json["attributes"].clone()));
+        assert_eq!(
+            read.attributes.as_map().unwrap().keys().collect::<Vec<_>>(),
+            ["a", "m", "z"],
+            "kept sorted"
+        );
+        let written = serde_json::to_string(&read).unwrap();
+        assert_eq!(
+            written,
+            r#"{"attributes":{"a":{"b":true,"c":null},"m":65515,"z":[1,2.5,"x"]}}"#
+        );
+        let marked = Recorded {
+            attributes: std::sync::Arc::new(Value::Map(Fields::from_iter([
+                ("k".into(), Value::string("s").sensitive()),
+                ("u".into(), Value::Unknown),
+            ]))),
+        };
+        assert_eq!(
+            serde_json::to_value(&marked).unwrap()["attributes"],
+            marked.attributes.to_json(),
+            "marks are not written"
+        );
     }
 
     #[test]

@@ -60,9 +60,14 @@ pub fn normalize_location(location: &str) -> String {
         .collect()
 }
 
-/// The `id` attribute of a stored object.
+/// The `id` attribute of an object as a backend returns it.
 pub fn id_of(attributes: &serde_json::Value) -> Option<&str> {
     attributes.get("id").and_then(serde_json::Value::as_str)
+}
+
+/// The `id` attribute of an object as state records it.
+pub fn recorded_id(attributes: &Value) -> Option<&str> {
+    attributes.get("id").as_str()
 }
 
 /// The deterministic ARM id of an object, or `Unknown` while a part of it is unknown.
@@ -162,7 +167,7 @@ pub fn plan_object(
     schema: &ResourceSchema,
     subscription: &str,
     config: &Value,
-    prior: Option<&serde_json::Value>,
+    prior: Option<&Value>,
 ) -> PlannedObject {
     let mut replace_paths = Vec::new();
     let mut value = plan_block(
@@ -186,25 +191,24 @@ pub fn plan_object(
 fn plan_block(
     block: &Block,
     config: &Value,
-    prior: Option<&serde_json::Value>,
+    prior: Option<&Value>,
     path: &mut Path,
     replace_paths: &mut Vec<Path>,
 ) -> Value {
     // Gathered in schema order, sorted once into an object at the end.
     let mut out = Vec::with_capacity(block.attrs.len() + block.blocks.len());
     // What the prior object holds under `name` (null when absent), borrowed.
-    let prior_of = |name: &str| prior.map(|p| p.get(name).unwrap_or(&JSON_NULL));
+    let prior_of = |name: &str| prior.map(|p| p.get(name));
     for attr in block.attrs {
         let prior_value = prior_of(attr.name);
         let planned = plan_attribute(attr, config.get(attr.name), prior_value);
         // A state written before an argument existed (an older provider, a Terraform state)
         // lacks it: absent means "the default", which is no reason to replace anything.
-        let absent_as_default = |before: &serde_json::Value| {
-            before.is_null() && Some(&planned) == default_value(attr).as_ref()
-        };
+        let absent_as_default =
+            |before: &Value| before.is_null() && Some(&planned) == default_value(attr).as_ref();
         if attr.force_new
             && let Some(before) = prior_value
-            && differs(&planned, before)
+            && differs_from_prior(&planned, before)
             && !absent_as_default(before)
         {
             replace_paths.push(extend(path, attr.name));
@@ -224,7 +228,7 @@ fn plan_block(
         path.pop();
         if nested.force_new
             && let Some(before) = prior_items
-            && differs(&planned, before)
+            && differs_from_prior(&planned, before)
         {
             replace_paths.push(extend(path, nested.name));
         }
@@ -233,13 +237,10 @@ fn plan_block(
     Value::Map(out.into_iter().collect())
 }
 
-/// What an absent attribute of a prior object reads as.
-static JSON_NULL: serde_json::Value = serde_json::Value::Null;
-
 fn plan_nested(
     block: &Block,
     config: &Value,
-    prior: Option<&serde_json::Value>,
+    prior: Option<&Value>,
     path: &mut Path,
     replace_paths: &mut Vec<Path>,
 ) -> Value {
@@ -248,12 +249,12 @@ fn plan_nested(
     }
     let Some(items) = config.as_list() else {
         return match prior {
-            Some(p) if block.optional_computed => Value::from_json(p),
+            Some(p) if block.optional_computed => p.clone(),
             None if block.optional_computed => Value::Unknown,
             _ => Value::List(Vec::new()),
         };
     };
-    let prior_items = prior.and_then(serde_json::Value::as_array);
+    let prior_items = prior.and_then(Value::as_list);
     let mut planned: Vec<Value> = items
         .iter()
         .enumerate()
@@ -273,9 +274,9 @@ fn plan_nested(
     Value::List(planned)
 }
 
-fn plan_attribute(attr: &Attr, config: &Value, prior: Option<&serde_json::Value>) -> Value {
+fn plan_attribute(attr: &Attr, config: &Value, prior: Option<&Value>) -> Value {
     // `prior` is `Some` whenever the object exists, even if this attribute is null in it.
-    let from_state = || prior.map(Value::from_json);
+    let from_state = || prior.cloned();
     let default = || default_value(attr);
     match attr.kind {
         Kind::Required | Kind::Optional if config.is_null() => default().unwrap_or(Value::Null),
@@ -314,6 +315,11 @@ pub fn normalize(ty: Ty, value: &Value) -> Value {
 /// True when a planned value is not known to equal the prior JSON value.
 pub fn differs(planned: &Value, prior: &serde_json::Value) -> bool {
     !planned.is_wholly_known() || !planned.same_as_json(prior)
+}
+
+/// True when a planned value is not known to equal the value recorded in state.
+pub fn differs_from_prior(planned: &Value, prior: &Value) -> bool {
+    !planned.is_wholly_known() || !planned.same_as_plain(prior)
 }
 
 fn extend(path: &Path, name: &str) -> Path {
@@ -401,39 +407,24 @@ fn collect_strings<'v>(value: &'v Value, keep: &dyn Fn(&str) -> bool, out: &mut 
 
 /// True when two objects of a resource type differ in an argument (computed attributes, which
 /// the backend changes on its own, are ignored).
-pub fn arguments_differ(
-    schema: &ResourceSchema,
-    a: &serde_json::Value,
-    b: &serde_json::Value,
-) -> bool {
+pub fn arguments_differ(schema: &ResourceSchema, a: &Value, b: &Value) -> bool {
     block_arguments_differ(&schema.body, a, b)
 }
 
-fn block_arguments_differ(block: &Block, a: &serde_json::Value, b: &serde_json::Value) -> bool {
+fn block_arguments_differ(block: &Block, a: &Value, b: &Value) -> bool {
     block
         .attrs
         .iter()
         .filter(|attr| attr.kind != Kind::Computed)
-        .any(|attr| json_field(a, attr.name) != json_field(b, attr.name))
+        .any(|attr| a.get(attr.name) != b.get(attr.name))
         || block.blocks.iter().any(|nested| {
-            let items = |v| json_items(json_field(v, nested.name));
-            let (x, y) = (items(a), items(b));
+            let x = a.get(nested.name).as_list().unwrap_or_default();
+            let y = b.get(nested.name).as_list().unwrap_or_default();
             x.len() != y.len()
                 || x.iter()
                     .zip(y)
                     .any(|(p, q)| block_arguments_differ(nested, p, q))
         })
-}
-
-/// An object's field, null when it has none.
-fn json_field<'v>(object: &'v serde_json::Value, key: &str) -> &'v serde_json::Value {
-    const NULL: serde_json::Value = serde_json::Value::Null;
-    object.get(key).unwrap_or(&NULL)
-}
-
-/// A list's items, none when it is not a list.
-fn json_items(list: &serde_json::Value) -> &[serde_json::Value] {
-    list.as_array().map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]
@@ -483,7 +474,7 @@ mod tests {
         ]);
         let prior = json!({"name": "pip1", "resource_group_name": "rg", "location": "westeurope",
             "allocation_method": "Static", "sku": "Standard", "ip_address": "20.0.0.4"});
-        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior));
+        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior.into()));
         assert_eq!(planned.replace_paths, vec![vec![json!("sku")]]);
         assert_eq!(planned.value.get("ip_address"), &Value::Unknown);
     }

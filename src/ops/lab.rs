@@ -95,7 +95,7 @@ impl Lab {
     fn vm(&self, wd: &Workdir, wanted: &str) -> Result<&Row> {
         let by_address = super::inspect::read_state(wd, None).ok().and_then(|state| {
             let addr: crate::addr::ResourceAddr = wanted.parse().ok()?;
-            let id = crate::model::id_of(&state.resources.get(&addr)?.attributes)?;
+            let id = crate::model::recorded_id(&state.resources.get(&addr)?.attributes)?;
             self.rows_of(&VM_TYPES)
                 .find(|r| r.id.eq_ignore_ascii_case(id))
         });
@@ -372,15 +372,18 @@ struct VmInLab {
 }
 
 fn vms_with_networks(lab: &Lab, state: &crate::state::State) -> Vec<VmInLab> {
+    fn first(list: &crate::eval::value::Value) -> Option<&crate::eval::value::Value> {
+        list.as_list()?.first()
+    }
     let by_id: std::collections::BTreeMap<
         String,
-        (&crate::addr::ResourceAddr, &serde_json::Value),
+        (&crate::addr::ResourceAddr, &crate::eval::value::Value),
     > = state
         .resources
         .iter()
         .filter_map(|(addr, r)| {
             Some((
-                crate::model::id_of(&r.attributes)?.to_lowercase(),
+                crate::model::recorded_id(&r.attributes)?.to_lowercase(),
                 (addr, &*r.attributes),
             ))
         })
@@ -393,16 +396,16 @@ fn vms_with_networks(lab: &Lab, state: &crate::state::State) -> Vec<VmInLab> {
         .filter_map(|(addr, r)| {
             let row = lab
                 .rows_of(&VM_TYPES)
-                .find(|row| Some(row.id.as_str()) == crate::model::id_of(&r.attributes))?;
+                .find(|row| Some(row.id.as_str()) == crate::model::recorded_id(&r.attributes))?;
             let namespace = lab.vm_namespace(row).ok()?.clone();
             let ip = lab.vm_address(row).ok()?;
-            let nic = lookup(
-                r.attributes
-                    .pointer("/network_interface_ids/0")
-                    .and_then(|v| v.as_str()),
-            );
-            let subnet =
-                nic.and_then(|(_, nic)| nic.pointer("/ip_configuration/0/subnet_id")?.as_str());
+            let nic =
+                lookup(first(r.attributes.get("network_interface_ids")).and_then(|v| v.as_str()));
+            let subnet = nic.and_then(|(_, nic)| {
+                first(nic.get("ip_configuration"))?
+                    .get("subnet_id")
+                    .as_str()
+            });
             let network = lookup(subnet.map(layout::vnet_of_subnet)).map(|(addr, _)| addr.clone());
             Some(VmInLab {
                 address: addr.to_string(),

@@ -386,7 +386,7 @@ fn refresh(
 ) -> Result<State> {
     let mut requests = Vec::new();
     for (addr, resource) in &state.resources {
-        let id = crate::model::id_of(&resource.attributes)
+        let id = crate::model::recorded_id(&resource.attributes)
             .unwrap_or_default()
             .to_owned();
         ui.out(&format!(
@@ -405,10 +405,12 @@ fn refresh(
     // shares them with the state recorded rather than holding a second copy.
     let unchanged_or_new =
         |addr: &ResourceAddr, object: serde_json::Value| match state.resources.get(addr) {
-            Some(recorded) if *recorded.attributes == object => Arc::clone(&recorded.attributes),
-            _ => Arc::new(object),
+            Some(recorded) if recorded.attributes.same_as_json(&object) => {
+                Arc::clone(&recorded.attributes)
+            }
+            _ => Arc::new(object.into()),
         };
-    let mut read: BTreeMap<ResourceAddr, Option<Arc<serde_json::Value>>> = rt
+    let mut read: BTreeMap<ResourceAddr, Option<Arc<Value>>> = rt
         .block_on(read_each(
             backend,
             requests,
@@ -464,7 +466,7 @@ fn adopted(
 ) -> crate::state::ResourceState {
     crate::state::ResourceState {
         sensitive_attributes: crate::apply::sensitive_attributes(addr, &attributes, None),
-        attributes: Arc::new(attributes),
+        attributes: Arc::new(attributes.into()),
         dependencies,
         tainted: false,
         create_before_destroy: false,

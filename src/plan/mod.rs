@@ -133,7 +133,8 @@ pub struct ResourceChange {
     pub action: Action,
     pub reason: Option<Reason>,
     /// The prior object (refreshed), absent for a create.
-    pub before: Option<Arc<serde_json::Value>>,
+    #[serde(with = "crate::eval::value::plain::option")]
+    pub before: Option<Arc<Value>>,
     /// The planned object, absent for a delete.
     pub after: Option<Value>,
     pub replace_paths: Vec<Path>,
@@ -177,9 +178,11 @@ pub struct Operation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Drift {
     pub addr: ResourceAddr,
-    pub before: Arc<serde_json::Value>,
+    #[serde(with = "crate::eval::value::plain")]
+    pub before: Arc<Value>,
     /// `None` when the object no longer exists.
-    pub after: Option<Arc<serde_json::Value>>,
+    #[serde(with = "crate::eval::value::plain::option")]
+    pub after: Option<Arc<Value>>,
     pub sensitive: Vec<String>,
 }
 
@@ -394,7 +397,7 @@ pub fn diff(
             .flatten()
             .map(|d| std::mem::replace(&mut d.planned.value, Value::Null));
         if action == Action::DeleteThenCreate
-            && let Some(id) = prior.and_then(|p| model::id_of(&p.attributes))
+            && let Some(id) = prior.and_then(|p| model::recorded_id(&p.attributes))
         {
             replaced_ids.insert(id.to_lowercase());
         }
@@ -460,7 +463,7 @@ fn existing_action(
         Reason::CannotUpdate
     } else if uses_any(addr, &planned.value, replaced_ids) {
         Reason::DependencyReplaced
-    } else if model::differs(&planned.value, &prior.attributes) {
+    } else if model::differs_from_prior(&planned.value, &prior.attributes) {
         return (Action::Update, None);
     } else {
         return (Action::NoOp, None);

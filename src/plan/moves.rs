@@ -124,7 +124,7 @@ mod tests {
         let mut s = State::new();
         for a in addrs {
             let r = ResourceState {
-                attributes: serde_json::json!({"id": a}).into(),
+                attributes: std::sync::Arc::new(serde_json::json!({"id": a}).into()),
                 sensitive_attributes: vec![],
                 dependencies: vec![],
                 tainted: false,

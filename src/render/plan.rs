@@ -401,7 +401,7 @@ fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
 /// A resource as `state show` and `show` print it: every attribute, no change markers.
 pub fn resource_text(
     addr: &crate::addr::ResourceAddr,
-    attributes: &serde_json::Value,
+    attributes: &Value,
     sensitive: &[String],
     painter: Painter,
 ) -> String {

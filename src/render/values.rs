@@ -364,12 +364,8 @@ fn extend(path: &Path, name: &str) -> Path {
 }
 
 /// A prior object (from state) as a value, with its secret attributes marked.
-pub(crate) fn marked_prior(
-    json: &serde_json::Value,
-    sensitive: &[String],
-    block: Option<&Block>,
-) -> Value {
-    let mut v = Value::from_json(json);
+pub(crate) fn marked_prior(prior: &Value, sensitive: &[String], block: Option<&Block>) -> Value {
+    let mut v = prior.clone();
     if let Value::Map(map) = &mut v {
         let schema_sensitive = block
             .map(|b| {

@@ -249,7 +249,7 @@ fn resizes(t: &Topology, findings: &mut Vec<Finding>) {
         let (Some(prior), Some(sku)) = (t.prior(addr), gateway.get("sku").as_str()) else {
             continue;
         };
-        let Some(before) = prior.get("sku").and_then(serde_json::Value::as_str) else {
+        let Some(before) = prior.get("sku").as_str() else {
             continue;
         };
         if limits::sku_family(before) != limits::sku_family(sku) {

@@ -93,7 +93,7 @@ pub const RULES: &[&Rule] = &[
 ];
 
 /// The prior attributes of the objects that stay (borrowed from the state).
-pub type Existing<'a> = BTreeMap<&'a ResourceAddr, &'a serde_json::Value>;
+pub type Existing<'a> = BTreeMap<&'a ResourceAddr, &'a Value>;
 
 /// One broken rule, at the argument responsible.
 #[derive(Debug, thiserror::Error)]

@@ -466,14 +466,13 @@ const JOINING_TYPES: [&str; 5] = [
 
 /// What the objects recorded in state join.
 pub fn of_state(state: &crate::state::State) -> Reachability {
-    // Only the types that make networks and joins are converted, not the whole state.
-    let objects: Vec<(&ResourceAddr, Value)> = state
-        .resources
-        .iter()
-        .filter(|(addr, _)| JOINING_TYPES.contains(&addr.resource_type.as_str()))
-        .map(|(addr, r)| (addr, Value::from_json(&r.attributes)))
-        .collect();
-    reachability(objects.iter().map(|(addr, value)| (*addr, value)))
+    reachability(
+        state
+            .resources
+            .iter()
+            .filter(|(addr, _)| JOINING_TYPES.contains(&addr.resource_type.as_str()))
+            .map(|(addr, r)| (addr, &*r.attributes)),
+    )
 }
 
 /// Two networks that reach each other, `from` < `to`.

@@ -78,7 +78,7 @@ impl<'d> Topology<'d> {
     }
 
     /// The prior attributes of an object that stays.
-    pub fn prior(&self, addr: &ResourceAddr) -> Option<&'d serde_json::Value> {
+    pub fn prior(&self, addr: &ResourceAddr) -> Option<&'d Value> {
         self.existing.get(addr).copied()
     }
 

@@ -1,6 +1,5 @@
 //! The state file format: Terraform's version 4 JSON.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -8,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ResourceState, State, StateOutput};
 use crate::addr::{InstanceKey, Mode, ResourceAddr, module_path_string, parse_module_path};
+use crate::eval::value::Value;
 
 /// The version recorded as the state's writer.
 const THIS_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -15,10 +15,10 @@ const THIS_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The azurerm provider address recorded on every resource.
 const AZURERM_PROVIDER: &str = "provider[\"registry.terraform.io/hashicorp/azurerm\"]";
 
-/// The document; attributes are borrowed from the state when writing, so writing a state of
+/// The document; attributes are shared with the state when writing, so writing a state of
 /// thousands of objects does not copy them.
 #[derive(Serialize, Deserialize)]
-struct FileV4<'a> {
+struct FileV4 {
     version: u64,
     terraform_version: String,
     serial: u64,
@@ -26,7 +26,7 @@ struct FileV4<'a> {
     #[serde(default)]
     outputs: BTreeMap<String, OutputV4>,
     #[serde(default)]
-    resources: Vec<ResourceV4<'a>>,
+    resources: Vec<ResourceV4>,
     #[serde(default)]
     check_results: Option<serde_json::Value>,
 }
@@ -41,7 +41,7 @@ struct OutputV4 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ResourceV4<'a> {
+struct ResourceV4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     module: Option<String>,
     mode: String,
@@ -49,18 +49,19 @@ struct ResourceV4<'a> {
     ty: String,
     name: String,
     provider: String,
-    instances: Vec<InstanceV4<'a>>,
+    instances: Vec<InstanceV4>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct InstanceV4<'a> {
+struct InstanceV4 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     index_key: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     #[serde(default)]
     schema_version: u64,
-    attributes: Cow<'a, serde_json::Value>,
+    #[serde(with = "crate::eval::value::plain")]
+    attributes: Arc<Value>,
     #[serde(default)]
     sensitive_attributes: Vec<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -126,7 +127,7 @@ pub(super) fn parse(text: &str) -> Result<Parsed, FormatError> {
             resources.insert(
                 base.instance(key),
                 ResourceState {
-                    attributes: Arc::new(instance.attributes.into_owned()),
+                    attributes: instance.attributes,
                     sensitive_attributes: instance
                         .sensitive_attributes
                         .iter()
@@ -213,7 +214,7 @@ pub(super) fn render_into(
 }
 
 /// One state entry per resource block, its instances in key order (the map is sorted).
-fn grouped(state: &State) -> Vec<ResourceV4<'_>> {
+fn grouped(state: &State) -> Vec<ResourceV4> {
     let mut out: Vec<ResourceV4> = Vec::new();
     let mut last: Option<ResourceAddr> = None;
     for (addr, r) in &state.resources {
@@ -224,7 +225,7 @@ fn grouped(state: &State) -> Vec<ResourceV4<'_>> {
             }),
             status: r.tainted.then(|| "tainted".to_owned()),
             schema_version: 0,
-            attributes: Cow::Borrowed(&r.attributes),
+            attributes: Arc::clone(&r.attributes),
             sensitive_attributes: r
                 .sensitive_attributes
                 .iter()

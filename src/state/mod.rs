@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::addr::ResourceAddr;
+use crate::eval::value::Value;
 pub use journal::{StateChange, Unconfirmed};
 pub use lock::{LockError, LockGuard, LockInfo};
 pub use pg::{DEFAULT_LEASE_TIMEOUT, Lease, PgLocation, PgStore};
@@ -34,7 +35,10 @@ pub struct State {
 /// One resource instance as recorded.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceState {
-    pub attributes: Arc<serde_json::Value>,
+    /// The object as the backend last returned it: plain values (no marks), held in the
+    /// evaluator's compact form (written as JSON), shared with plans that read it.
+    #[serde(with = "crate::eval::value::plain")]
+    pub attributes: Arc<Value>,
     /// Top-level attributes holding secrets (Terraform's `sensitive_attributes`).
     pub sensitive_attributes: Vec<String>,
     /// Everything this resource depends on, transitively, so it can be destroyed in order

@@ -546,7 +546,7 @@ mod tests {
     fn resource(name: &str) -> (crate::addr::ResourceAddr, super::super::ResourceState) {
         let addr = crate::addr::ResourceAddr::managed("azurerm_resource_group", name);
         let state = super::super::ResourceState {
-            attributes: serde_json::json!({"id": format!("/subscriptions/s/resourceGroups/{name}"), "name": name}).into(),
+            attributes: std::sync::Arc::new(serde_json::json!({"id": format!("/subscriptions/s/resourceGroups/{name}"), "name": name}).into()),
             sensitive_attributes: vec![],
             dependencies: vec![],
             tainted: false,
