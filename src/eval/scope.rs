@@ -290,9 +290,15 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         EvalError::invalid(summary, label, detail, self.sources_ref().locate(span))
     }
 
-    pub fn note_dependencies(&self, deps: impl IntoIterator<Item = ResourceAddr>) {
+    /// Records that what is being evaluated reads these resource blocks (an address is
+    /// copied only the first time).
+    pub fn note_dependencies<'d>(&self, deps: impl IntoIterator<Item = &'d ResourceAddr>) {
         if let Some(top) = self.dep_stack.borrow_mut().last_mut() {
-            top.extend(deps);
+            for dep in deps {
+                if !top.contains(dep) {
+                    top.insert(dep.clone());
+                }
+            }
         }
     }
 
@@ -367,7 +373,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
     ) -> Result<Value, EvalError> {
         match slots.borrow().get(&key) {
             Some(Slot::Done(t)) => {
-                self.note_dependencies(t.deps.iter().cloned());
+                self.note_dependencies(&t.deps);
                 return Ok(t.value.clone());
             }
             Some(Slot::InProgress) => return Err(cycle()),
@@ -383,14 +389,14 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         let deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
         match result {
             Ok(value) => {
+                self.note_dependencies(&deps);
                 slots.borrow_mut().insert(
                     key,
                     Slot::Done(Tracked {
                         value: value.clone(),
-                        deps: deps.clone(),
+                        deps,
                     }),
                 );
-                self.note_dependencies(deps);
                 Ok(value)
             }
             Err(e) => {
@@ -842,7 +848,7 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
         if self.block(&addr).is_none() {
             return Err(self.undeclared_resource(&addr, span));
         }
-        self.note_dependencies([addr.clone()]);
+        self.note_dependencies([&addr]);
         if matches!(self.resources.borrow().get(&addr), Some(Slot::InProgress)) {
             return Err(self.error_at(
                 "Cycle between resources",

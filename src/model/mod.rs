@@ -12,7 +12,7 @@ pub mod limits;
 mod random;
 pub mod schema;
 
-use crate::eval::value::{Key, Value};
+use crate::eval::value::{Fields, Key, Value};
 pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
 /// The all-zero subscription used when none is configured.
@@ -234,7 +234,10 @@ fn plan_block(
         }
         out.push((Key::const_new(nested.name), planned));
     }
-    Value::Map(out.into_iter().collect())
+    // Names are unique within a block: an unstable sort in place, without the stable sort's
+    // scratch buffer and duplicate pass that collecting into a map would take.
+    out.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    Value::Map(Fields::from_sorted_store_unchecked(out))
 }
 
 fn plan_nested(
@@ -486,5 +489,26 @@ mod tests {
             &Value::List(vec![Value::string("b"), Value::string("a")]),
         );
         assert_eq!(a, Value::List(vec![Value::string("a"), Value::string("b")]));
+    }
+
+    #[test]
+    fn names_are_unique_within_every_block_as_planning_relies_on() {
+        fn check(block: &Block, at: &str) {
+            let mut names: Vec<&str> = block.attrs.iter().map(|a| a.name).collect();
+            names.extend(block.blocks.iter().map(|b| b.name));
+            names.sort_unstable();
+            let repeated = names.windows(2).find(|w| w[0] == w[1]);
+            assert!(repeated.is_none(), "{at}: {repeated:?} named twice");
+            for nested in block.blocks {
+                check(nested, &format!("{at}.{}", nested.name));
+            }
+        }
+        let resources = azurerm::RESOURCE_SCHEMAS
+            .iter()
+            .chain(random::RESOURCE_SCHEMAS);
+        let data = data::DATA_SCHEMAS.iter().map(|d| &d.schema);
+        for schema in resources.chain(data) {
+            check(&schema.body, schema.type_name);
+        }
     }
 }
