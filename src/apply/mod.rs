@@ -9,7 +9,7 @@
 //! `render`'s job). It never reads configuration and never re-plans, except through the
 //! `finalize` hook for objects whose arguments were unknown at plan time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -85,13 +85,17 @@ pub struct ApplyOutcome {
 /// Makes a batch of completed operations durable (see [`Executor::persist`]).
 pub type Persist<'a> = dyn FnMut(&mut State, &[StateChange]) -> Result<(), StateError> + 'a;
 
+/// See [`Executor::finalize`].
+pub type Finalize<'a> = dyn Fn(&[&ResourceAddr], &State) -> BTreeMap<ResourceAddr, Value> + 'a;
+
 /// What the executor needs from its caller.
 pub struct Executor<'a> {
     pub backend: Arc<dyn Backend>,
     pub parallelism: usize,
-    /// Re-plans an object whose arguments were unknown at plan time, against the state as
-    /// it is now; `None` keeps the planned object.
-    pub finalize: &'a dyn Fn(&ResourceAddr, &State) -> Option<Value>,
+    /// Re-plans the objects whose arguments were unknown at plan time, against the state as
+    /// it is now, all of a batch at once (one evaluation of the configuration); an object
+    /// missing from the answer keeps its planned value.
+    pub finalize: &'a Finalize<'a>,
     /// Makes changes durable: the creates about to be sent, and the operations that finished
     /// together (already in `state`), before anything that depends on them starts.
     pub persist: &'a mut Persist<'a>,
@@ -301,10 +305,21 @@ impl Executor<'_> {
         state: &mut State,
         running: &mut Running,
     ) -> Result<(), StateError> {
-        let requests: Vec<Request> = schedule
-            .next_batch(running.len())
+        let batch = schedule.next_batch(running.len());
+        let unknown: Vec<&ResourceAddr> = batch
+            .iter()
+            .map(|&i| &plan.changes[plan.operations[i].change])
+            .filter(|change| change.config_unknown && change.after.is_some())
+            .map(|change| &change.addr)
+            .collect();
+        let finalized = if unknown.is_empty() {
+            BTreeMap::new()
+        } else {
+            (self.finalize)(&unknown, state)
+        };
+        let requests: Vec<Request> = batch
             .into_iter()
-            .map(|i| self.request(plan, i, state))
+            .map(|i| self.request(plan, i, &finalized))
             .collect();
         let announced: Vec<StateChange> = requests
             .iter()
@@ -346,9 +361,9 @@ impl Executor<'_> {
         }
     }
 
-    /// What operation `i` sends, from the plan (and, for objects with arguments unknown at
-    /// plan time, from the state as it is now).
-    fn request(&self, plan: &Plan, i: usize, state: &State) -> Request {
+    /// What operation `i` sends, from the plan (or, for an object with arguments unknown at
+    /// plan time, as `finalized` planned it again).
+    fn request(&self, plan: &Plan, i: usize, finalized: &BTreeMap<ResourceAddr, Value>) -> Request {
         let op = &plan.operations[i];
         let change = &plan.changes[op.change];
         let before = change.before.clone();
@@ -356,13 +371,10 @@ impl Executor<'_> {
             .as_deref()
             .and_then(model::recorded_id)
             .map(str::to_owned);
-        let after = change.after.clone().map(|after| {
-            if change.config_unknown {
-                (self.finalize)(&change.addr, state).unwrap_or(after)
-            } else {
-                after
-            }
-        });
+        let after = change
+            .after
+            .as_ref()
+            .map(|after| finalized.get(&change.addr).unwrap_or(after).clone());
         let body = after.as_ref().map(Value::to_json).unwrap_or_default();
         let new_id = model::id_of(&body).map(str::to_owned);
         Request {

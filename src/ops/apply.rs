@@ -183,10 +183,20 @@ struct Run<'a> {
 impl Run<'_> {
     fn execute(&self, store: &mut Store, state: State, plan: &Plan) -> Result<()> {
         let ui = self.ui;
-        let finalize = |addr: &crate::addr::ResourceAddr, now: &State| {
-            let config = self.config.get()?;
-            let desired = evaluate(self.wd, &self.backend, config, self.variables, now).ok()?;
-            desired.resources.get(addr).map(|d| d.planned.value.clone())
+        let finalize = |addrs: &[&crate::addr::ResourceAddr], now: &State| {
+            let desired = self.config.get().and_then(|config| {
+                evaluate(self.wd, &self.backend, config, self.variables, now).ok()
+            });
+            let Some(mut desired) = desired else {
+                return BTreeMap::new();
+            };
+            addrs
+                .iter()
+                .filter_map(|&addr| {
+                    let planned = desired.resources.remove(addr)?.planned.value;
+                    Some((addr.clone(), planned))
+                })
+                .collect()
         };
         let live = LiveStatus::new(plan);
         let on_event = |e: &Event| {
