@@ -14,6 +14,7 @@ use super::{
     CommonOptions, Loaded, PlannedConfig, Ui, Workdir, config_digest, display_outputs, evaluate,
     open_state, runtime, state_output, state_outputs,
 };
+use crate::addr::ResourceAddr;
 use crate::apply::{Event, Executor};
 use crate::backend::Backend;
 use crate::config;
@@ -31,7 +32,7 @@ pub struct ApplyOptions {
     pub destroy: bool,
     pub refresh: bool,
     /// `-replace=ADDRESS`: instances to replace although nothing forces it.
-    pub replace: Vec<crate::addr::ResourceAddr>,
+    pub replace: Vec<ResourceAddr>,
     /// `-refresh-only`: record what changed outside vnetform, change nothing.
     pub refresh_only: bool,
     /// `-target=ADDRESS`: apply only these and what they need.
@@ -183,21 +184,7 @@ struct Run<'a> {
 impl Run<'_> {
     fn execute(&self, store: &mut Store, state: State, plan: &Plan) -> Result<()> {
         let ui = self.ui;
-        let finalize = |addrs: &[&crate::addr::ResourceAddr], now: &State| {
-            let desired = self.config.get().and_then(|config| {
-                evaluate(self.wd, &self.backend, config, self.variables, now).ok()
-            });
-            let Some(mut desired) = desired else {
-                return BTreeMap::new();
-            };
-            addrs
-                .iter()
-                .filter_map(|&addr| {
-                    let planned = desired.resources.remove(addr)?.planned.value;
-                    Some((addr.clone(), planned))
-                })
-                .collect()
-        };
+        let finalize = |addrs: &[&ResourceAddr], now: &State| self.plan_again(addrs, now);
         let live = LiveStatus::new(plan);
         let on_event = |e: &Event| {
             live.clear();
@@ -231,21 +218,7 @@ impl Run<'_> {
         let mut outcome = outcome?;
         let mut state = std::mem::take(&mut outcome.state);
         let complete = outcome.failures.is_empty() && outcome.not_started.is_empty();
-        if plan.destroy || self.config.outputs.is_empty() {
-            state.outputs.clear();
-        } else if let Some(planned) = complete
-            .then(|| planned_outputs(plan, &self.config.outputs))
-            .flatten()
-        {
-            state.outputs = planned;
-        } else if let Some(config) = self.config.get() {
-            // Outputs may read what the apply assigned: evaluated against the new state.
-            if let Ok(desired) = evaluate(self.wd, &self.backend, config, self.variables, &state) {
-                state.outputs = state_outputs(&desired);
-            }
-        } else {
-            ui.diagnostic(&OutputsNotUpdated);
-        }
+        self.record_outputs(plan, &mut state, complete);
         store.write(&mut state)?;
         ui.out(&render::apply::summary(
             &outcome,
@@ -274,6 +247,45 @@ impl Run<'_> {
         }
         print_outputs(ui, &state, plan.destroy);
         Ok(())
+    }
+
+    /// The objects at `addrs` planned again against the state as it is `now`, in one
+    /// evaluation; none if the configuration cannot be evaluated (they keep their plans).
+    fn plan_again(&self, addrs: &[&ResourceAddr], now: &State) -> BTreeMap<ResourceAddr, Value> {
+        let desired = self
+            .config
+            .get()
+            .and_then(|config| evaluate(self.wd, &self.backend, config, self.variables, now).ok());
+        let Some(mut desired) = desired else {
+            return BTreeMap::new();
+        };
+        addrs
+            .iter()
+            .filter_map(|&addr| {
+                let planned = desired.resources.remove(addr)?.planned.value;
+                Some((addr.clone(), planned))
+            })
+            .collect()
+    }
+
+    /// Records the outputs in `state` after the apply: as planned when the plan knew them
+    /// all and the apply completed, else evaluated against `state` (they may read what the
+    /// apply assigned), unless the configuration changed since the plan.
+    fn record_outputs(&self, plan: &Plan, state: &mut State, complete: bool) {
+        if plan.destroy || self.config.outputs.is_empty() {
+            state.outputs.clear();
+        } else if let Some(planned) = complete
+            .then(|| planned_outputs(plan, &self.config.outputs))
+            .flatten()
+        {
+            state.outputs = planned;
+        } else if let Some(config) = self.config.get() {
+            if let Ok(desired) = evaluate(self.wd, &self.backend, config, self.variables, state) {
+                state.outputs = state_outputs(&desired);
+            }
+        } else {
+            self.ui.diagnostic(&OutputsNotUpdated);
+        }
     }
 }
 
