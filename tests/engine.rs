@@ -310,7 +310,7 @@ fn outputs_are_not_worked_out_from_files_changed_during_the_apply() {
         "{seen}"
     );
     assert!(
-        stderr.contains("Outputs not updated: the configuration has changed since the plan"),
+        stderr.contains("Outputs not updated: the configuration has changed, or can no longer"),
         "{stderr}"
     );
     assert_eq!(ws.run(&["output", "-json"]).ok().stdout.trim(), "{}");

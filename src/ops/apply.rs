@@ -292,7 +292,9 @@ impl Run<'_> {
 /// Outputs read what the apply assigned, but the files they are written in changed (or
 /// can no longer be read) since the plan was made.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("Outputs not updated: the configuration has changed since the plan was made")]
+#[error(
+    "Outputs not updated: the configuration has changed, or can no longer be read, since the plan was made"
+)]
 #[diagnostic(
     code(apply::outputs_not_updated),
     severity(Warning),
