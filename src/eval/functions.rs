@@ -494,7 +494,7 @@ fn strings(name: &str, args: &[Value]) -> Option<Result<Value>> {
         })(),
         "jsondecode" => text(0).and_then(|s| {
             serde_json::from_str::<serde_json::Value>(s)
-                .map(|json| Value::from_json(&json))
+                .map(Value::from)
                 .map_err(|e| format!("invalid JSON: {e}"))
         }),
         _ => return None,

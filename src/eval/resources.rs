@@ -234,7 +234,7 @@ impl ConfigScope<'_, '_> {
             .to_owned();
         if id.starts_with("/subscriptions/") {
             let found = self.look_up(reader, data_type, &id, data_type, block)?;
-            return Ok((Value::from_json(&found), None));
+            return Ok((Value::from(found), None));
         }
         let arguments = config.to_json();
         let query = DataQuery::Matching {
@@ -242,7 +242,7 @@ impl ConfigScope<'_, '_> {
             arguments: &arguments,
         };
         match reader(query) {
-            Ok(Some(found)) => Ok((Value::from_json(&found), None)),
+            Ok(Some(found)) => Ok((Value::from(found), None)),
             Ok(None) => Ok((planned.value, None)),
             Err(why) => Err(self.read_failed(data_type, why, block)),
         }
@@ -755,9 +755,10 @@ fn with_computed(
         .filter(|a| a.kind == Kind::Computed)
     {
         let value = match found {
-            Some(found) => {
-                Value::from_json(found.get(attr.name).unwrap_or(&serde_json::Value::Null))
-            }
+            Some(found) => found
+                .get(attr.name)
+                .cloned()
+                .map_or(Value::Null, Value::from),
             None => Value::Unknown,
         };
         out.insert(Key::const_new(attr.name), value);

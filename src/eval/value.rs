@@ -223,24 +223,6 @@ impl Value {
         }
     }
 
-    /// Converts from JSON (state, backend responses); no marks.
-    pub fn from_json(json: &serde_json::Value) -> Value {
-        match json {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
-            serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => {
-                Value::List(items.iter().map(Value::from_json).collect())
-            }
-            serde_json::Value::Object(map) => Value::Map(
-                map.iter()
-                    .map(|(k, v)| (k.into(), Value::from_json(v)))
-                    .collect(),
-            ),
-        }
-    }
-
     /// Terraform's `after_unknown` shape: `true` at unknown leaves, `false`/nested elsewhere.
     pub fn unknown_tree(&self) -> serde_json::Value {
         self.mark_tree(&|v| matches!(v, Value::Unknown))

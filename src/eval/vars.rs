@@ -282,7 +282,7 @@ fn parse_tfvars_json(
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(map)) => Ok(map
             .iter()
-            .map(|(name, json)| (name.clone(), Value::from_json(json)))
+            .map(|(name, json)| (name.clone(), Value::from(json.clone())))
             .collect()),
         Ok(_) => Err(invalid("expected a JSON object".into(), 0)),
         Err(e) => Err(invalid(

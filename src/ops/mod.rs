@@ -629,7 +629,7 @@ fn display_outputs(state: &State) -> BTreeMap<String, (Value, bool)> {
     state
         .outputs
         .iter()
-        .map(|(k, o)| (k.clone(), (Value::from_json(&o.value), o.sensitive)))
+        .map(|(k, o)| (k.clone(), (Value::from(o.value.clone()), o.sensitive)))
         .collect()
 }
 

@@ -381,7 +381,7 @@ fn outputs_text(plan: &Plan, painter: Painter, out: &mut String) {
         if let Some(b) = &o.before {
             before.insert(
                 name.as_str().into(),
-                Value::from_json(b).mark_if(o.sensitive),
+                Value::from(b.clone()).mark_if(o.sensitive),
             );
         }
         if let Some(a) = &o.after {
