@@ -1,9 +1,9 @@
 //! `vnetform apply` and `vnetform destroy`.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,13 +11,13 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use super::plan::{PlanRequest, prepare};
 use super::{
-    CommonOptions, Loaded, PlannedConfig, Ui, Workdir, config_digest, display_outputs, evaluate,
-    open_state, runtime, state_output, state_outputs,
+    CommonOptions, Loaded, Ui, Workdir, config_digest, display_outputs, evaluate, open_state,
+    runtime, state_output, state_outputs,
 };
 use crate::addr::ResourceAddr;
 use crate::apply::{Event, Executor};
 use crate::backend::Backend;
-use crate::config;
+use crate::config::{self, Config};
 use crate::error::{Error, ResourceFailure, Result};
 use crate::eval::value::Value;
 use crate::plan::{Plan, SavedPlan};
@@ -65,7 +65,8 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
         store.unconfirmed(),
         opts.common.parallelism,
     )?;
-    saved.check_current(&state.lineage, state.serial, &config_digest(&config))?;
+    let digest = config_digest(&config);
+    saved.check_current(&state.lineage, state.serial, &digest)?;
     super::plan::apply_config_moves(&config, &saved.plan.moves, &mut state)?;
     if state.serial == 0 {
         state.lineage = saved.plan.lineage.clone();
@@ -73,7 +74,7 @@ fn apply_saved(ui: &Ui, wd: &Workdir, opts: &ApplyOptions, file: &std::path::Pat
     let run = Run {
         ui,
         wd,
-        config: PlannedConfig::new(&wd.dir, config, saved.plan.reevaluates()),
+        config: PlannedConfig::new(&wd.dir, config, digest, saved.plan.reevaluates()),
         variables: &saved.variables,
         backend,
         parallelism: opts.common.parallelism,
@@ -132,10 +133,11 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
         confirm(ui, opts)?;
     }
     let Loaded { config, variables } = prepared.loaded;
+    let digest = config_digest(&config);
     let run = Run {
         ui,
         wd,
-        config: PlannedConfig::new(&wd.dir, config, plan.reevaluates()),
+        config: PlannedConfig::new(&wd.dir, config, digest, plan.reevaluates()),
         variables: &variables.values,
         backend: prepared.backend,
         parallelism: opts.common.parallelism,
@@ -168,6 +170,52 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
             Ok(())
         }
         _ => Err(Error::Cancelled { what }),
+    }
+}
+
+/// The configuration while an apply carries a plan out. Its syntax tree is the largest thing
+/// planning leaves behind, so unless objects must be planned again as they are created
+/// (their arguments were unknown), it is released and loaded again only for outputs the plan
+/// could not work out; files changed since the plan are then not used. (A plan keeps its
+/// configuration to the end: freeing a syntax tree of thousands of blocks costs more time
+/// than the memory is worth in a run that ends when the plan is printed.)
+struct PlannedConfig {
+    dir: PathBuf,
+    /// Identifies the files planned from (`config_digest`).
+    digest: String,
+    /// The names of the root module's outputs.
+    outputs: BTreeSet<String>,
+    again: OnceCell<Option<Config>>,
+}
+
+impl PlannedConfig {
+    /// `config`, whose digest is `digest`: kept when `keep`, released (on another thread)
+    /// otherwise.
+    fn new(dir: &Path, config: Config, digest: String, keep: bool) -> PlannedConfig {
+        let planned = PlannedConfig {
+            dir: dir.to_owned(),
+            digest,
+            outputs: config.root.outputs.keys().cloned().collect(),
+            again: OnceCell::new(),
+        };
+        if keep {
+            planned.again.get_or_init(|| Some(config));
+        } else {
+            super::free_in_background(config);
+        }
+        planned
+    }
+
+    /// The configuration as it was planned, loaded again if it was released; `None` if it
+    /// has changed since or can no longer be read.
+    fn get(&self) -> Option<&Config> {
+        self.again
+            .get_or_init(|| {
+                config::load_dir(&self.dir)
+                    .ok()
+                    .filter(|config| config_digest(config) == self.digest)
+            })
+            .as_ref()
     }
 }
 
@@ -274,10 +322,7 @@ impl Run<'_> {
     fn record_outputs(&self, plan: &Plan, state: &mut State, complete: bool) {
         if plan.destroy || self.config.outputs.is_empty() {
             state.outputs.clear();
-        } else if let Some(planned) = complete
-            .then(|| planned_outputs(plan, &self.config.outputs))
-            .flatten()
-        {
+        } else if complete && let Some(planned) = planned_outputs(plan, &self.config.outputs) {
             state.outputs = planned;
         } else if let Some(config) = self.config.get() {
             if let Ok(desired) = evaluate(self.wd, &self.backend, config, self.variables, state) {

@@ -21,10 +21,10 @@ mod validate;
 mod workdir;
 mod workspace;
 
-use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -145,51 +145,6 @@ pub struct CommonOptions {
     pub state_path: Option<PathBuf>,
     /// The bound on concurrent backend calls (refresh and apply).
     pub parallelism: usize,
-}
-
-/// The configuration while an apply carries a plan out. Its syntax tree is the largest thing
-/// planning leaves behind, so unless objects must be planned again as they are created
-/// (their arguments were unknown), it is released and loaded again only for outputs the plan
-/// could not work out; files changed since the plan are then not used. (A plan keeps its
-/// configuration to the end: freeing a syntax tree of thousands of blocks costs more time
-/// than the memory is worth in a run that ends when the plan is printed.)
-pub(super) struct PlannedConfig {
-    dir: PathBuf,
-    /// Identifies the files planned from (`config_digest`).
-    pub digest: String,
-    /// The names of the root module's outputs.
-    pub outputs: BTreeSet<String>,
-    again: OnceCell<Option<Config>>,
-}
-
-impl PlannedConfig {
-    /// Keeps `config` when `keep`, releases it (on another thread) otherwise.
-    pub fn new(dir: &Path, config: Config, keep: bool) -> PlannedConfig {
-        let planned = PlannedConfig {
-            dir: dir.to_owned(),
-            digest: config_digest(&config),
-            outputs: config.root.outputs.keys().cloned().collect(),
-            again: OnceCell::new(),
-        };
-        if keep {
-            planned.again.get_or_init(|| Some(config));
-        } else {
-            free_in_background(config);
-        }
-        planned
-    }
-
-    /// The configuration as it was planned, loaded again if it was released; `None` if it
-    /// has changed since or can no longer be read.
-    pub fn get(&self) -> Option<&Config> {
-        self.again
-            .get_or_init(|| {
-                config::load_dir(&self.dir)
-                    .ok()
-                    .filter(|config| config_digest(config) == self.digest)
-            })
-            .as_ref()
-    }
 }
 
 /// A configuration with its variables resolved.
