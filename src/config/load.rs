@@ -12,7 +12,7 @@ use super::sources::{GitSource, MODULES_DIR, ModuleSource};
 use super::{
     Assertion, Check, Config, ConfigError, ConfigErrors, ConfigWarning, Expr, Import, Lifecycle,
     Module, ModuleCall, Move, MoveTarget, OutputBlock, PgBackend, ProviderBlock, Repetition,
-    ResourceBlock, TerraformSettings, TypeConstraint, VariableBlock,
+    ResourceBlock, ResourceBody, TerraformSettings, TypeConstraint, VariableBlock,
 };
 use super::{json, overrides, parse};
 use crate::addr::{Mode, ResourceAddr};
@@ -828,9 +828,10 @@ impl Loader<'_> {
             depends_on: self.depends_on(file, &block.body),
             lifecycle: self.lifecycle(file, &block.body),
             addr: addr.clone(),
-            body: block.body,
+            body: ResourceBody::new(block.body),
             file,
             span: header,
+            extent: span,
         };
         if self
             .config

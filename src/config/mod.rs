@@ -15,7 +15,7 @@ mod types;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
@@ -240,15 +240,83 @@ pub struct OutputBlock {
 #[derive(Debug)]
 pub struct ResourceBlock {
     pub addr: ResourceAddr,
-    pub body: Body,
+    pub body: ResourceBody,
     pub file: FileId,
     /// The block header (`resource "TYPE" "NAME"`), where resource-level diagnostics point.
     pub span: Span,
+    /// The whole block, header and body: where the body is read again once released.
+    pub extent: Span,
     pub depends_on: Vec<(ResourceAddr, Span)>,
     pub lifecycle: Lifecycle,
     pub repetition: Option<Repetition>,
     /// `provider = azurerm.ALIAS`: the alias of the provider configuration to use.
     pub provider_alias: Option<(String, Span)>,
+}
+
+impl ResourceBlock {
+    /// Where the argument at `path` is written (`ip_configuration.subnet_id` looks in the
+    /// first nested block), or the nested block itself when the path ends at one. A released
+    /// body is parsed again from the block's text.
+    pub fn argument_span(&self, sources: &Sources, path: &str) -> Option<Span> {
+        if let Some(body) = self.body.read().as_ref() {
+            return argument_range(body, path).map(|range| Span::new(self.file, range));
+        }
+        let text = sources
+            .file(self.file)
+            .text
+            .get(self.extent.start..self.extent.end)?;
+        let reparsed = hcl_edit::parser::parse_body(text).ok()?;
+        let block = reparsed.into_blocks().next()?;
+        argument_range(&block.body, path).map(|range| {
+            Span::new(
+                self.file,
+                self.extent.start + range.start..self.extent.start + range.end,
+            )
+        })
+    }
+}
+
+fn argument_range(body: &Body, path: &str) -> Option<std::ops::Range<usize>> {
+    use hcl_edit::Span as _;
+    let mut body = body;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            if let Some(attr) = body.get_attribute(part) {
+                return attr.value.span();
+            }
+            return body.get_blocks(part).next()?.ident.span();
+        }
+        body = &body.get_blocks(part).next()?.body;
+    }
+    None
+}
+
+/// A resource block's body as written. A run that evaluates the configuration once (a plan)
+/// releases each body as soon as it is evaluated: the syntax tree is most of a large
+/// configuration's memory, and nothing after evaluation needs it but a diagnostic pointing
+/// at an argument, which parses the block again ([`ResourceBlock::argument_span`]).
+#[derive(Debug)]
+pub struct ResourceBody(RwLock<Option<Body>>);
+
+impl ResourceBody {
+    pub fn new(body: Body) -> ResourceBody {
+        ResourceBody(RwLock::new(Some(body)))
+    }
+
+    /// The body, `None` once released.
+    pub fn read(&self) -> RwLockReadGuard<'_, Option<Body>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn release(&self) {
+        let body = self
+            .0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(body);
+    }
 }
 
 /// How many instances a resource block declares.
@@ -282,6 +350,49 @@ mod tests {
             ..TerraformSettings::default()
         }
         .azurerm_major()
+    }
+
+    #[test]
+    fn a_released_body_is_read_again_from_its_blocks_text() {
+        // Large enough to be parsed in pieces: the block is in a window of its file.
+        let filler: String = (0..4000)
+            .map(|i| {
+                format!(
+                    "resource \"azurerm_resource_group\" \"g{i}\" {{\n  name = \"g{i}\"\n}}\n\n"
+                )
+            })
+            .collect();
+        let text = format!(
+            "{filler}resource \"azurerm_virtual_network_gateway\" \"gw\" {{\n  name = \"gw\"\n  ip_configuration {{\n    subnet_id = \"s\"\n  }}\n}}\n"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), text).unwrap();
+        let config = load_dir(dir.path()).unwrap();
+        let addr = ResourceAddr::managed("azurerm_virtual_network_gateway", "gw");
+        let block = &config.root.resources[&addr];
+        let paths = [
+            "name",
+            "ip_configuration.subnet_id",
+            "ip_configuration",
+            "sku",
+        ];
+        let held = paths.map(|path| block.argument_span(&config.sources, path));
+        block.body.release();
+        assert!(block.body.read().is_none());
+        let again = paths.map(|path| block.argument_span(&config.sources, path));
+        assert_eq!(held, again);
+        let written = again.map(|span| {
+            span.map(|span| &config.sources.file(span.file).text[span.start..span.end])
+        });
+        assert_eq!(
+            written,
+            [
+                Some("\"gw\""),
+                Some("\"s\""),
+                Some("ip_configuration"),
+                None
+            ]
+        );
     }
 
     #[test]

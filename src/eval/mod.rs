@@ -61,6 +61,9 @@ pub struct EvalRequest<'a> {
     /// value) evaluates its block once, with unknown `count.index` / `each`, instead of
     /// failing as a plan must.
     pub validating: bool,
+    /// Nothing evaluates this configuration again (a plan): each resource block's body is
+    /// released as soon as it is evaluated, which keeps a large plan's memory down.
+    pub evaluate_once: bool,
 }
 
 /// The end state the configuration describes.

@@ -81,18 +81,27 @@ impl ConfigScope<'_, '_> {
             }
         }
         let instances = self.repeat(block.repetition.as_ref());
+        let held = block.body.read();
+        let body = held
+            .as_ref()
+            .expect("a body is released only once its block is evaluated for good");
         let configs: Option<Vec<(Option<InstanceKey>, Value)>> = instances.and_then(|instances| {
             let evaluated: Vec<_> = instances
                 .into_iter()
                 .map(|(key, frame)| {
                     Some((
                         key,
-                        self.body(body_schema, &block.body, block.file, block.span, &frame)?,
+                        self.body(body_schema, body, block.file, block.span, &frame)?,
                     ))
                 })
                 .collect();
             evaluated.into_iter().collect()
         });
+        drop(held);
+        // A module called with `count` or `for_each` evaluates its blocks once per instance.
+        if self.req.evaluate_once && self.path.iter().all(|step| step.key.is_none()) {
+            block.body.release();
+        }
         let mut deps = self.dep_stack.borrow_mut().pop().unwrap_or_default();
         let subscription = self.guard(self.subscription_of(block))?;
         let mut planned = Vec::new();

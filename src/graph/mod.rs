@@ -178,6 +178,8 @@ impl ResourceGraph {
         }
         blocks.sort_unstable();
         blocks.dedup();
+        // Kept in every planned change: without the room left by duplicates.
+        blocks.shrink_to_fit();
         blocks
     }
 

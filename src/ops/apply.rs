@@ -98,6 +98,7 @@ fn apply_fresh(ui: &Ui, wd: &Workdir, opts: &ApplyOptions) -> Result<()> {
             replace: &opts.replace,
             refresh_only: opts.refresh_only,
             targets: &opts.targets,
+            evaluate_once: false,
         },
         operation,
         false,
@@ -176,9 +177,8 @@ fn confirm(ui: &Ui, opts: &ApplyOptions) -> Result<()> {
 /// The configuration while an apply carries a plan out. Its syntax tree is the largest thing
 /// planning leaves behind, so unless objects must be planned again as they are created
 /// (their arguments were unknown), it is released and loaded again only for outputs the plan
-/// could not work out; files changed since the plan are then not used. (A plan keeps its
-/// configuration to the end: freeing a syntax tree of thousands of blocks costs more time
-/// than the memory is worth in a run that ends when the plan is printed.)
+/// could not work out; files changed since the plan are then not used. (A `plan` run
+/// releases each resource body as it evaluates it instead.)
 struct PlannedConfig {
     dir: PathBuf,
     /// Identifies the files planned from (`config_digest`).

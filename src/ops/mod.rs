@@ -243,6 +243,7 @@ fn with_eval_request<T>(
         env: &wd.env,
         data: Some(&|query| read_now(backend, query)),
         validating: false,
+        evaluate_once: false,
     };
     Ok(f(&req))
 }

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{
-    CommonOptions, Loaded, Ui, Workdir, config_digest, evaluate, load, open_state, refresh, runtime,
+    CommonOptions, Loaded, Ui, Workdir, config_digest, load, open_state, refresh, runtime,
 };
 use crate::addr::{ResourceAddr, Target};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::eval::{self, EvalRequest};
 use crate::graph::ResourceGraph;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -59,6 +60,9 @@ pub(super) struct PlanRequest<'r> {
     pub refresh_only: bool,
     /// `-target`: plan only these and what they need.
     pub targets: &'r [Target],
+    /// Nothing evaluates the configuration after this plan (the `plan` command; an apply
+    /// may plan objects again as it creates them).
+    pub evaluate_once: bool,
 }
 
 /// Loads, locks, refreshes, evaluates and diffs.
@@ -76,6 +80,7 @@ pub(super) fn prepare(
         replace,
         refresh_only,
         targets,
+        evaluate_once,
     } = *request;
     check_refresh_only(refresh_only, destroy, refresh_state, replace)?;
     if !targets.is_empty() {
@@ -123,13 +128,19 @@ pub(super) fn prepare(
         &mut state,
         common.parallelism,
     )?;
-    let mut desired = evaluate(
+    let mut desired = super::with_eval_request(
         wd,
         &backend,
         &loaded.config,
         &loaded.variables.values,
         &without_replaced(&state, replace),
-    )?;
+        |req| {
+            eval::evaluate(&EvalRequest {
+                evaluate_once,
+                ..*req
+            })
+        },
+    )??;
     super::check_modelled(backend.as_ref(), &desired)?;
     for warning in desired.take_warnings() {
         ui.diagnostic(&warning);
@@ -275,6 +286,7 @@ pub fn plan(ui: &Ui, wd: &Workdir, opts: &PlanOptions) -> Result<i32> {
             replace: &opts.replace,
             refresh_only: opts.refresh_only,
             targets: &opts.targets,
+            evaluate_once: true,
         },
         "Plan",
         opts.json,

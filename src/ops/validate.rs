@@ -53,6 +53,7 @@ fn check(wd: &Workdir) -> Result<Vec<Problem>> {
         env: &wd.env,
         data: None,
         validating: true,
+        evaluate_once: false,
     };
     let (eval_errors, eval_warnings, findings) = match eval::evaluate(&req) {
         Ok(mut desired) => {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use hcl_edit::Span as _;
 use ipnet::IpNet;
 
 use super::reach::Reachability;
@@ -148,20 +147,10 @@ impl<'d> Topology<'d> {
             key: None,
             ..addr.clone()
         };
-        let block = module.resources.get(&local)?;
-        let mut body = &block.body;
-        let mut parts = path.split('.').peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                if let Some(attr) = body.get_attribute(part) {
-                    return Some(Span::new(block.file, attr.value.span()?));
-                }
-                let nested = body.get_blocks(part).next()?;
-                return Some(Span::new(block.file, nested.ident.span()?));
-            }
-            body = &body.get_blocks(part).next()?.body;
-        }
-        None
+        module
+            .resources
+            .get(&local)?
+            .argument_span(&self.config.sources, path)
     }
 }
 
