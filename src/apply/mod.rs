@@ -86,7 +86,7 @@ pub struct ApplyOutcome {
 pub type Persist<'a> = dyn FnMut(&mut State, &[StateChange]) -> Result<(), StateError> + 'a;
 
 /// See [`Executor::finalize`].
-pub type Finalize<'a> = dyn Fn(&[&ResourceAddr], &State) -> BTreeMap<ResourceAddr, Value> + 'a;
+pub type Finalize<'a> = dyn Fn(&[&ResourceAddr], &State) -> BTreeMap<ResourceAddr, Arc<Value>> + 'a;
 
 /// What the executor needs from its caller.
 pub struct Executor<'a> {
@@ -363,7 +363,12 @@ impl Executor<'_> {
 
     /// What operation `i` sends, from the plan (or, for an object with arguments unknown at
     /// plan time, as `finalized` planned it again).
-    fn request(&self, plan: &Plan, i: usize, finalized: &BTreeMap<ResourceAddr, Value>) -> Request {
+    fn request(
+        &self,
+        plan: &Plan,
+        i: usize,
+        finalized: &BTreeMap<ResourceAddr, Arc<Value>>,
+    ) -> Request {
         let op = &plan.operations[i];
         let change = &plan.changes[op.change];
         let before = change.before.clone();
@@ -374,8 +379,8 @@ impl Executor<'_> {
         let after = change
             .after
             .as_ref()
-            .map(|after| finalized.get(&change.addr).unwrap_or(after).clone());
-        let body = after.as_ref().map(Value::to_json).unwrap_or_default();
+            .map(|after| finalized.get(&change.addr).unwrap_or(after));
+        let body = after.map(|after| after.to_json()).unwrap_or_default();
         let new_id = model::id_of(&body).map(str::to_owned);
         Request {
             op: i,
@@ -462,7 +467,7 @@ impl Executor<'_> {
                             sensitive_attributes: sensitive_attributes(
                                 &addr,
                                 object,
-                                change.after.as_ref(),
+                                change.after.as_deref(),
                             ),
                             dependencies: change.dependencies.clone(),
                             tainted: true,
@@ -497,7 +502,7 @@ impl Executor<'_> {
                 (removed, true)
             }
             Ok(Some(attributes)) => {
-                let sensitive = sensitive_attributes(&addr, &attributes, change.after.as_ref());
+                let sensitive = sensitive_attributes(&addr, &attributes, change.after.as_deref());
                 let id = model::id_of(&attributes).map(str::to_owned);
                 let resource = ResourceState {
                     attributes: Arc::new(attributes.into()),

@@ -2,6 +2,7 @@
 //! an object per its schema (with `dynamic` blocks), and planning every instance.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
@@ -112,8 +113,12 @@ impl ConfigScope<'_, '_> {
             let config_unknown = !config.is_wholly_known();
             let (object, read_during_apply) = match kind {
                 BlockKind::Managed(schema) => {
-                    let prior = self.req.prior.get(&instance).map(|r| &*r.attributes);
-                    apply_ignore_changes(&mut config, &block.lifecycle.ignore_changes, prior);
+                    let prior = self.req.prior.get(&instance).map(|r| &r.attributes);
+                    apply_ignore_changes(
+                        &mut config,
+                        &block.lifecycle.ignore_changes,
+                        prior.map(|p| &**p),
+                    );
                     model::apply_version_defaults(
                         &addr.resource_type,
                         self.req.config.terraform.azurerm_major(),
@@ -136,7 +141,7 @@ impl ConfigScope<'_, '_> {
                         self.guard(self.read_data(data, &config, block, &deps, &subscription))?;
                     (
                         model::PlannedObject {
-                            value,
+                            value: Arc::new(value),
                             replace_paths: Vec::new(),
                         },
                         deferred,
@@ -152,7 +157,7 @@ impl ConfigScope<'_, '_> {
                     ))?;
                     (
                         model::PlannedObject {
-                            value,
+                            value: Arc::new(value),
                             replace_paths: Vec::new(),
                         },
                         deferred,
@@ -160,7 +165,7 @@ impl ConfigScope<'_, '_> {
                 }
             };
             if block.repetition.is_some() {
-                planned.push((instance.key.clone(), object.value.clone()));
+                planned.push((instance.key.clone(), Value::clone(&object.value)));
             }
             self.desired.borrow_mut().insert(
                 instance.clone(),
@@ -252,7 +257,7 @@ impl ConfigScope<'_, '_> {
         };
         match reader(query) {
             Ok(Some(found)) => Ok((Value::from(found), None)),
-            Ok(None) => Ok((planned.value, None)),
+            Ok(None) => Ok((Arc::unwrap_or_clone(planned.value), None)),
             Err(why) => Err(self.read_failed(data_type, why, block)),
         }
     }

@@ -12,6 +12,8 @@ pub mod limits;
 mod random;
 pub mod schema;
 
+use std::sync::Arc;
+
 use crate::eval::value::{Fields, Key, Value};
 pub use schema::{Attr, Block, IdShape, Kind, OPEN, OPEN_NESTED, ResourceSchema, Ty};
 
@@ -146,7 +148,7 @@ pub fn plan_opaque(
         map.insert("id".into(), id);
     }
     PlannedObject {
-        value,
+        value: Arc::new(value),
         replace_paths: Vec::new(),
     }
 }
@@ -154,7 +156,9 @@ pub fn plan_opaque(
 /// The outcome of planning one object: its new value and the paths that force replacement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedObject {
-    pub value: Value,
+    /// The recorded object itself when nothing changes: a plan of thousands of unchanged
+    /// objects holds them once.
+    pub value: Arc<Value>,
     pub replace_paths: Vec<Path>,
 }
 
@@ -167,13 +171,13 @@ pub fn plan_object(
     schema: &ResourceSchema,
     subscription: &str,
     config: &Value,
-    prior: Option<&Value>,
+    prior: Option<&Arc<Value>>,
 ) -> PlannedObject {
     let mut replace_paths = Vec::new();
     let mut value = plan_block(
         &schema.body,
         config,
-        prior,
+        prior.map(|p| &**p),
         &mut Vec::new(),
         &mut replace_paths,
     );
@@ -182,6 +186,13 @@ pub fn plan_object(
         value = plan_block(&schema.body, config, None, &mut Vec::new(), &mut Vec::new());
     }
     derive_known_attributes(schema, subscription, &mut value);
+    let value = match prior {
+        // Marks aside, the planned value would read the same, but it would not be the same.
+        Some(prior) if !value.contains_sensitive() && !differs_from_prior(&value, prior) => {
+            Arc::clone(prior)
+        }
+        _ => Arc::new(value),
+    };
     PlannedObject {
         value,
         replace_paths,
@@ -477,9 +488,44 @@ mod tests {
         ]);
         let prior = json!({"name": "pip1", "resource_group_name": "rg", "location": "westeurope",
             "allocation_method": "Static", "sku": "Standard", "ip_address": "20.0.0.4"});
-        let planned = plan_object(schema, DEFAULT_SUBSCRIPTION, &config, Some(&prior.into()));
+        let planned = plan_object(
+            schema,
+            DEFAULT_SUBSCRIPTION,
+            &config,
+            Some(&Arc::new(prior.into())),
+        );
         assert_eq!(planned.replace_paths, vec![vec![json!("sku")]]);
         assert_eq!(planned.value.get("ip_address"), &Value::Unknown);
+    }
+
+    #[test]
+    fn an_unchanged_object_is_its_recorded_state_itself() {
+        let schema = schema("azurerm_resource_group").unwrap();
+        let config =
+            |location: Value| obj(&[("name", Value::string("rg")), ("location", location)]);
+        let created = plan_object(
+            schema,
+            DEFAULT_SUBSCRIPTION,
+            &config(Value::string("westeurope")),
+            None,
+        );
+        assert!(created.value.is_wholly_known());
+        let recorded = Arc::new(Value::from(created.value.to_json()));
+        let plan = |location: Value| {
+            plan_object(
+                schema,
+                DEFAULT_SUBSCRIPTION,
+                &config(location),
+                Some(&recorded),
+            )
+            .value
+        };
+        assert!(Arc::ptr_eq(&plan(Value::string("westeurope")), &recorded));
+        assert!(!Arc::ptr_eq(&plan(Value::string("northeurope")), &recorded));
+        // The same text from a sensitive variable: the planned object keeps its mark.
+        let marked = plan(Value::string("westeurope").sensitive());
+        assert!(!Arc::ptr_eq(&marked, &recorded));
+        assert!(marked.contains_sensitive());
     }
 
     #[test]

@@ -299,7 +299,11 @@ impl Run<'_> {
 
     /// The objects at `addrs` planned again against the state as it is `now`, in one
     /// evaluation; none if the configuration cannot be evaluated (they keep their plans).
-    fn plan_again(&self, addrs: &[&ResourceAddr], now: &State) -> BTreeMap<ResourceAddr, Value> {
+    fn plan_again(
+        &self,
+        addrs: &[&ResourceAddr],
+        now: &State,
+    ) -> BTreeMap<ResourceAddr, Arc<Value>> {
         let desired = self
             .config
             .get()

@@ -201,7 +201,10 @@ pub fn graph(
         (GraphType::Topology, _) => {
             let (loaded, state) = load_with_state(ui, wd, common)?;
             let desired = evaluate_recorded(wd, &loaded, &state)?;
-            let objects = desired.resources.iter().map(|(a, r)| (a, &r.planned.value));
+            let objects = desired
+                .resources
+                .iter()
+                .map(|(a, r)| (a, &*r.planned.value));
             let picture = crate::rules::picture::picture(objects);
             ui.out(&if svg {
                 render::topology::svg(&picture)

@@ -136,7 +136,7 @@ pub struct ResourceChange {
     #[serde(with = "crate::eval::value::plain::option")]
     pub before: Option<Arc<Value>>,
     /// The planned object, absent for a delete.
-    pub after: Option<Value>,
+    pub after: Option<Arc<Value>>,
     pub replace_paths: Vec<Path>,
     /// Top-level attributes of `before` that hold secrets.
     pub before_sensitive: Vec<String>,
@@ -395,7 +395,7 @@ pub fn diff(
         let after = planned
             .then(|| desired.resources.get_mut(addr))
             .flatten()
-            .map(|d| std::mem::replace(&mut d.planned.value, Value::Null));
+            .map(|d| Arc::clone(&d.planned.value));
         if action == Action::DeleteThenCreate
             && let Some(id) = prior.and_then(|p| model::recorded_id(&p.attributes))
         {

@@ -208,10 +208,10 @@ fn change_json(c: &ResourceChange) -> Json {
         "change": {
             "actions": c.action.json_actions(),
             "before": before.as_ref().and_then(known_json),
-            "after": c.after.as_ref().and_then(known_json),
-            "after_unknown": c.after.as_ref().map_or(json!({}), Value::unknown_tree),
+            "after": c.after.as_deref().and_then(known_json),
+            "after_unknown": c.after.as_deref().map_or(json!({}), Value::unknown_tree),
             "before_sensitive": before.as_ref().map_or(json!(false), Value::sensitive_tree),
-            "after_sensitive": c.after.as_ref().map_or(json!(false), Value::sensitive_tree),
+            "after_sensitive": c.after.as_deref().map_or(json!(false), Value::sensitive_tree),
             "replace_paths": c.replace_paths,
         },
     });

@@ -270,7 +270,7 @@ fn change_text(change: &crate::plan::ResourceChange, painter: Painter, out: &mut
         title: &header(change),
         symbol: &symbol,
         before: before.as_ref(),
-        after: change.after.as_ref(),
+        after: change.after.as_deref(),
     };
     resource_block(&change.addr, &shown, &change.replace_paths, painter, out);
 }

@@ -452,7 +452,12 @@ fn peering_joins(
 
 /// What the desired end state joins.
 pub fn of_desired(desired: &crate::eval::DesiredState) -> Reachability {
-    reachability(desired.resources.iter().map(|(a, r)| (a, &r.planned.value)))
+    reachability(
+        desired
+            .resources
+            .iter()
+            .map(|(a, r)| (a, &*r.planned.value)),
+    )
 }
 
 /// The resource types reachability reads: networks, and what joins them.

@@ -88,14 +88,14 @@ impl<'d> Topology<'d> {
     ) -> impl Iterator<Item = (&'d ResourceAddr, &'d Value)> + 'd {
         managed(self.desired)
             .filter(move |(addr, _)| addr.resource_type == resource_type)
-            .map(|(addr, r)| (addr, &r.planned.value))
+            .map(|(addr, r)| (addr, &*r.planned.value))
     }
 
     /// The planned objects of every type the tool models (opaque ones have no rules).
     pub fn modelled(&self) -> impl Iterator<Item = (&'d ResourceAddr, &'d Value)> + 'd {
         managed(self.desired)
             .filter(|(addr, _)| crate::model::schema(&addr.resource_type).is_some())
-            .map(|(addr, r)| (addr, &r.planned.value))
+            .map(|(addr, r)| (addr, &*r.planned.value))
     }
 
     /// The resource with ARM id `id` (case-insensitively, as ARM compares ids).
