@@ -93,7 +93,15 @@ pub(super) struct Parsed {
 }
 
 pub(super) fn parse(text: &str) -> Result<Parsed, FormatError> {
-    let file: FileV4 = serde_json::from_str(text)?;
+    from_document(serde_json::from_str(text)?)
+}
+
+/// [`parse`] from a reader, for a file too large to be worth holding as text as well.
+pub(super) fn read(reader: impl std::io::Read) -> Result<Parsed, FormatError> {
+    from_document(serde_json::from_reader(reader)?)
+}
+
+fn from_document(file: FileV4) -> Result<Parsed, FormatError> {
     if file.version != 4 {
         return Err(FormatError::Version(file.version));
     }

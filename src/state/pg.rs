@@ -138,7 +138,7 @@ impl PgStore {
                     path: self.location.label(),
                     source,
                 })?;
-                self.persisted = Some(Persisted::read(&text, &parsed));
+                self.persisted = Some(Persisted::read(digest(&text), &parsed));
                 parsed.state
             }
             None => {

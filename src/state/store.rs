@@ -89,12 +89,13 @@ pub(super) struct Persisted {
 }
 
 impl Persisted {
-    /// What `text` holds; a file this version wrote is digested as it is, any other as this
-    /// version would write it, so that rewriting it unchanged still counts as no change.
-    pub(super) fn read(text: &str, parsed: &file::Parsed) -> Persisted {
+    /// What a text whose [`digest`] is `text_digest` holds; a file this version wrote is
+    /// digested as it is, any other as this version would write it, so that rewriting it
+    /// unchanged still counts as no change.
+    pub(super) fn read(text_digest: u64, parsed: &file::Parsed) -> Persisted {
         let state = &parsed.state;
         let digest = if parsed.rendered_here {
-            digest(text)
+            text_digest
         } else {
             rendered_digest(state, state.serial)
         };
@@ -164,6 +165,20 @@ impl Write for Digester {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// Reads from a file, digesting what it reads.
+struct Digesting {
+    file: std::fs::File,
+    digester: Digester,
+}
+
+impl std::io::Read for Digesting {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.file.read(buf)?;
+        self.digester.write_all(&buf[..read])?;
+        Ok(read)
     }
 }
 
@@ -259,13 +274,29 @@ impl LocalStore {
     /// left in the journal replayed onto it.
     pub fn read(&mut self) -> Result<State, StateError> {
         self.fingerprint = Fingerprint::of(&self.path);
-        let mut state = match std::fs::read_to_string(&self.path) {
-            Ok(text) => {
-                let parsed = file::parse(&text).map_err(|source| StateError::Format {
-                    path: self.display(),
-                    source,
-                })?;
-                self.persisted = Some(Persisted::read(&text, &parsed));
+        let mut state = match std::fs::File::open(&self.path) {
+            Ok(opened) => {
+                // Parsed as it is read: the text of a large state is megabytes more to hold.
+                let mut digesting = Digesting {
+                    file: opened,
+                    digester: Digester::default(),
+                };
+                let parsed = match file::read(std::io::BufReader::new(&mut digesting)) {
+                    Ok(parsed) => parsed,
+                    Err(FormatError::Json(e)) if e.is_io() => {
+                        return Err(StateError::Read {
+                            path: self.display(),
+                            source: e.into(),
+                        });
+                    }
+                    Err(source) => {
+                        return Err(StateError::Format {
+                            path: self.display(),
+                            source,
+                        });
+                    }
+                };
+                self.persisted = Some(Persisted::read(digesting.digester.finish(), &parsed));
                 parsed.state
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -479,6 +510,29 @@ mod tests {
         assert!(text.len() > 1 << 16, "written in more than one piece");
         assert_eq!(rendered_digest(&state, 7), digest(&text));
         assert_ne!(rendered_digest(&state, 8), digest(&text));
+    }
+
+    #[test]
+    fn a_state_read_in_pieces_is_digested_as_its_whole_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vnetform.tfstate");
+        let mut state = State::new();
+        for i in 0..500 {
+            state.outputs.insert(
+                format!("o{i}"),
+                super::super::StateOutput {
+                    value: "x".repeat(i).into(),
+                    sensitive: false,
+                },
+            );
+        }
+        LocalStore::new(path.clone()).write(&mut state).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.len() > 1 << 16, "read in more than one piece");
+        let mut store = LocalStore::new(path);
+        let read = store.read().unwrap();
+        assert_eq!(store.persisted.as_ref().unwrap().digest, digest(&text));
+        assert_eq!(read.outputs, state.outputs);
     }
 
     #[test]
