@@ -494,8 +494,8 @@ mod tests {
     use crate::state::StateChange;
     use std::os::unix::fs::PermissionsExt;
 
-    #[test]
-    fn a_rendered_digest_is_the_digest_of_the_rendered_text() {
+    /// A state whose file is written and read in more than one piece.
+    fn large_state() -> State {
         let mut state = State::new();
         for i in 0..500 {
             state.outputs.insert(
@@ -506,6 +506,12 @@ mod tests {
                 },
             );
         }
+        state
+    }
+
+    #[test]
+    fn a_rendered_digest_is_the_digest_of_the_rendered_text() {
+        let state = large_state();
         let text = file::render(&state, 7);
         assert!(text.len() > 1 << 16, "written in more than one piece");
         assert_eq!(rendered_digest(&state, 7), digest(&text));
@@ -516,16 +522,7 @@ mod tests {
     fn a_state_read_in_pieces_is_digested_as_its_whole_text() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vnetform.tfstate");
-        let mut state = State::new();
-        for i in 0..500 {
-            state.outputs.insert(
-                format!("o{i}"),
-                super::super::StateOutput {
-                    value: "x".repeat(i).into(),
-                    sensitive: false,
-                },
-            );
-        }
+        let mut state = large_state();
         LocalStore::new(path.clone()).write(&mut state).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.len() > 1 << 16, "read in more than one piece");
