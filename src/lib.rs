@@ -45,15 +45,32 @@ pub fn sorted_union<T: Ord>(
     a: impl Iterator<Item = T>,
     b: impl Iterator<Item = T>,
 ) -> impl Iterator<Item = T> {
+    sorted_join(a.map(|x| (x, ())), b.map(|x| (x, ()))).map(|(key, ..)| key)
+}
+
+/// Joins two sequences of (key, value) sorted by key: each key once, in order, with the
+/// value from each side that has it.
+pub fn sorted_join<K: Ord, A, B>(
+    a: impl Iterator<Item = (K, A)>,
+    b: impl Iterator<Item = (K, B)>,
+) -> impl Iterator<Item = (K, Option<A>, Option<B>)> {
+    use std::cmp::Ordering::{Equal, Greater, Less};
     let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) if x == y => {
-            b.next();
-            a.next()
+    std::iter::from_fn(move || {
+        let order = match (a.peek(), b.peek()) {
+            (Some((x, _)), Some((y, _))) => x.cmp(y),
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (None, None) => return None,
+        };
+        match order {
+            Less => a.next().map(|(k, x)| (k, Some(x), None)),
+            Greater => b.next().map(|(k, y)| (k, None, Some(y))),
+            Equal => {
+                let (k, x) = a.next()?;
+                b.next().map(|(_, y)| (k, Some(x), Some(y)))
+            }
         }
-        (Some(x), Some(y)) if x < y => a.next(),
-        (Some(_), Some(_)) | (None, _) => b.next(),
-        (Some(_), None) => a.next(),
     })
 }
 
@@ -64,5 +81,22 @@ mod tests {
         let union: Vec<i32> =
             super::sorted_union([1, 3, 5, 6].into_iter(), [2, 3, 6, 7].into_iter()).collect();
         assert_eq!(union, [1, 2, 3, 5, 6, 7]);
+    }
+
+    #[test]
+    fn sorted_join_pairs_the_values_of_each_key() {
+        let joined: Vec<_> = super::sorted_join(
+            [(1, 'a'), (3, 'b')].into_iter(),
+            [(2, 20), (3, 30)].into_iter(),
+        )
+        .collect();
+        assert_eq!(
+            joined,
+            [
+                (1, Some('a'), None),
+                (2, None, Some(20)),
+                (3, Some('b'), Some(30))
+            ]
+        );
     }
 }

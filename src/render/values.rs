@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::eval::value::{Fields, Key, Value, format_number};
+use crate::eval::value::{Key, Value, format_number};
 use crate::model::{Block, Path};
 
 use super::Painter;
@@ -91,9 +91,19 @@ impl BodyWriter<'_> {
 
         let mut lines: Vec<AttributeLine<'_>> = Vec::new();
         let mut hidden = 0;
-        for key in merged_keys(before, after).filter(|k| !is_block(k)) {
-            let (b, a) = (get(before, key), get(after, key));
-            let forces = self.replace_paths.iter().any(|p| *p == extend(path, key));
+        let fields = |v: Option<&'v Value>| {
+            v.and_then(Value::as_map)
+                .into_iter()
+                .flat_map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)))
+        };
+        let present = |v: Option<&'v Value>| v.filter(|v| !v.is_null());
+        for (key, b, a) in crate::sorted_join(fields(before), fields(after)) {
+            if is_block(key) {
+                continue;
+            }
+            let (b, a) = (present(b), present(a));
+            let forces = !self.replace_paths.is_empty()
+                && self.replace_paths.iter().any(|p| *p == extend(path, key));
             let sym = match (&b, &a) {
                 (None, None) => continue,
                 (None, Some(_)) => Sym::Add,
@@ -327,20 +337,6 @@ impl BodyWriter<'_> {
             other => self.out.push_str(&scalar(other)),
         }
     }
-}
-
-/// The keys of two objects (either may be absent), in order, each once.
-fn merged_keys<'v>(
-    before: Option<&'v Value>,
-    after: Option<&'v Value>,
-) -> impl Iterator<Item = &'v str> {
-    let keys = |v: Option<&'v Value>| {
-        v.and_then(Value::as_map)
-            .into_iter()
-            .flat_map(Fields::keys)
-            .map(Key::as_str)
-    };
-    crate::sorted_union(keys(before), keys(after))
 }
 
 /// A scalar as HCL writes it.
