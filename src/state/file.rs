@@ -218,7 +218,8 @@ pub(super) fn render_into(
         check_results: None,
     };
     serde_json::to_writer_pretty(&mut out, &file)?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// One state entry per resource block, its instances in key order (the map is sorted).
