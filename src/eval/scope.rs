@@ -201,7 +201,8 @@ impl<'s, 'a> ConfigScope<'s, 'a> {
                 _ => None,
             };
             self.opaque_types.borrow_mut().extend(opaque);
-            self.resource(&full);
+            // Evaluated for its own sake: nothing is read, so nothing is copied.
+            self.read_resource(&full, |_| ());
         }
         for name in self.instance.module.calls.keys() {
             for child in self.expand(name).unwrap_or_default() {
