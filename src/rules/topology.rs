@@ -13,13 +13,16 @@ use crate::eval::DesiredState;
 use crate::eval::value::Value;
 use crate::source::Span;
 
+/// A planned object and its address.
+type Object<'d> = (&'d ResourceAddr, &'d Value);
+
 pub struct Topology<'d> {
     pub desired: &'d DesiredState,
     config: &'d Config,
-    by_id: BTreeMap<String, &'d ResourceAddr>,
-    vnets: BTreeMap<(String, String), &'d ResourceAddr>,
+    by_id: BTreeMap<String, Object<'d>>,
+    vnets: BTreeMap<(String, String), Object<'d>>,
     /// VNet-to-VNet connections by (gateway id, peer gateway id), lower-cased.
-    links: BTreeMap<(String, String), &'d ResourceAddr>,
+    links: BTreeMap<(String, String), Object<'d>>,
     existing: &'d Existing<'d>,
     /// What the desired topology joins.
     pub reach: &'d Reachability,
@@ -36,9 +39,9 @@ impl<'d> Topology<'d> {
         let mut vnets = BTreeMap::new();
         let mut links = BTreeMap::new();
         for (addr, r) in managed(desired) {
-            let v = &r.planned.value;
+            let v = &*r.planned.value;
             if let Some(id) = v.get("id").as_str() {
-                by_id.insert(id.to_lowercase(), addr);
+                by_id.insert(id.to_lowercase(), (addr, v));
             }
             if addr.resource_type == "azurerm_virtual_network"
                 && let (Some(rg), Some(name)) = (
@@ -46,10 +49,10 @@ impl<'d> Topology<'d> {
                     v.get("name").as_str(),
                 )
             {
-                vnets.insert((rg.to_lowercase(), name.to_lowercase()), addr);
+                vnets.insert((rg.to_lowercase(), name.to_lowercase()), (addr, v));
             }
             if let Some(ends) = link_ends(addr, v) {
-                links.insert(ends, addr);
+                links.insert(ends, (addr, v));
             }
         }
         Topology {
@@ -64,11 +67,12 @@ impl<'d> Topology<'d> {
     }
 
     /// The connection leading back from the peer gateway of VNet-to-VNet `connection`.
-    pub fn reverse_connection(&self, connection: &Value) -> Option<(&'d ResourceAddr, &'d Value)> {
+    pub fn reverse_connection(&self, connection: &Value) -> Option<Object<'d>> {
         let from = connection.get("virtual_network_gateway_id").as_str()?;
         let to = connection.get("peer_virtual_network_gateway_id").as_str()?;
-        let addr = self.links.get(&(to.to_lowercase(), from.to_lowercase()))?;
-        Some((addr, &self.desired.resources[*addr].planned.value))
+        self.links
+            .get(&(to.to_lowercase(), from.to_lowercase()))
+            .copied()
     }
 
     /// Whether `addr` is still to be created (rules about creation skip the others).
@@ -99,17 +103,15 @@ impl<'d> Topology<'d> {
     }
 
     /// The resource with ARM id `id` (case-insensitively, as ARM compares ids).
-    pub fn by_id(&self, id: &str) -> Option<(&'d ResourceAddr, &'d Value)> {
-        let addr = self.by_id.get(&id.to_lowercase())?;
-        Some((addr, &self.desired.resources[*addr].planned.value))
+    pub fn by_id(&self, id: &str) -> Option<Object<'d>> {
+        self.by_id.get(&id.to_lowercase()).copied()
     }
 
     /// The VNet a subnet resource names by `virtual_network_name` and resource group.
-    pub fn vnet_of_subnet(&self, subnet: &Value) -> Option<(&'d ResourceAddr, &'d Value)> {
+    pub fn vnet_of_subnet(&self, subnet: &Value) -> Option<Object<'d>> {
         let rg = subnet.get("resource_group_name").as_str()?.to_lowercase();
         let name = subnet.get("virtual_network_name").as_str()?.to_lowercase();
-        let addr = self.vnets.get(&(rg, name))?;
-        Some((addr, &self.desired.resources[*addr].planned.value))
+        self.vnets.get(&(rg, name)).copied()
     }
 
     /// A finding about the argument at `attribute` (a dotted path into nested blocks) of
