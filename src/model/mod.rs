@@ -187,7 +187,7 @@ pub fn plan_object(
     }
     derive_known_attributes(schema, subscription, &mut value);
     let value = match prior {
-        // Marks aside, the planned value would read the same, but it would not be the same.
+        // Not with marks: a marked value equals its plain prior, yet must keep its marks.
         Some(prior) if !value.contains_sensitive() && !differs_from_prior(&value, prior) => {
             Arc::clone(prior)
         }
