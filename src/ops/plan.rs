@@ -168,7 +168,7 @@ pub(super) fn prepare(
     });
     rules?;
     let graph = graph?;
-    let mut plan = plan::diff(&mut desired, &state, &graph, destroy, replace, targets);
+    let mut plan = plan::diff(&desired, &state, &graph, destroy, replace, targets);
     plan.drift = drift;
     mark_imports(&mut plan, imports, &desired)?;
     for change in &mut plan.changes {

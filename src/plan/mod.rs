@@ -345,11 +345,10 @@ pub fn protected_destroys<'p>(plan: &'p Plan, desired: &DesiredState) -> Vec<&'p
 }
 
 /// Diffs `desired` against `state` (already refreshed). With `destroy`, every resource in
-/// state is deleted and outputs are removed. Each planned object moves from `desired` into
-/// the plan rather than being copied (a plan of thousands of objects would hold them twice);
-/// everything else in `desired` stays.
+/// state is deleted and outputs are removed. The plan shares each planned object with
+/// `desired` rather than copying it (a plan of thousands of objects would hold them twice).
 pub fn diff(
-    desired: &mut DesiredState,
+    desired: &DesiredState,
     state: &State,
     graph: &ResourceGraph,
     destroy: bool,
@@ -393,7 +392,7 @@ pub fn diff(
             desired_resource.is_some_and(|d| d.lifecycle.create_before_destroy);
         let config_unknown = desired_resource.is_some_and(|d| d.config_unknown);
         let after = planned
-            .then(|| desired.resources.get_mut(addr))
+            .then(|| desired.resources.get(addr))
             .flatten()
             .map(|d| Arc::clone(&d.planned.value));
         if action == Action::DeleteThenCreate
